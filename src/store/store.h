@@ -1,0 +1,150 @@
+// The versioned resource store: the contract every backend (SQLite today,
+// PostgreSQL at scale) implements. Layers above never write SQL.
+//
+// Invariants (docs/decisions/storage.md):
+//  - versions are immutable; a write appends version n+1 and moves "current";
+//  - a delete appends a tombstone version (deleted = true, empty body);
+//  - an update whose content equals the current version's (ignoring
+//    meta.versionId / meta.lastUpdated) appends nothing;
+//  - everything done inside one Store::write() unit is atomic, and is durable
+//    once write() returns Ok (the API acknowledges only after that).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "fhir/json.h"
+
+namespace parcours::store {
+
+// Microseconds since the Unix epoch, UTC.
+using Micros = std::int64_t;
+
+struct ResourceVersion {
+  std::string type;
+  std::string id;
+  std::int64_t version = 0;  // meta.versionId, 1-based
+  Micros last_updated = 0;   // meta.lastUpdated
+  bool deleted = false;      // tombstone
+  std::string method;        // "POST" (create), "PUT", "PATCH" or "DELETE": for history entries
+  std::string body;          // compact JSON with meta set; empty for a tombstone
+};
+
+// One identifier of a resource (Resource.identifier system|value), kept so
+// conditional references such as "Practitioner?identifier=sys|val" resolve.
+struct IdentifierKey {
+  std::string system;
+  std::string value;
+};
+
+struct HistoryQuery {
+  std::string type;                 // empty: system level
+  std::string id;                   // empty: type or system level
+  std::optional<Micros> since;      // _since: versions with last_updated >= since
+  std::optional<Micros> at_or_before;  // upper bound (for _at / stable paging)
+  std::int64_t before_seq = 0;      // paging cursor: only versions older than this (0: none)
+  int count = 50;
+};
+
+struct HistoryPage {
+  std::vector<ResourceVersion> versions;  // newest first
+  std::int64_t next_seq = 0;              // cursor for the next page, 0 when last
+  std::int64_t total = 0;                 // number of versions matching (all pages)
+};
+
+// Reads. Implementations return a consistent snapshot for the lifetime of the
+// reader object.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  // Current version (which may be a tombstone), or nullopt if never existed.
+  virtual Result<std::optional<ResourceVersion>> read(std::string_view type, std::string_view id) = 0;
+  virtual Result<std::optional<ResourceVersion>> vread(std::string_view type, std::string_view id,
+                                                       std::int64_t version) = 0;
+  virtual Result<HistoryPage> history(const HistoryQuery& q) = 0;
+  // Live (non-deleted) resources of `type` carrying identifier system|value.
+  // An empty system matches any system.
+  virtual Result<std::vector<std::string>> find_by_identifier(std::string_view type, const IdentifierKey& key) = 0;
+  // Number of live resources per type (for metadata and admin screens).
+  virtual Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() = 0;
+};
+
+struct PutOptions {
+  std::string method = "PUT";              // recorded in history
+  std::optional<std::int64_t> if_match;    // expected current version (412 otherwise)
+  bool must_not_exist = false;             // create: fail with 409 if the id is taken
+};
+
+struct WriteOutcome {
+  ResourceVersion stored;  // the version now current
+  bool created = false;    // no live version existed before
+  bool changed = true;     // false when identical content made no new version
+};
+
+// Writes inside one atomic unit. Reads through a Writer see the unit's own
+// earlier writes.
+class Writer : public Reader {
+ public:
+  // Stores `resource` (its resourceType and id must equal type/id) as the next
+  // version. Sets meta.versionId and meta.lastUpdated, and stores the
+  // Indexer's rows for it (replacing the previous version's rows).
+  virtual Result<WriteOutcome> put(std::string_view type, std::string_view id, Json resource,
+                                   const PutOptions& options = {}) = 0;
+  // Appends a tombstone. Deleting an absent or already deleted resource is not
+  // an error (FHIR R4 §3.1.0.7.1): returns nullopt and writes nothing.
+  virtual Result<std::optional<ResourceVersion>> remove(std::string_view type, std::string_view id,
+                                                        std::optional<std::int64_t> if_match = {}) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual std::unique_ptr<Reader> reader() = 0;
+  // Runs `unit` atomically. If it returns an error, nothing it did is kept and
+  // the error is returned. Concurrent units may share one commit (group
+  // commit); write() returns only after that commit is durable.
+  virtual Status write(const std::function<Status(Writer&)>& unit) = 0;
+  // A fresh server-assigned logical id (FHIR id: [A-Za-z0-9\-\.]{1,64}).
+  virtual std::string new_id() = 0;
+  // Current wall clock as store time (monotonic per store: never goes back).
+  virtual Micros now() = 0;
+  // Flushes and closes; later calls fail.
+  virtual void close() = 0;
+};
+
+// Facts extracted from a resource at write time and stored with its version in
+// the same transaction. The search issue adds typed search-index rows here.
+struct IndexRows {
+  // Ids of the Patients whose compartment holds the resource (FHIR R4
+  // CompartmentDefinition "patient"); for a Patient, its own id. The first one
+  // is the row's compartment key (access policy, future sharding key).
+  std::vector<std::string> patients;
+  std::vector<IdentifierKey> identifiers;  // Resource.identifier system|value
+};
+
+// Extracts IndexRows; supplied by the layer that knows the definitions (the
+// store itself knows no FHIR rules). Must be thread-safe and pure.
+using Indexer = std::function<IndexRows(std::string_view type, const Json& resource)>;
+
+struct SqliteOptions {
+  std::string directory;         // created if absent; holds parcours.db
+  Indexer indexer;               // required
+  int reader_connections = 8;    // pooled read connections
+  bool synchronous_full = true;  // fsync the WAL at each commit (durability)
+};
+
+Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options);
+
+// "2026-11-26T10:15:30.123Z" (millisecond precision, UTC) <-> Micros.
+std::string format_instant(Micros t);
+// Parses a FHIR instant/dateTime (any precision); nullopt when malformed.
+// Partial values are taken at their lower bound.
+std::optional<Micros> parse_instant(std::string_view text);
+
+}  // namespace parcours::store
