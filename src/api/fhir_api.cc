@@ -1,0 +1,462 @@
+#include "api/fhir_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+#include "api/bundle.h"
+#include "api/capability.h"
+#include "api/history.h"
+#include "api/interactions.h"
+#include "api/query_string.h"
+#include "api/rendering.h"
+#include "fhir/operation_outcome.h"
+#include "security/caller.h"
+
+namespace parcours::api {
+namespace {
+
+constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
+
+// Constant-time comparison, so response timing does not reveal how much of a
+// guessed token was right.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+bool ieq(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Media type without parameters, lower-cased: "application/fhir+json".
+std::string media_type(std::string_view header) {
+  auto semi = header.find(';');
+  std::string_view t = header.substr(0, semi);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  return lower(t);
+}
+
+bool is_json_type(std::string_view t) {
+  return t == "application/fhir+json" || t == "application/json" || t == "json" || t == "text/json";
+}
+
+enum class Return { Representation, Minimal, Outcome };
+
+struct Prefer {
+  Return ret = Return::Representation;
+};
+
+Prefer parse_prefer(std::string_view h) {
+  Prefer p;
+  std::string v = lower(h);
+  if (v.find("return=minimal") != std::string::npos) p.ret = Return::Minimal;
+  else if (v.find("return=operationoutcome") != std::string::npos) p.ret = Return::Outcome;
+  return p;
+}
+
+// Per-request state shared by the route handlers.
+struct Exchange {
+  const HttpRequest& req;
+  HttpResponse& res;
+  security::RequestContext ctx;
+  std::vector<std::string> segs;  // path segments after "fhir"
+  std::vector<QueryParam> params;
+  std::string base_url;
+  bool pretty = false;
+  Prefer prefer;
+  std::optional<Summary> summary;
+  std::vector<std::string> elements;
+
+  const QueryParam* param(std::string_view name) const {
+    for (const auto& p : params)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+}  // namespace
+
+struct FhirApi::Impl {
+  store::Store& store;
+  FhirApiOptions options;
+  std::atomic<std::uint64_t> request_counter{0};
+
+  Impl(store::Store& s, FhirApiOptions o) : store(s), options(std::move(o)) {}
+
+  // ---- response helpers ----------------------------------------------------
+
+  void send_json(Exchange& x, int status, const Json& body) {
+    x.res.status = status;
+    x.res.set_header("Content-Type", kFhirJson);
+    x.res.body.clear();
+    body.dump_to(x.res.body, x.pretty);
+  }
+
+  void send_error(Exchange& x, const Error& e) {
+    send_json(x, e.status(), fhir::operation_outcome(e));
+    if (e.status() == 401) x.res.set_header("WWW-Authenticate", "Bearer realm=\"parcours\"");
+  }
+
+  void set_version_headers(Exchange& x, const store::ResourceVersion& v) {
+    x.res.set_header("ETag", weak_etag(v.version));
+    x.res.set_header("Last-Modified", http_date(v.last_updated));
+  }
+
+  // Sends a stored version as the body, honouring _summary/_elements/_pretty.
+  // The common case streams the stored text without re-parsing it.
+  void send_version(Exchange& x, int status, const store::ResourceVersion& v) {
+    set_version_headers(x, v);
+    x.res.status = status;
+    x.res.set_header("Content-Type", kFhirJson);
+    if (!x.pretty && !x.summary && x.elements.empty()) {
+      x.res.body = v.body;
+      return;
+    }
+    auto json = parse_json(v.body);
+    if (!json) return send_error(x, internal_error("Stored resource is unreadable"));
+    if (x.summary) apply_summary(*json, *x.summary);
+    if (!x.elements.empty()) apply_elements(*json, x.elements);
+    x.res.body.clear();
+    json->dump_to(x.res.body, x.pretty);
+  }
+
+  // Result of a write, per the Prefer header (R4 §3.1.0.2 "return").
+  void send_write(Exchange& x, const InteractionResult& r) {
+    const auto& v = *r.version;
+    set_version_headers(x, v);
+    x.res.set_header("Location", x.base_url + "/" + v.type + "/" + v.id + "/_history/" + std::to_string(v.version));
+    switch (x.prefer.ret) {
+      case Return::Minimal:
+        x.res.status = r.status;
+        x.res.body.clear();
+        return;
+      case Return::Outcome:
+        return send_json(x, r.status,
+                         fhir::information_outcome((r.created ? "Created " : "Updated ") + v.type + "/" + v.id +
+                                                   " version " + std::to_string(v.version)));
+      case Return::Representation:
+        return send_version(x, r.status, v);
+    }
+  }
+
+  // ---- request preparation ------------------------------------------------
+
+  std::string base_url_for(const HttpRequest& req) {
+    if (!options.base_url.empty()) return options.base_url;
+    std::string_view host = req.header("Host");
+    // Only plain host[:port] characters, so a forged Host cannot inject into
+    // Location headers or fullUrls.
+    bool sane = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(".-:[]", c);
+    });
+    return "http://" + std::string(sane ? host : "localhost") + "/fhir";
+  }
+
+  Status authenticate(Exchange& x) {
+    std::string_view auth = x.req.header("Authorization");
+    if (auth.empty()) return Error(401, "login", "Authentication required: send 'Authorization: Bearer <token>'");
+    if (auth.size() < 7 || !ieq(auth.substr(0, 7), "Bearer "))
+      return Error(401, "login", "Unsupported authorization scheme: use 'Bearer <token>'");
+    std::string_view token = auth.substr(7);
+    if (!options.admin_token.empty() && same_secret(token, options.admin_token)) {
+      x.ctx.caller.kind = security::CallerKind::System;
+      x.ctx.caller.subject = "admin-token";
+      x.ctx.caller.display = "Administrateur (jeton d'amorçage)";
+      x.ctx.caller.full_access = true;
+      return {};
+    }
+    return Error(401, "login", "Invalid or expired token");
+  }
+
+  Status negotiate(Exchange& x) {
+    std::string format;
+    if (const auto* f = x.param("_format")) {
+      format = media_type(f->value);
+      if (!is_json_type(format))
+        return Error(406, "not-supported", "Format '" + f->value + "' is not supported; use _format=json", "_format");
+    } else if (std::string_view accept = x.req.header("Accept"); !accept.empty()) {
+      std::string a = lower(accept);
+      if (a.find("json") == std::string::npos && a.find("*/*") == std::string::npos &&
+          a.find("application/*") == std::string::npos)
+        return Error(406, "not-supported", "Only application/fhir+json is available (Accept: " + std::string(accept) + ")");
+    }
+    if (const auto* p = x.param("_pretty")) {
+      if (p->value != "true" && p->value != "false")
+        return bad_request("Invalid _pretty '" + p->value + "': expected true or false", "_pretty");
+      x.pretty = p->value == "true";
+    }
+    if (const auto* s = x.param("_summary")) {
+      auto m = parse_summary(s->value);
+      if (!m) return std::move(m).error();
+      x.summary = *m;
+    }
+    if (const auto* e = x.param("_elements")) {
+      std::size_t start = 0;
+      while (start <= e->value.size()) {
+        auto comma = e->value.find(',', start);
+        if (comma == std::string::npos) comma = e->value.size();
+        std::string name = e->value.substr(start, comma - start);
+        if (!name.empty()) x.elements.push_back(std::move(name));
+        start = comma + 1;
+      }
+    }
+    x.prefer = parse_prefer(x.req.header("Prefer"));
+    return {};
+  }
+
+  Status check_body_type(Exchange& x, bool patch) {
+    std::string_view ct = x.req.header("Content-Type");
+    std::string t = media_type(ct);
+    if (patch) {
+      if (t != "application/json-patch+json")
+        return Error(415, "not-supported",
+                     "PATCH needs Content-Type application/json-patch+json (FHIRPath Patch is not supported)");
+      return {};
+    }
+    if (!ct.empty() && !is_json_type(t))
+      return Error(415, "not-supported", "Unsupported Content-Type '" + std::string(ct) + "': send application/fhir+json");
+    return {};
+  }
+
+  // ---- routes -------------------------------------------------------------
+
+  void route(Exchange& x) {
+    const auto& s = x.segs;
+    const std::string& m = x.req.method;
+    bool get = m == "GET" || m == "HEAD";
+    auto not_allowed = [&] {
+      x.res.set_header("Allow", s.size() == 2 ? "GET, HEAD, PUT, PATCH, DELETE" : "GET, HEAD, POST");
+      send_error(x, Error(405, "not-supported", "Method " + m + " is not allowed on " + x.req.path));
+    };
+
+    if (s.size() == 1 && s[0] == "metadata") {
+      if (!get) return not_allowed();
+      return send_json(x, 200, capability_statement(x.base_url, options.software_version));
+    }
+    if (s.empty()) {
+      if (m == "POST") return post_bundle(x);
+      if (get) return send_error(x, Error(501, "not-supported", "System-level search is not available yet"));
+      return not_allowed();
+    }
+    if (s.size() == 1 && s[0] == "_history") {
+      if (!get) return not_allowed();
+      return history(x, "", "");
+    }
+    if (s[0].starts_with("$") || (s.size() > 1 && s[1].starts_with("$")))
+      return send_error(x, Error(501, "not-supported", "Operation '" + x.req.path + "' is not implemented"));
+    if (auto st = check_type(s[0]); !st) return send_error(x, st.error());
+    const std::string& type = s[0];
+    if (s.size() == 1) {
+      if (m == "POST") return create(x, type);
+      if (get) return send_error(x, Error(501, "not-supported", "Search is not available yet"));
+      return not_allowed();
+    }
+    if (s.size() == 2 && s[1] == "_history") {
+      if (!get) return not_allowed();
+      return history(x, type, "");
+    }
+    if (s.size() == 2 && s[1] == "_search")
+      return send_error(x, Error(501, "not-supported", "Search is not available yet"));
+    const std::string& id = s[1];
+    if (auto st = check_id(id, "id"); !st) return send_error(x, st.error());
+    if (s.size() == 2) {
+      if (get) return read(x, type, id);
+      if (m == "PUT") return update(x, type, id);
+      if (m == "PATCH") return patch(x, type, id);
+      if (m == "DELETE") return remove(x, type, id);
+      return not_allowed();
+    }
+    if (s.size() == 3 && s[2] == "_history") {
+      if (!get) return not_allowed();
+      return history(x, type, id);
+    }
+    if (s.size() == 4 && s[2] == "_history") {
+      if (!get) return not_allowed();
+      return vread(x, type, id, s[3]);
+    }
+    send_error(x, not_found("No route for " + x.req.path));
+  }
+
+  void read(Exchange& x, const std::string& type, const std::string& id) {
+    auto reader = store.reader();
+    auto r = api::read(x.ctx, *reader, type, id);
+    if (!r) return send_error(x, r.error());
+    const auto& v = *r->version;
+    // Conditional read (R4 §3.1.0.1): If-None-Match / If-Modified-Since.
+    if (auto inm = x.req.header("If-None-Match"); !inm.empty()) {
+      auto m = parse_if_match(inm);
+      if (m && *m && **m == v.version) return not_modified(x, v);
+    } else if (auto ims = x.req.header("If-Modified-Since"); !ims.empty()) {
+      if (http_date(v.last_updated) == ims) return not_modified(x, v);
+    }
+    send_version(x, 200, v);
+  }
+
+  void not_modified(Exchange& x, const store::ResourceVersion& v) {
+    set_version_headers(x, v);
+    x.res.status = 304;
+    x.res.body.clear();
+  }
+
+  void vread(Exchange& x, const std::string& type, const std::string& id, const std::string& vid) {
+    auto reader = store.reader();
+    auto r = api::vread(x.ctx, *reader, type, id, vid);
+    if (!r) return send_error(x, r.error());
+    send_version(x, 200, *r->version);
+  }
+
+  void history(Exchange& x, const std::string& type, const std::string& id) {
+    auto reader = store.reader();
+    if (!id.empty()) {
+      auto cur = reader->read(type, id);
+      if (!cur) return send_error(x, cur.error());
+      if (!*cur) return send_error(x, not_found("Resource " + type + "/" + id + " is not known"));
+    }
+    HistoryRequest hr{type, id, x.params, x.base_url};
+    auto b = history_bundle(*reader, hr);
+    if (!b) return send_error(x, b.error());
+    send_json(x, 200, *b);
+  }
+
+  // Runs one interaction in its own atomic unit and sends the result.
+  template <typename F>
+  void write_one(Exchange& x, F&& interaction) {
+    Result<InteractionResult> result = Error();
+    Status st = store.write([&](store::Writer& w) -> Status {
+      result = interaction(w);
+      return result ? Status() : Status(result.error());
+    });
+    if (!st) return send_error(x, st.error());
+    send_write(x, *result);
+  }
+
+  void create(Exchange& x, const std::string& type) {
+    if (auto st = check_body_type(x, false); !st) return send_error(x, st.error());
+    auto body = parse_resource_body(x.req.body, type, options.max_json_depth);
+    if (!body) return send_error(x, body.error());
+    std::string id = store.new_id();
+    write_one(x, [&](store::Writer& w) { return api::create(x.ctx, w, type, id, std::move(*body)); });
+  }
+
+  void update(Exchange& x, const std::string& type, const std::string& id) {
+    if (auto st = check_body_type(x, false); !st) return send_error(x, st.error());
+    auto if_match = parse_if_match(x.req.header("If-Match"));
+    if (!if_match) return send_error(x, if_match.error());
+    auto body = parse_resource_body(x.req.body, type, options.max_json_depth);
+    if (!body) return send_error(x, body.error());
+    write_one(x, [&](store::Writer& w) { return api::update(x.ctx, w, type, id, std::move(*body), *if_match); });
+  }
+
+  void patch(Exchange& x, const std::string& type, const std::string& id) {
+    if (auto st = check_body_type(x, true); !st) return send_error(x, st.error());
+    auto if_match = parse_if_match(x.req.header("If-Match"));
+    if (!if_match) return send_error(x, if_match.error());
+    auto doc = parse_json(x.req.body, JsonParseOptions{options.max_json_depth});
+    if (!doc) return send_error(x, doc.error());
+    write_one(x, [&](store::Writer& w) { return api::patch(x.ctx, w, type, id, *doc, *if_match); });
+  }
+
+  void remove(Exchange& x, const std::string& type, const std::string& id) {
+    auto if_match = parse_if_match(x.req.header("If-Match"));
+    if (!if_match) return send_error(x, if_match.error());
+    Result<InteractionResult> result = Error();
+    Status st = store.write([&](store::Writer& w) -> Status {
+      result = api::remove(x.ctx, w, type, id, *if_match);
+      return result ? Status() : Status(result.error());
+    });
+    if (!st) return send_error(x, st.error());
+    if (result->version) {
+      x.res.set_header("ETag", weak_etag(result->version->version));
+      return send_json(x, 200, fhir::information_outcome("Deleted " + type + "/" + id + " (version " +
+                                                         std::to_string(result->version->version) + ")"));
+    }
+    send_json(x, 200, fhir::information_outcome("Nothing to delete: " + type + "/" + id + " does not exist"));
+  }
+
+  void post_bundle(Exchange& x) {
+    if (auto st = check_body_type(x, false); !st) return send_error(x, st.error());
+    if (x.req.body.empty()) return send_error(x, bad_request("The request body is empty; a Bundle is expected"));
+    auto doc = parse_json(x.req.body, JsonParseOptions{options.max_json_depth});
+    if (!doc) return send_error(x, doc.error());
+    if (!doc->is_object() || doc->get_string("resourceType") != "Bundle")
+      return send_error(x, bad_request("POST to the base URL takes a Bundle of type batch or transaction",
+                                       "resourceType"));
+    BundleOptions bo;
+    bo.base_url = x.base_url;
+    bo.return_resources = x.prefer.ret == Return::Representation;
+    bo.return_outcome = x.prefer.ret == Return::Outcome;
+    auto out = process_bundle(x.ctx, store, *doc, bo);
+    if (!out) return send_error(x, out.error());
+    send_json(x, 200, *out);
+  }
+};
+
+FhirApi::FhirApi(store::Store& store, FhirApiOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+FhirApi::~FhirApi() = default;
+
+void FhirApi::handle(const HttpRequest& req, HttpResponse& res) {
+  auto started = std::chrono::steady_clock::now();
+  Exchange x{req, res, {}, {}, {}, {}};
+  x.ctx.remote = req.remote;
+  std::string_view rid = req.header("X-Request-Id");
+  bool rid_ok = !rid.empty() && rid.size() <= 64 && std::all_of(rid.begin(), rid.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  x.ctx.request_id = rid_ok ? std::string(rid) : "r" + std::to_string(++impl_->request_counter);
+  res.set_header("X-Request-Id", x.ctx.request_id);
+  x.base_url = impl_->base_url_for(req);
+
+  auto segs = split_path(req.path);
+  if (req.path == "/healthz") {
+    res.status = 200;
+    res.set_header("Content-Type", "text/plain");
+    res.body = "ok\n";
+    return;
+  }
+  if (!segs || segs->empty() || (*segs)[0] != "fhir") {
+    impl_->send_error(x, not_found("Nothing at " + req.path + "; the FHIR API is at /fhir"));
+    return;
+  }
+  x.segs.assign(segs->begin() + 1, segs->end());
+  std::string bad;
+  auto params = parse_query(req.query, &bad);
+  if (!params) return impl_->send_error(x, bad_request("Malformed query parameter '" + bad + "'"));
+  x.params = std::move(*params);
+  if (auto st = impl_->negotiate(x); !st) return impl_->send_error(x, st.error());
+
+  // The CapabilityStatement is public so that clients can discover the server
+  // before they authenticate (as SMART on FHIR expects).
+  bool is_metadata = x.segs.size() == 1 && x.segs[0] == "metadata";
+  if (!is_metadata) {
+    if (auto st = impl_->authenticate(x); !st) return impl_->send_error(x, st.error());
+  }
+  impl_->route(x);
+  // Paths carry only resource types and ids, never names; query strings are
+  // not logged because they may hold personal data.
+  if (spdlog::should_log(spdlog::level::debug)) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    spdlog::debug("{} {} {} {} {}us {}", x.ctx.request_id, req.method, req.path, res.status, us.count(),
+                  x.ctx.caller.subject);
+  }
+}
+
+}  // namespace parcours::api

@@ -1,0 +1,178 @@
+#include "api/interactions.h"
+
+#include <charconv>
+
+#include "fhir/definitions.h"
+#include "fhir/json_patch.h"
+#include "fhir/primitives.h"
+#include "fhir/validator.h"
+
+namespace parcours::api {
+
+Status check_type(std::string_view type) {
+  if (!fhir::is_resource_type(type))
+    return Error(404, "not-supported", "Unknown resource type '" + std::string(type) + "'");
+  return {};
+}
+
+Status check_id(std::string_view id, std::string_view where) {
+  if (!fhir::is_valid_id(id))
+    return bad_request("Invalid id '" + std::string(id) + "': expected 1 to 64 characters from [A-Za-z0-9-.]",
+                       std::string(where));
+  return {};
+}
+
+Status check_resource(const Json& resource, std::string_view expected_type) {
+  if (!resource.is_object()) return bad_request("The body must be a JSON object holding a FHIR resource");
+  const Json* rt = resource.find("resourceType");
+  if (!rt || !rt->is_string()) return bad_request("Missing resourceType", "resourceType");
+  if (!expected_type.empty() && rt->as_string() != expected_type)
+    return bad_request("resourceType '" + rt->as_string() + "' does not match the URL type '" +
+                           std::string(expected_type) + "'",
+                       "resourceType");
+  auto issues = fhir::validate_resource(resource);
+  if (!issues.empty()) return Error(400, std::move(issues));
+  return {};
+}
+
+Result<Json> parse_resource_body(std::string_view body, std::string_view expected_type, std::size_t max_depth) {
+  if (body.empty()) return bad_request("The request body is empty; a FHIR resource in JSON is expected");
+  auto json = parse_json(body, JsonParseOptions{max_depth});
+  if (!json) return std::move(json).error();
+  if (auto s = check_resource(*json, expected_type); !s) return std::move(s).error();
+  return std::move(json).value();
+}
+
+Result<std::optional<std::int64_t>> parse_if_match(std::string_view h) {
+  if (h.empty()) return std::optional<std::int64_t>{};
+  std::string_view v = h;
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::int64_t n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || n < 1)
+    return bad_request("Malformed If-Match header '" + std::string(h) + "': expected W/\"<versionId>\"");
+  return std::optional<std::int64_t>{n};
+}
+
+namespace {
+
+InteractionResult stored(store::WriteOutcome&& o, int status) {
+  InteractionResult r;
+  r.status = status;
+  r.created = o.created;
+  r.version = std::move(o.stored);
+  return r;
+}
+
+std::string ref(std::string_view type, std::string_view id) {
+  return std::string(type) + "/" + std::string(id);
+}
+
+}  // namespace
+
+Result<InteractionResult> create(const security::RequestContext&, store::Writer& w, std::string_view type,
+                                 std::string_view new_id, Json resource) {
+  // The server assigns the id; any id in the body is ignored (R4 §3.1.0.7.1).
+  resource.set("id", Json(new_id));
+  store::PutOptions opt;
+  opt.method = "POST";
+  opt.must_not_exist = true;
+  auto out = w.put(type, new_id, std::move(resource), opt);
+  if (!out) return std::move(out).error();
+  return stored(std::move(*out), 201);
+}
+
+Result<InteractionResult> update(const security::RequestContext&, store::Writer& w, std::string_view type,
+                                 std::string_view id, Json resource, std::optional<std::int64_t> if_match) {
+  // R4 §3.1.0.4: the body SHALL carry an id equal to the URL's id.
+  std::string_view body_id = resource.get_string("id");
+  if (body_id.empty()) return bad_request("The resource must have an id for an update", "id");
+  if (body_id != id)
+    return bad_request("Resource id '" + std::string(body_id) + "' does not match the URL id '" + std::string(id) +
+                           "'",
+                       "id");
+  store::PutOptions opt;
+  opt.method = "PUT";
+  opt.if_match = if_match;
+  auto out = w.put(type, id, std::move(resource), opt);
+  if (!out) return std::move(out).error();
+  // Update-as-create answers 201 (R4 §3.1.0.4.1).
+  return stored(std::move(*out), out->created ? 201 : 200);
+}
+
+Result<InteractionResult> patch(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
+                                std::string_view id, const Json& json_patch, std::optional<std::int64_t> if_match) {
+  auto current = w.read(type, id);
+  if (!current) return std::move(current).error();
+  if (!*current) return not_found("Resource " + ref(type, id) + " does not exist");
+  if ((*current)->deleted) return gone("Resource " + ref(type, id) + " was deleted");
+  if (if_match && *if_match != (*current)->version)
+    return precondition_failed("Version conflict on " + ref(type, id) + ": If-Match expects version " +
+                               std::to_string(*if_match) + " but the current version is " +
+                               std::to_string((*current)->version));
+  auto doc = parse_json((*current)->body);
+  if (!doc) return internal_error("Stored resource " + ref(type, id) + " is unreadable");
+  auto patched = fhir::apply_json_patch(*doc, json_patch);
+  if (!patched) return std::move(patched).error();
+  if (patched->get_string("resourceType") != type || patched->get_string("id") != id)
+    return unprocessable("A patch may not change resourceType or id");
+  // Server-managed fields are not the patch's to set.
+  if (Json* meta = patched->find("meta")) {
+    meta->erase("versionId");
+    meta->erase("lastUpdated");
+    if (meta->size() == 0) patched->erase("meta");
+  }
+  if (auto s = check_resource(*patched, type); !s) {
+    Error e = std::move(s).error();
+    e = Error(422, std::move(e.issues()));  // the patch was well-formed; its result is not
+    return e;
+  }
+  return update(ctx, w, type, id, std::move(*patched), (*current)->version);
+}
+
+Result<InteractionResult> remove(const security::RequestContext&, store::Writer& w, std::string_view type,
+                                 std::string_view id, std::optional<std::int64_t> if_match) {
+  auto out = w.remove(type, id, if_match);
+  if (!out) return std::move(out).error();
+  InteractionResult r;
+  r.status = 200;
+  if (*out) {
+    r.version = std::move(**out);
+    r.outcome = Json();
+  }
+  return r;
+}
+
+Result<InteractionResult> read(const security::RequestContext&, store::Reader& r, std::string_view type,
+                               std::string_view id) {
+  auto cur = r.read(type, id);
+  if (!cur) return std::move(cur).error();
+  if (!*cur) return not_found("Resource " + ref(type, id) + " is not known");
+  if ((*cur)->deleted) {
+    // 410 carries the tombstone's version in ETag (R4 §3.1.0.2).
+    Error e = gone("Resource " + ref(type, id) + " was deleted (version " + std::to_string((*cur)->version) + ")");
+    return e;
+  }
+  InteractionResult out;
+  out.version = std::move(**cur);
+  return out;
+}
+
+Result<InteractionResult> vread(const security::RequestContext&, store::Reader& r, std::string_view type,
+                                std::string_view id, std::string_view version_id) {
+  std::int64_t v = 0;
+  auto p = std::from_chars(version_id.data(), version_id.data() + version_id.size(), v);
+  if (p.ec != std::errc() || p.ptr != version_id.data() + version_id.size() || v < 1)
+    return not_found("Version '" + std::string(version_id) + "' of " + ref(type, id) + " is not known");
+  auto ver = r.vread(type, id, v);
+  if (!ver) return std::move(ver).error();
+  if (!*ver) return not_found("Version " + std::string(version_id) + " of " + ref(type, id) + " is not known");
+  if ((*ver)->deleted)
+    return gone("Version " + std::string(version_id) + " of " + ref(type, id) + " is a deletion");
+  InteractionResult out;
+  out.version = std::move(**ver);
+  return out;
+}
+
+}  // namespace parcours::api
