@@ -1,0 +1,37 @@
+// The `parcours` subcommands. Each returns the process exit code.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parcours::cli {
+
+struct ServeArgs {
+  std::string data = "parcours-data";
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 2;
+  int worker_threads = 16;
+  std::string base_url;   // public FHIR base; empty: from the Host header
+  std::string log_level = "info";
+};
+
+struct ImportArgs {
+  std::string data = "parcours-data";
+  std::vector<std::string> paths;
+  std::size_t batch = 2000;
+};
+
+struct DemoArgs {
+  ServeArgs serve;
+  std::int64_t patients = 2000;
+  std::uint64_t seed = 42;
+  bool regenerate = false;
+  bool no_serve = false;  // generate and exit (benchmarks, CI)
+};
+
+int run_serve(const ServeArgs& args);
+int run_import(const ImportArgs& args);
+int run_demo(const DemoArgs& args);
+
+}  // namespace parcours::cli

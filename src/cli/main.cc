@@ -1,0 +1,45 @@
+// parcours: the territorial care-coordination platform's single binary.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace parcours::cli;
+  CLI::App app{
+      "Parcours: FHIR R4 platform for territorial care coordination.\n"
+      "Environment: PARCOURS_ADMIN_TOKEN grants full access to whoever presents it as a Bearer token."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "parcours 0.1.0");
+
+  ServeArgs serve;
+  auto* s = app.add_subcommand("serve", "Serve the FHIR API at http://HOST:PORT/fhir from the store in DIR");
+  s->add_option("--data", serve.data, "Folder of the embedded database (created if absent)")->capture_default_str();
+  s->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
+  s->add_option("--io-threads", serve.io_threads, "Socket threads")->capture_default_str()->check(CLI::Range(1, 64));
+  s->add_option("--workers", serve.worker_threads, "Threads for writes")->capture_default_str()->check(CLI::Range(1, 256));
+  s->add_option("--base-url", serve.base_url, "Public FHIR base URL (default: from the Host header)");
+  s->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")->capture_default_str();
+
+  ImportArgs imp;
+  auto* i = app.add_subcommand("import", "Load FHIR NDJSON files or folders (one resource per line) into the store");
+  i->add_option("--data", imp.data, "Folder of the embedded database")->capture_default_str();
+  i->add_option("--batch", imp.batch, "Resources per commit")->capture_default_str()->check(CLI::Range(1, 100000));
+  i->add_option("paths", imp.paths, "NDJSON files or folders (*.ndjson inside, recursively)")->required();
+
+  DemoArgs demo;
+  demo.serve.data = ".parcours-demo";
+  auto* d = app.add_subcommand("demo", "Generate the demo territory (if the store is empty) and serve it");
+  d->add_option("--patients", demo.patients, "Number of patients")->capture_default_str()->check(CLI::Range(1, 10000000));
+  d->add_option("--seed", demo.seed, "Generator seed (same seed, same territory)")->capture_default_str();
+  d->add_option("--data", demo.serve.data, "Folder of the embedded database")->capture_default_str();
+  d->add_option("--listen", demo.serve.listen, "HOST:PORT to listen on")->capture_default_str();
+  d->add_option("--log-level", demo.serve.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  d->add_flag("--regenerate", demo.regenerate, "Generate even if the store already holds data (must be empty)");
+  d->add_flag("--no-serve", demo.no_serve, "Generate, then exit");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*s) return run_serve(serve);
+  if (*i) return run_import(imp);
+  if (*d) return run_demo(demo);
+  return 2;
+}

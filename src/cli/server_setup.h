@@ -1,0 +1,21 @@
+// Shared by the serve, import and demo commands: opening the store with the
+// resource indexer, and serving it until SIGINT/SIGTERM.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "cli/commands.h"
+#include "store/store.h"
+
+namespace parcours::cli {
+
+Result<std::unique_ptr<store::Store>> open_store(const std::string& dir);
+// Must run before any thread starts.
+void block_stop_signals();
+// Serves until SIGINT/SIGTERM, then stops gracefully. `announce` prints the
+// URL and the admin token for a person (demo).
+int serve_store(store::Store& store, const ServeArgs& args, const std::string& admin_token, bool announce);
+
+}  // namespace parcours::cli

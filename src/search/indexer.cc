@@ -1,0 +1,21 @@
+#include "search/indexer.h"
+
+#include "fhir/compartment.h"
+
+namespace parcours::search {
+
+store::IndexRows index_resource(std::string_view type, const Json& resource) {
+  store::IndexRows rows;
+  rows.patients = fhir::patient_compartments(type, resource);
+  // Resource.identifier (0..*) on every type that has one; conditional
+  // references "Type?identifier=system|value" resolve through these rows.
+  if (const Json* ids = resource.find("identifier"); ids && ids->is_array()) {
+    for (const Json& id : ids->as_array()) {
+      std::string_view value = id.get_string("value");
+      if (!value.empty()) rows.identifiers.push_back({std::string(id.get_string("system")), std::string(value)});
+    }
+  }
+  return rows;
+}
+
+}  // namespace parcours::search
