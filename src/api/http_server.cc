@@ -18,6 +18,8 @@
 #include <optional>
 #include <thread>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,11 +31,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "fhir/json.h"
 
@@ -225,10 +225,9 @@ class Session : public std::enable_shared_from_this<Session> {
       phase_ = Phase::Idle;
       // Waiting for the first byte of the next request: the idle timeout.
       stream_.expires_after(core_.options.idle_timeout);
-      stream_.async_read_some(buffer_.prepare(kReadChunk),
-                              [self = shared_from_this()](error_code ec, std::size_t n) {
-                                self->on_first_bytes(ec, n);
-                              });
+      stream_.async_read_some(
+          buffer_.prepare(kReadChunk),
+          [self = shared_from_this()](error_code ec, std::size_t n) { self->on_first_bytes(ec, n); });
       return;
     }
     start_request();  // pipelined bytes already buffered
@@ -249,9 +248,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // Headers and body of one request must arrive within read_timeout
     // (slowloris).
     stream_.expires_after(core_.options.read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-      self->on_header(ec);
-    });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(error_code ec) {
@@ -405,7 +403,8 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::Writing;
     bool close = !keep_alive_ || core_.stopping.load();
     int status = res_.status;
-    bool send_body = !head_request_ && !(status < 200 || status == 204 || status == 304) && !res_.body.empty();
+    bool send_body =
+        !head_request_ && !(status < 200 || status == 204 || status == 304) && !res_.body.empty();
     serialize_head(close);
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head_),
                                            send_body ? asio::buffer(res_.body) : asio::const_buffer()};
@@ -432,11 +431,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void linger_read() {
-    stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->linger_bytes_ += n;
-      if (ec || self->linger_bytes_ > kLingerMaxBytes) return self->close_now();
-      self->linger_read();
-    });
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              self->linger_bytes_ += n;
+                              if (ec || self->linger_bytes_ > kLingerMaxBytes) return self->close_now();
+                              self->linger_read();
+                            });
   }
 
   void close_now() {
@@ -466,9 +466,9 @@ void Core::do_accept() {
   // The new socket is bound to the next io_context, round-robin.
   auto ex = connection_executor(*contexts[next_context]);
   next_context = (next_context + 1) % contexts.size();
-  acceptor->async_accept(ex, asio::bind_executor(*accept_strand, [this](error_code ec, Stream::socket_type s) {
-                           on_accept(ec, std::move(s));
-                         }));
+  acceptor->async_accept(
+      ex, asio::bind_executor(*accept_strand,
+                              [this](error_code ec, Stream::socket_type s) { on_accept(ec, std::move(s)); }));
 }
 
 void Core::on_accept(error_code ec, Stream::socket_type socket) {
