@@ -255,6 +255,10 @@ def collect_types(directory):
                 codes = [types[backbone].base] if backbone in types else ["BackboneElement"]
             if not codes:
                 die("element %s has no type" % path)
+            if el.get("base", {}).get("path") == "Resource.id":
+                # R4 §2.36 Resource.id is an `id`, but the 4.0.1 snapshots of
+                # every resource type type it as System.String/"string".
+                codes = ["id"]
             max_ = el.get("max", "*")
             binding = None
             b = el.get("binding")
