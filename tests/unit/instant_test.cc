@@ -75,29 +75,29 @@ TEST(ParseInstant, LeapYears) {
 TEST(ParseInstant, RejectsMalformed) {
   for (const char* bad : {
            "",
-           "0000",                          // no year zero in FHIR
-           "202",                           // short year
-           "20266",                         // long year
-           "2026-13",                       // month 13
-           "2026-00",                       // month 0
-           "2026-02-30",                    // Feb 30
-           "2026-04-31",                    // Apr 31
-           "2026-1-01",                     // one-digit month
-           "2026-11-26T10:15:30",           // time without zone
-           "2026-11-26T10:15Z",             // seconds are required
-           "2026-11-26T24:00:00Z",          // hour 24
-           "2026-11-26T10:60:00Z",          // minute 60
-           "2026-11-26T10:15:61Z",          // second 61
-           "2026-11-26T10:15:30.Z",         // empty fraction
-           "2026-11-26T10:15:30+1:00",      // short offset
-           "2026-11-26T10:15:30+0100",      // offset without colon
-           "2026-11-26T10:15:30+14:30",     // beyond +14:00
-           "2026-11-26T10:15:30+15:00",     // beyond +14:00
-           "2026-11-26T10:15:30Zjunk",      // trailing text
-           "2026-11-26 10:15:30Z",          // space separator
-           "2026-11-26t10:15:30z",          // lower case
-           "2026-11-26T",                   // dangling T
-           "2026-11-",                      // dangling dash
+           "0000",                       // no year zero in FHIR
+           "202",                        // short year
+           "20266",                      // long year
+           "2026-13",                    // month 13
+           "2026-00",                    // month 0
+           "2026-02-30",                 // Feb 30
+           "2026-04-31",                 // Apr 31
+           "2026-1-01",                  // one-digit month
+           "2026-11-26T10:15:30",        // time without zone
+           "2026-11-26T10:15Z",          // seconds are required
+           "2026-11-26T24:00:00Z",       // hour 24
+           "2026-11-26T10:60:00Z",       // minute 60
+           "2026-11-26T10:15:61Z",       // second 61
+           "2026-11-26T10:15:30.Z",      // empty fraction
+           "2026-11-26T10:15:30+1:00",   // short offset
+           "2026-11-26T10:15:30+0100",   // offset without colon
+           "2026-11-26T10:15:30+14:30",  // beyond +14:00
+           "2026-11-26T10:15:30+15:00",  // beyond +14:00
+           "2026-11-26T10:15:30Zjunk",   // trailing text
+           "2026-11-26 10:15:30Z",       // space separator
+           "2026-11-26t10:15:30z",       // lower case
+           "2026-11-26T",                // dangling T
+           "2026-11-",                   // dangling dash
            "abcd",
        }) {
     EXPECT_FALSE(parse_instant(bad)) << bad;

@@ -56,6 +56,52 @@ Json observation(std::string_view id, std::string_view patient_id, std::string_v
                std::string(patient_id) + R"("},"valueQuantity":{"value":)" + std::string(value) + "}}");
 }
 
+// Builders: designated initializers would trip -Wmissing-field-initializers.
+struct Q {
+  HistoryQuery q;
+  Q& type(std::string v) {
+    q.type = std::move(v);
+    return *this;
+  }
+  Q& id(std::string v) {
+    q.id = std::move(v);
+    return *this;
+  }
+  Q& since(Micros v) {
+    q.since = v;
+    return *this;
+  }
+  Q& at_or_before(Micros v) {
+    q.at_or_before = v;
+    return *this;
+  }
+  Q& before_seq(std::int64_t v) {
+    q.before_seq = v;
+    return *this;
+  }
+  Q& count(int v) {
+    q.count = v;
+    return *this;
+  }
+  operator HistoryQuery() const { return q; }  // NOLINT
+};
+struct Opt {
+  PutOptions o;
+  Opt& method(std::string v) {
+    o.method = std::move(v);
+    return *this;
+  }
+  Opt& if_match(std::int64_t v) {
+    o.if_match = v;
+    return *this;
+  }
+  Opt& must_not_exist(bool v) {
+    o.must_not_exist = v;
+    return *this;
+  }
+  operator PutOptions() const { return o; }  // NOLINT
+};
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -160,7 +206,8 @@ TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {
   auto s = open_sqlite(o);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().status(), 500);
-  EXPECT_NE(s.error().message().find("cannot create data directory"), std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("cannot create data directory"), std::string::npos)
+      << s.error().message();
 }
 
 TEST_F(StoreTest, IndexerIsRequired) {
@@ -170,7 +217,7 @@ TEST_F(StoreTest, IndexerIsRequired) {
 }
 
 TEST_F(StoreTest, CreateReadUpdate) {
-  auto c = put(patient("p1", "Martin"), {.method = "POST"});
+  auto c = put(patient("p1", "Martin"), Opt().method("POST"));
   ASSERT_TRUE(c.ok()) << c.error().message();
   EXPECT_TRUE(c->created);
   EXPECT_TRUE(c->changed);
@@ -221,10 +268,14 @@ TEST_F(StoreTest, IdIsSetWhenAbsentAndValidated) {
 
     auto bad_type = w.put("Observation", "abc", p);
     EXPECT_FALSE(bad_type.ok());
-    if (!bad_type.ok()) EXPECT_EQ(bad_type.error().status(), 400);
+    if (!bad_type.ok()) {
+      EXPECT_EQ(bad_type.error().status(), 400);
+    }
     auto bad_id = w.put("Patient", "other", parse(R"({"resourceType":"Patient","id":"abc"})"));
     EXPECT_FALSE(bad_id.ok());
-    if (!bad_id.ok()) EXPECT_EQ(bad_id.error().status(), 400);
+    if (!bad_id.ok()) {
+      EXPECT_EQ(bad_id.error().status(), 400);
+    }
     auto invalid_id = w.put("Patient", "a b", parse(R"({"resourceType":"Patient"})"));
     EXPECT_FALSE(invalid_id.ok());
     auto not_object = w.put("Patient", "x", Json::array());
@@ -258,7 +309,8 @@ TEST_F(StoreTest, IdenticalUpdateMakesNoVersion) {
   EXPECT_FALSE(again->changed);
 
   // Decimal text matters: 1.5 is not 1.50.
-  Json changed = parse(R"({"resourceType":"Patient","id":"p1","meta":{"profile":["http://x/p"]},"gender":"female",
+  Json changed =
+      parse(R"({"resourceType":"Patient","id":"p1","meta":{"profile":["http://x/p"]},"gender":"female",
                           "birthDate":"1950-02-01","extension":[{"url":"u","valueDecimal":1.5}]})");
   auto v2 = put(changed);
   ASSERT_TRUE(v2.ok());
@@ -271,7 +323,7 @@ TEST_F(StoreTest, IdenticalUpdateMakesNoVersion) {
   ASSERT_TRUE(v3.ok() && v4.ok());
   EXPECT_EQ(v4->stored.version, 4);
 
-  auto h = history({.type = "Patient", .id = "p1"});
+  auto h = history(Q().type("Patient").id("p1"));
   EXPECT_EQ(h.total, 4);
 }
 
@@ -299,7 +351,7 @@ TEST_F(StoreTest, DeleteTombstoneAndRecreate) {
   auto absent = remove("Patient", "never");
   ASSERT_TRUE(absent.ok());
   EXPECT_FALSE(*absent);
-  EXPECT_EQ(history({.type = "Patient", .id = "p1"}).total, 3);
+  EXPECT_EQ(history(Q().type("Patient").id("p1")).total, 3);
 
   // Re-creating continues the numbering; identical content to v2 still makes
   // a version because the current one is a tombstone.
@@ -337,25 +389,26 @@ TEST_F(StoreTest, IfMatchAndMustNotExist) {
   ASSERT_TRUE(put(patient("p1", "A")).ok());
   ASSERT_TRUE(put(patient("p1", "B")).ok());
 
-  auto stale = put(patient("p1", "C"), {.if_match = 1});
+  auto stale = put(patient("p1", "C"), Opt().if_match(1));
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().status(), 412);
   EXPECT_NE(stale.error().message().find("expected version 1"), std::string::npos) << stale.error().message();
-  EXPECT_NE(stale.error().message().find("current version is 2"), std::string::npos) << stale.error().message();
+  EXPECT_NE(stale.error().message().find("current version is 2"), std::string::npos)
+      << stale.error().message();
   EXPECT_EQ(read("Patient", "p1")->version, 2);
 
-  auto fresh = put(patient("p1", "C"), {.if_match = 2});
+  auto fresh = put(patient("p1", "C"), Opt().if_match(2));
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(fresh->stored.version, 3);
 
-  auto absent = put(patient("p9", "C"), {.if_match = 1});
+  auto absent = put(patient("p9", "C"), Opt().if_match(1));
   ASSERT_FALSE(absent.ok());
   EXPECT_EQ(absent.error().status(), 412);
 
-  auto taken = put(patient("p1", "D"), {.method = "POST", .must_not_exist = true});
+  auto taken = put(patient("p1", "D"), Opt().method("POST").must_not_exist(true));
   ASSERT_FALSE(taken.ok());
   EXPECT_EQ(taken.error().status(), 409);
-  auto free_id = put(patient("p2", "D"), {.method = "POST", .must_not_exist = true});
+  auto free_id = put(patient("p2", "D"), Opt().method("POST").must_not_exist(true));
   ASSERT_TRUE(free_id.ok());
   EXPECT_TRUE(free_id->created);
 
@@ -366,17 +419,500 @@ TEST_F(StoreTest, IfMatchAndMustNotExist) {
   ASSERT_TRUE(good_delete.ok() && *good_delete);
 
   // A tombstone does not block must_not_exist.
-  auto recreate = put(patient("p1", "E"), {.must_not_exist = true});
+  auto recreate = put(patient("p1", "E"), Opt().must_not_exist(true));
   ASSERT_TRUE(recreate.ok());
   EXPECT_EQ(recreate->stored.version, 5);
 }
 
 TEST_F(StoreTest, HistoryThreeLevels) {
+  ASSERT_TRUE(put(patient("p1", "A")).ok());             // p1 v1
+  ASSERT_TRUE(put(observation("o1", "p1", "70")).ok());  // o1 v1
+  ASSERT_TRUE(put(patient("p1", "B")).ok());             // p1 v2
+  Micros mid = store_->now();
+  ASSERT_TRUE(put(observation("o1", "p1", "71")).ok());  // o1 v2
+  ASSERT_TRUE(put(patient("p2", "C")).ok());             // p2 v1
+  ASSERT_TRUE(remove("Observation", "o1").ok());         // o1 v3 (tombstone)
+
+  auto names = [](const HistoryPage& h) {
+    std::vector<std::string> out;
+    for (const auto& v : h.versions) out.push_back(v.id + "/" + std::to_string(v.version));
+    return out;
+  };
+  using V = std::vector<std::string>;
+
+  auto sys = history(Q());
+  EXPECT_EQ(sys.total, 6);
+  EXPECT_EQ(sys.next_seq, 0);
+  EXPECT_EQ(names(sys), (V{"o1/3", "p2/1", "o1/2", "p1/2", "o1/1", "p1/1"}));
+  EXPECT_TRUE(sys.versions[0].deleted);
+  EXPECT_EQ(sys.versions[0].method, "DELETE");
+  for (std::size_t i = 1; i < sys.versions.size(); ++i)
+    EXPECT_LT(sys.versions[i].last_updated, sys.versions[i - 1].last_updated);
+
+  auto type = history(Q().type("Patient"));
+  EXPECT_EQ(type.total, 3);
+  EXPECT_EQ(names(type), (V{"p2/1", "p1/2", "p1/1"}));
+
+  auto inst = history(Q().type("Observation").id("o1"));
+  EXPECT_EQ(inst.total, 3);
+  EXPECT_EQ(names(inst), (V{"o1/3", "o1/2", "o1/1"}));
+  EXPECT_EQ(history(Q().type("Observation").id("nope")).total, 0);
+
+  // since is inclusive, and applies at every level.
+  EXPECT_EQ(names(history(Q().since(mid))), (V{"o1/3", "p2/1", "o1/2"}));
+  EXPECT_EQ(names(history(Q().type("Observation").since(mid))), (V{"o1/3", "o1/2"}));
+  EXPECT_EQ(names(history(Q().type("Observation").id("o1").since(mid))), (V{"o1/3", "o1/2"}));
+  Micros o1v2_time = history(Q().type("Observation").id("o1")).versions[1].last_updated;
+  EXPECT_EQ(names(history(Q().since(o1v2_time))), (V{"o1/3", "p2/1", "o1/2"}));
+  EXPECT_EQ(history(Q().since(store_->now())).total, 0);
+
+  // at_or_before: versions up to that instant.
+  auto before = history(Q().at_or_before(mid));
+  EXPECT_EQ(before.total, 3);
+  EXPECT_EQ(names(before), (V{"p1/2", "o1/1", "p1/1"}));
+  EXPECT_EQ(names(history(Q().since(o1v2_time).at_or_before(o1v2_time))), (V{"o1/2"}));
+  EXPECT_EQ(history(Q().at_or_before(0)).total, 0);
+
+  // Paging by seq cursor; total ignores the cursor.
+  auto p1 = history(Q().count(2));
+  EXPECT_EQ(names(p1), (V{"o1/3", "p2/1"}));
+  EXPECT_EQ(p1.total, 6);
+  ASSERT_NE(p1.next_seq, 0);
+  auto p2 = history(Q().before_seq(p1.next_seq).count(2));
+  EXPECT_EQ(names(p2), (V{"o1/2", "p1/2"}));
+  EXPECT_EQ(p2.total, 6);
+  auto p3 = history(Q().before_seq(p2.next_seq).count(2));
+  EXPECT_EQ(names(p3), (V{"o1/1", "p1/1"}));
+  EXPECT_EQ(p3.next_seq, 0);
+  auto tp = history(Q().type("Patient").count(1));
+  EXPECT_EQ(names(tp), (V{"p2/1"}));
+  EXPECT_EQ(names(history(Q().type("Patient").before_seq(tp.next_seq).count(5))), (V{"p1/2", "p1/1"}));
+  auto ip = history(Q().type("Observation").id("o1").since(mid).count(1));
+  EXPECT_EQ(names(ip), (V{"o1/3"}));
+  EXPECT_EQ(ip.total, 2);
+  EXPECT_EQ(names(history(Q().type("Observation").id("o1").since(mid).before_seq(ip.next_seq))), (V{"o1/2"}));
+
+  // count is clamped to 1..1000.
+  EXPECT_EQ(history(Q().count(0)).versions.size(), 1u);
+  EXPECT_EQ(history(Q().count(-5)).versions.size(), 1u);
+  EXPECT_EQ(history(Q().count(100000)).versions.size(), 6u);
+
+  // An id without a type is a caller error.
+  EXPECT_FALSE(store_->reader()->history(Q().id("o1")).ok());
+}
+
+TEST_F(StoreTest, HistoryPagingStaysCorrectDuringWrites) {
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(put(observation("o" + std::to_string(i % 40), "p1", std::to_string(i))).ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      auto r = put(observation("o" + std::to_string(i % 40), "p2", std::to_string(1000 + i)));
+      ASSERT_TRUE(r.ok());
+    }
+  });
+  for (const std::string type : {"", "Observation"}) {
+    HistoryPage first = history(Q().type(type).count(7));
+    std::int64_t expected = first.total;
+    EXPECT_GE(expected, 200);
+    std::set<std::string> seen;
+    Micros last_time = std::numeric_limits<Micros>::max();
+    HistoryPage page = first;
+    for (;;) {
+      for (const auto& v : page.versions) {
+        EXPECT_TRUE(seen.insert(v.id + "/" + std::to_string(v.version)).second) << "duplicate " << v.id;
+        EXPECT_LT(v.last_updated, last_time);
+        last_time = v.last_updated;
+      }
+      if (page.next_seq == 0) break;
+      page = history(Q().type(type).before_seq(page.next_seq).count(7));
+      EXPECT_GE(page.total, expected);  // grows with the concurrent writes
+    }
+    EXPECT_EQ(static_cast<std::int64_t>(seen.size()), expected);
+  }
+  // Instance level too.
+  HistoryPage page = history(Q().type("Observation").id("o3").count(2));
+  std::int64_t expected = page.total;
+  std::int64_t got = 0, last_version = std::numeric_limits<std::int64_t>::max();
+  for (;;) {
+    for (const auto& v : page.versions) {
+      EXPECT_LT(v.version, last_version);
+      last_version = v.version;
+      ++got;
+    }
+    if (page.next_seq == 0) break;
+    page = history(Q().type("Observation").id("o3").before_seq(page.next_seq).count(2));
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(last_version, 1);
+  stop = true;
+  writer.join();
+}
+
+TEST_F(StoreTest, UnitIsAtomicAndSeesItsOwnWrites) {
+  Status failed = store_->write([&](Writer& w) -> Status {
+    for (int i = 0; i < 3; ++i) {
+      auto o = w.put("Patient", "f" + std::to_string(i), patient("f" + std::to_string(i), "X", "mrn-f"));
+      EXPECT_TRUE(o.ok());
+    }
+    auto r = w.read("Patient", "f2");
+    EXPECT_TRUE(r.ok() && *r && (*r)->version == 1);
+    auto ids = w.find_by_identifier("Patient", {"", "mrn-f"});
+    EXPECT_TRUE(ids.ok() && ids->size() == 3u);
+    auto counts = w.count_by_type();
+    EXPECT_TRUE(counts.ok() && counts->size() == 1u && (*counts)[0].second == 3);
+    EXPECT_EQ(w.history(Q().type("Patient")).value().total, 3);
+    return unprocessable("business rule says no");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().status(), 422);
+  EXPECT_EQ(failed.error().message(), "business rule says no");
+  EXPECT_FALSE(read("Patient", "f0"));
+  EXPECT_EQ(history(Q()).total, 0);
+  EXPECT_TRUE(store_->reader()->find_by_identifier("Patient", {"", "mrn-f"})->empty());
+  EXPECT_TRUE(store_->reader()->count_by_type()->empty());
+
+  Status threw = store_->write([&](Writer& w) -> Status {
+    EXPECT_TRUE(w.put("Patient", "t1", patient("t1", "X")).ok());
+    throw std::runtime_error("boom");
+  });
+  ASSERT_FALSE(threw.ok());
+  EXPECT_EQ(threw.error().status(), 500);
+  EXPECT_NE(threw.error().message().find("boom"), std::string::npos);
+  EXPECT_FALSE(read("Patient", "t1"));
+
+  // A failed put inside a unit that carries on: the unit decides.
+  Status partial = store_->write([&](Writer& w) -> Status {
+    EXPECT_TRUE(w.put("Patient", "k1", patient("k1", "X")).ok());
+    EXPECT_FALSE(w.put("Patient", "k1", patient("k1", "Y"), Opt().if_match(7)).ok());
+    return Status::Ok();
+  });
+  EXPECT_TRUE(partial.ok());
+  EXPECT_EQ(read("Patient", "k1")->version, 1);
+}
+
+TEST_F(StoreTest, NestedWriteIsRefused) {
+  Status s = store_->write([&](Writer&) -> Status {
+    Status inner = store_->write([](Writer&) { return Status::Ok(); });
+    EXPECT_FALSE(inner.ok());
+    return inner;
+  });
+  EXPECT_FALSE(s.ok());
+}
+
+TEST_F(StoreTest, GroupCommitFailingUnitDoesNotAffectItsBatch) {
+  // The first unit holds the writer while the others queue up behind it, so
+  // they share the next transaction.
+  std::atomic<int> queued{0};
+  std::thread slow([&] {
+    Status s = store_->write([&](Writer& w) -> Status {
+      while (queued.load() < 3) std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return w.put("Patient", "slow", patient("slow", "S")).ok() ? Status::Ok() : internal_error("put");
+    });
+    EXPECT_TRUE(s.ok());
+  });
+  auto unit = [&](std::string prefix, bool fail) {
+    return [this, prefix, fail, &queued] {
+      ++queued;
+      Status s = store_->write([&](Writer& w) -> Status {
+        for (int i = 0; i < 3; ++i) {
+          std::string id = prefix + std::to_string(i);
+          if (!w.put("Patient", id, patient(id, prefix)).ok()) return internal_error("put");
+        }
+        if (fail) return conflict("unit " + prefix + " gives up");
+        return Status::Ok();
+      });
+      EXPECT_EQ(s.ok(), !fail);
+    };
+  };
+  std::thread a(unit("a", false)), b(unit("b", true)), c(unit("c", false));
+  slow.join();
+  a.join();
+  b.join();
+  c.join();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(read("Patient", "a" + std::to_string(i)));
+    EXPECT_FALSE(read("Patient", "b" + std::to_string(i)));
+    EXPECT_TRUE(read("Patient", "c" + std::to_string(i)));
+  }
+  EXPECT_EQ(store_->reader()->count_by_type().value()[0].second, 7);
+  EXPECT_EQ(history(Q()).total, 7);
+}
+
+TEST_F(StoreTest, ManyConcurrentWriters) {
+  constexpr int kThreads = 12, kUnits = 40;
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (int u = 0; u < kUnits; ++u) {
+        const bool fail = u % 5 == 4, boom = u % 7 == 6;
+        std::string prefix = "t" + std::to_string(t) + "-u" + std::to_string(u) + "-";
+        Status s = store_->write([&](Writer& w) -> Status {
+          for (int k = 0; k < 3; ++k) {
+            std::string id = prefix + std::to_string(k);
+            auto o = w.put("Observation", id, observation(id, "p" + std::to_string(t), std::to_string(u)));
+            if (!o.ok()) return o.error();
+          }
+          if (boom) throw std::logic_error("unit threw");
+          if (fail) return bad_request("refused");
+          return Status::Ok();
+        });
+        EXPECT_EQ(s.ok(), !fail && !boom) << prefix;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int expected = 0;
+  auto reader = store_->reader();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int u = 0; u < kUnits; ++u) {
+      const bool kept = !(u % 5 == 4) && !(u % 7 == 6);
+      expected += kept ? 3 : 0;
+      for (int k = 0; k < 3; ++k) {
+        std::string id = "t" + std::to_string(t) + "-u" + std::to_string(u) + "-" + std::to_string(k);
+        auto r = reader->read("Observation", id);
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r->has_value(), kept) << id;
+      }
+    }
+  }
+  auto counts = reader->count_by_type();
+  ASSERT_TRUE(counts.ok());
+  ASSERT_EQ(counts->size(), 1u);
+  EXPECT_EQ((*counts)[0].second, expected);
+  EXPECT_EQ(reader->history(Q()).value().total, expected);
+}
+
+TEST_F(StoreTest, ReopenKeepsEverything) {
+  ASSERT_TRUE(put(patient("p1", "A", "111")).ok());
+  ASSERT_TRUE(put(patient("p1", "B", "111")).ok());
+  ASSERT_TRUE(put(observation("o1", "p1", "70")).ok());
+  ASSERT_TRUE(put(patient("p2", "C", "222")).ok());
+  ASSERT_TRUE(remove("Patient", "p2").ok());
+  Micros last = read("Patient", "p2")->last_updated;
+  std::string body = read("Patient", "p1")->body;
+  reopen();
+  reopen();  // twice: the second open sees an existing, migrated schema
+  auto p1 = read("Patient", "p1");
+  ASSERT_TRUE(p1);
+  EXPECT_EQ(p1->version, 2);
+  EXPECT_EQ(p1->body, body);
+  EXPECT_TRUE(read("Patient", "p2")->deleted);
+  EXPECT_EQ(history(Q()).total, 5);
+  EXPECT_EQ(store_->reader()->find_by_identifier("Patient", {"", "111"}).value(),
+            std::vector<std::string>{"p1"});
+  EXPECT_TRUE(store_->reader()->find_by_identifier("Patient", {"", "222"}).value().empty());
+  auto counts = store_->reader()->count_by_type().value();
+  EXPECT_EQ(counts, (std::vector<std::pair<std::string, std::int64_t>>{{"Observation", 1}, {"Patient", 1}}));
+  EXPECT_GT(store_->now(), last);  // the clock never goes back across restarts
+  auto next = put(patient("p1", "D"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->stored.version, 3);
+  EXPECT_GT(next->stored.last_updated, last);
+}
+
+TEST_F(StoreTest, NewerSchemaIsRefused) {
+  store_->close();
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  SqliteOptions o;
+  o.directory = dir_;
+  o.indexer = test_indexer;
+  auto s = open_sqlite(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
+}
+
+TEST_F(StoreTest, FindByIdentifier) {
+  ASSERT_TRUE(put(patient("p1", "A", "111")).ok());
+  ASSERT_TRUE(put(patient("p2", "B", "111")).ok());
+  ASSERT_TRUE(put(patient("p3", "C", "333")).ok());
+  ASSERT_TRUE(put(parse(R"({"resourceType":"Practitioner","id":"d1",
+      "identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"810000000001"},{"value":"111"}]})"))
+                  .ok());
+  auto reader = store_->reader();
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(reader->find_by_identifier("Patient", {"urn:oid:1.2.250.1.213.1.4.8", "111"}).value(),
+            (Ids{"p1", "p2"}));
+  EXPECT_EQ(reader->find_by_identifier("Patient", {"", "111"}).value(), (Ids{"p1", "p2"}));
+  EXPECT_EQ(reader->find_by_identifier("Patient", {"urn:other", "111"}).value(), Ids{});
+  EXPECT_EQ(reader->find_by_identifier("Practitioner", {"", "111"}).value(), Ids{"d1"});
+  EXPECT_EQ(
+      reader->find_by_identifier("Practitioner", {"urn:oid:1.2.250.1.71.4.2.1", "810000000001"}).value(),
+      Ids{"d1"});
+  reader.reset();
+
+  // Update replaces the rows, delete removes them.
+  ASSERT_TRUE(put(patient("p1", "A", "999")).ok());
+  ASSERT_TRUE(remove("Patient", "p2").ok());
+  reader = store_->reader();
+  EXPECT_EQ(reader->find_by_identifier("Patient", {"", "111"}).value(), Ids{});
+  EXPECT_EQ(reader->find_by_identifier("Patient", {"", "999"}).value(), Ids{"p1"});
+}
+
+TEST_F(StoreTest, CompartmentRowsReplacedAndRemoved) {
   ASSERT_TRUE(put(patient("p1", "A")).ok());
   ASSERT_TRUE(put(observation("o1", "p1", "70")).ok());
+  ASSERT_TRUE(put(parse(R"({"resourceType":"Organization","id":"org1","name":"CPTS"})")).ok());
+  using Rows = std::vector<std::string>;
+  auto rows = [&] {
+    return sql_column("SELECT type || '/' || id || '>' || patient FROM resource_patient ORDER BY 1");
+  };
+  auto key = [&](std::string_view type, std::string_view id) {
+    return sql_column("SELECT patient FROM resource_current WHERE type='" + std::string(type) + "' AND id='" +
+                      std::string(id) + "'");
+  };
+  EXPECT_EQ(rows(), (Rows{"Observation/o1>p1", "Patient/p1>p1"}));
+  EXPECT_EQ(key("Observation", "o1"), Rows{"p1"});
+  EXPECT_EQ(key("Organization", "org1"), Rows{"NULL"});
+
+  ASSERT_TRUE(put(observation("o1", "p2", "70")).ok());
+  EXPECT_EQ(rows(), (Rows{"Observation/o1>p2", "Patient/p1>p1"}));
+  EXPECT_EQ(key("Observation", "o1"), Rows{"p2"});
+
+  ASSERT_TRUE(remove("Observation", "o1").ok());
+  EXPECT_EQ(rows(), (Rows{"Patient/p1>p1"}));
+  EXPECT_EQ(key("Observation", "o1"), Rows{"NULL"});
+}
+
+TEST_F(StoreTest, CountByType) {
+  auto counts = [&] { return store_->reader()->count_by_type().value(); };
+  using C = std::vector<std::pair<std::string, std::int64_t>>;
+  EXPECT_EQ(counts(), C{});
+  ASSERT_TRUE(put(patient("p1", "A")).ok());
+  ASSERT_TRUE(put(patient("p2", "A")).ok());
+  ASSERT_TRUE(put(observation("o1", "p1", "1")).ok());
+  ASSERT_TRUE(put(patient("p1", "B")).ok());  // update: no change in count
+  ASSERT_TRUE(put(patient("p1", "B")).ok());  // identical: nothing
+  EXPECT_EQ(counts(), (C{{"Observation", 1}, {"Patient", 2}}));
+  ASSERT_TRUE(remove("Observation", "o1").ok());
+  ASSERT_TRUE(remove("Observation", "o1").ok());  // already deleted
+  EXPECT_EQ(counts(), (C{{"Patient", 2}}));
+  ASSERT_TRUE(put(observation("o1", "p1", "2")).ok());
+  EXPECT_EQ(counts(), (C{{"Observation", 1}, {"Patient", 2}}));
+}
+
+TEST_F(StoreTest, ReaderSeesASnapshot) {
+  ASSERT_TRUE(put(patient("p1", "A")).ok());
+  auto snapshot = store_->reader();
   ASSERT_TRUE(put(patient("p1", "B")).ok());
-  Micros mid = store_->now();
-  ASSERT TRUE_PLACEHOLDER;
+  ASSERT_TRUE(put(patient("p2", "C", "222")).ok());
+  ASSERT_TRUE(remove("Patient", "p1").ok());
+
+  auto p1 = snapshot->read("Patient", "p1");
+  ASSERT_TRUE(p1.ok() && *p1);
+  EXPECT_EQ((*p1)->version, 1);
+  EXPECT_FALSE((*p1)->deleted);
+  EXPECT_FALSE(snapshot->read("Patient", "p2").value());
+  EXPECT_EQ(snapshot->history(Q()).value().total, 1);
+  EXPECT_TRUE(snapshot->find_by_identifier("Patient", {"", "222"}).value().empty());
+  EXPECT_EQ(snapshot->count_by_type().value()[0].second, 1);
+
+  auto fresh = store_->reader();
+  EXPECT_TRUE(fresh->read("Patient", "p1").value()->deleted);
+  EXPECT_EQ(fresh->history(Q()).value().total, 4);
+  EXPECT_EQ(fresh->find_by_identifier("Patient", {"", "222"}).value(), std::vector<std::string>{"p2"});
+}
+
+TEST_F(StoreTest, ManyReadersAcrossThreads) {
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(put(patient("p" + std::to_string(i), "N")).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> reads{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      // More live readers than pooled connections: extra ones are opened.
+      std::vector<std::unique_ptr<Reader>> held;
+      for (int k = 0; k < 3; ++k) held.push_back(store_->reader());
+      for (int i = 0; i < 200; ++i) {
+        auto& r = held[static_cast<std::size_t>(i) % held.size()];
+        auto v = r->read("Patient", "p" + std::to_string((i + t) % 50));
+        ASSERT_TRUE(v.ok() && *v);
+        ++reads;
+      }
+    });
+  }
+  std::thread writer([&] {
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(put(patient("p" + std::to_string(i), "M")).ok());
+  });
+  for (auto& th : threads) th.join();
+  writer.join();
+  EXPECT_EQ(reads.load(), 1600);
+}
+
+TEST_F(StoreTest, NowIsStrictlyIncreasingAcrossThreads) {
+  std::vector<std::vector<Micros>> seen(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < seen.size(); ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5000; ++i) seen[t].push_back(store_->now());
+    });
+  for (auto& th : threads) th.join();
+  std::set<Micros> all;
+  for (const auto& v : seen) {
+    for (std::size_t i = 1; i < v.size(); ++i) EXPECT_LT(v[i - 1], v[i]);
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), 20000u);
+}
+
+TEST_F(StoreTest, NewIdsAreValidAndUnique) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10000; ++i) {
+    std::string id = store_->new_id();
+    ASSERT_TRUE(!id.empty() && id.size() <= 64);
+    for (char c : id) ASSERT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') << id;
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 10000u);
+}
+
+TEST_F(StoreTest, LargeAndUnicodeBodiesRoundTrip) {
+  Json p = patient("big", "Lefèvre-Ñúñez 李");
+  std::string text(200'000, 'x');
+  p.set("text", parse(R"({"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" + text +
+                      "</div>\"}"));
+  auto w = put(p);
+  ASSERT_TRUE(w.ok());
+  auto r = read("Patient", "big");
+  ASSERT_TRUE(r);
+  Json back = parse(r->body);
+  EXPECT_EQ(back.find("name")->as_array()[0].get_string("family"), "Lefèvre-Ñúñez 李");
+  EXPECT_EQ(back.find("text")->get_string("div").size(), text.size() + 48);  // the div element wrapping it
+  EXPECT_FALSE(put(p)->changed);
+}
+
+TEST_F(StoreTest, CloseDrainsAndRefusesLaterCalls) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
+        Status s = store_->write([&](Writer& w) -> Status {
+          auto o = w.put("Patient", id, patient(id, "Z"));
+          return o.ok() ? Status::Ok() : Status(o.error());
+        });
+        if (s.ok()) ++ok;
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  store_->close();
+  for (auto& th : threads) th.join();
+  EXPECT_FALSE(store_->write([](Writer&) { return Status::Ok(); }).ok());
+  EXPECT_FALSE(store_->reader()->read("Patient", "c0-0").ok());
+  store_->close();  // idempotent
+  int acknowledged = ok.load();
+  store_.reset();
+  open();
+  // Every acknowledged unit is there after reopening.
+  EXPECT_EQ(history(Q()).total, acknowledged);
 }
 
 }  // namespace

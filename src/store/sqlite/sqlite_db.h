@@ -1,0 +1,176 @@
+// Thin RAII layer over the SQLite C API: a connection that caches its
+// prepared statements, and a scoped use of one statement. Header-only so the
+// store library's source list stays one file per backend.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "base/result.h"
+
+namespace parcours::store::sqlite {
+
+// Every SQLite failure becomes a 500 "exception" carrying the engine's own
+// message. SQL text is never included: bound values may be patient data, and
+// the statement text itself says nothing useful to a client.
+inline Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = "storage error while ";
+  msg += what;
+  msg += ": ";
+  msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  msg += " (sqlite code " + std::to_string(rc) + ")";
+  return internal_error(std::move(msg));
+}
+
+// One use of a cached statement: bind, step, read columns. Resetting on scope
+// exit releases the statement's read locks and makes it reusable.
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Query(Query&& other) noexcept
+      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), bind_rc_(other.bind_rc_) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  Query& operator=(Query&&) = delete;
+  ~Query() {
+    if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+
+  // Text is bound without copying: the caller keeps it alive until the last
+  // step(), which every call site does by binding locals.
+  Query& bind(int i, std::string_view v) {
+    note(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
+    return *this;
+  }
+  Query& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  // Without this, a string literal would silently bind as bool.
+  Query& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Query& bind(int i, std::int64_t v) {
+    note(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Query& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Query& bind(int i, bool v) { return bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
+  Query& bind_null(int i) {
+    note(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+  // Binds a string, or NULL when it is empty.
+  Query& bind_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+
+  // One step: true when a row is available, false when the statement is done.
+  Result<bool> step() {
+    if (bind_rc_ != SQLITE_OK) return sqlite_error(db_, bind_rc_, "binding a value");
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sqlite_error(db_, rc, "executing a statement");
+  }
+  // Steps to completion, ignoring any rows.
+  Status run() {
+    for (;;) {
+      auto r = step();
+      if (!r) return std::move(r).error();
+      if (!*r) return Status::Ok();
+    }
+  }
+
+  std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string_view text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    if (!p) return {};
+    return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+  }
+
+ private:
+  void note(int rc) {
+    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// One database connection, used by one thread at a time (opened with
+// SQLITE_OPEN_NOMUTEX). Statements are prepared once and kept.
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> open(const std::string& path, int busy_timeout_ms) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      Error e = sqlite_error(db, rc, "opening the database");
+      sqlite3_close_v2(db);
+      return e;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, busy_timeout_ms);
+    return std::unique_ptr<Connection>(new Connection(db));
+  }
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  sqlite3* db() const { return db_; }
+
+  // `sql` must have static storage duration: it keys the statement cache.
+  Result<Query> query(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) return sqlite_error(db_, rc, "preparing a statement");
+      it = cache_.emplace(sql, stmt).first;
+    }
+    return Query(db_, it->second);
+  }
+
+  // Runs statements without caching them (pragmas, schema, rare control).
+  Status exec(const char* sql, std::string_view what) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error(db_, rc, what);
+    return Status::Ok();
+  }
+
+  // First column of the first row of `sql` as text (pragmas, "" if no row).
+  Result<std::string> scalar(const char* sql, std::string_view what) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error(db_, rc, what);
+    rc = sqlite3_step(stmt);
+    std::string v;
+    if (rc == SQLITE_ROW) {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      if (p) v.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      Error e = sqlite_error(db_, rc, what);
+      sqlite3_finalize(stmt);
+      return e;
+    }
+    sqlite3_finalize(stmt);
+    return v;
+  }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+}  // namespace parcours::store::sqlite

@@ -1,0 +1,1041 @@
+// SQLite backend of the versioned store. Layout, group commit and the exact
+// durability promise: docs/decisions/storage.md.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace parcours::store {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Query;
+
+constexpr std::int64_t kMaxSeq = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMinTime = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMaxTime = std::numeric_limits<std::int64_t>::max();
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kMaxBatch = 256;  // bounds the latency one commit adds
+constexpr int kCheckpointPages = 1000;  // WAL pages before a passive checkpoint
+// The writer gets the big cache: index pages of the current and identifier
+// tables are touched at random by every put.
+constexpr const char* kWriterPragmas =
+    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;"
+    "PRAGMA mmap_size=268435456;";
+constexpr const char* kReaderPragmas =
+    "PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456; PRAGMA query_only=1;";
+
+// --- schema -----------------------------------------------------------------
+//
+// Migration i brings user_version from i to i+1. Append, never edit.
+constexpr const char* kMigrations[] = {
+    // 1: versions, current pointer, live counts, compartment and identifier rows.
+    R"sql(
+CREATE TABLE resource_version (
+  seq INTEGER PRIMARY KEY,          -- global, increasing: history order and paging cursor
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,    -- microseconds UTC; increases with seq
+  deleted INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  hash INTEGER,                     -- canonical content hash; NULL for tombstones
+  body TEXT NOT NULL                -- last column: overflow pages are read only when needed
+);
+CREATE UNIQUE INDEX resource_version_by_id ON resource_version(type, id, version);
+CREATE INDEX resource_version_by_type ON resource_version(type, seq);
+CREATE INDEX resource_version_by_time ON resource_version(last_updated);
+CREATE TABLE resource_current (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  hash INTEGER,
+  patient TEXT,                     -- compartment key: first IndexRows::patients entry
+  PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+CREATE TABLE resource_count (
+  type TEXT PRIMARY KEY,
+  live INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE resource_patient (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  patient TEXT NOT NULL,
+  PRIMARY KEY (type, id, patient)
+) WITHOUT ROWID;
+CREATE INDEX resource_patient_by_patient ON resource_patient(patient, type);
+CREATE TABLE resource_identifier (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  system TEXT NOT NULL,             -- '' when the identifier has none
+  value TEXT NOT NULL,
+  PRIMARY KEY (type, id, system, value)
+) WITHOUT ROWID;
+CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, system);
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+// --- statements ---------------------------------------------------------------
+
+constexpr const char* kBegin = "BEGIN";
+constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT unit";
+constexpr const char* kRelease = "RELEASE unit";
+constexpr const char* kRollbackTo = "ROLLBACK TO unit";
+// Touches the database so a reader's snapshot starts at reader() time.
+constexpr const char* kTouch = "SELECT 1 FROM resource_count LIMIT 1";
+
+constexpr const char* kCurrent =
+    "SELECT seq, version, deleted, hash FROM resource_current WHERE type=?1 AND id=?2";
+constexpr const char* kRead =
+    "SELECT v.version, v.last_updated, v.deleted, v.method, v.body FROM resource_current c "
+    "JOIN resource_version v ON v.seq=c.seq WHERE c.type=?1 AND c.id=?2";
+constexpr const char* kVread =
+    "SELECT version, last_updated, deleted, method, body FROM resource_version "
+    "WHERE type=?1 AND id=?2 AND version=?3";
+constexpr const char* kBySeq =
+    "SELECT version, last_updated, deleted, method, body FROM resource_version WHERE seq=?1";
+constexpr const char* kInsertVersion =
+    "INSERT INTO resource_version(type, id, version, last_updated, deleted, method, hash, body) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr const char* kUpsertCurrent =
+    "INSERT INTO resource_current(type, id, seq, version, deleted, hash, patient) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(type, id) DO UPDATE SET seq=excluded.seq, "
+    "version=excluded.version, deleted=excluded.deleted, hash=excluded.hash, patient=excluded.patient";
+constexpr const char* kAddCount =
+    "INSERT INTO resource_count(type, live) VALUES(?1, ?2) "
+    "ON CONFLICT(type) DO UPDATE SET live=live+excluded.live";
+constexpr const char* kDeletePatients = "DELETE FROM resource_patient WHERE type=?1 AND id=?2";
+constexpr const char* kInsertPatient =
+    "INSERT OR IGNORE INTO resource_patient(type, id, patient) VALUES(?1, ?2, ?3)";
+constexpr const char* kDeleteIdentifiers = "DELETE FROM resource_identifier WHERE type=?1 AND id=?2";
+constexpr const char* kInsertIdentifier =
+    "INSERT OR IGNORE INTO resource_identifier(type, id, system, value) VALUES(?1, ?2, ?3, ?4)";
+constexpr const char* kFindAnySystem =
+    "SELECT DISTINCT id FROM resource_identifier WHERE type=?1 AND value=?2 ORDER BY id";
+constexpr const char* kFindSystem =
+    "SELECT id FROM resource_identifier WHERE type=?1 AND value=?2 AND system=?3 ORDER BY id";
+constexpr const char* kCountByType = "SELECT type, live FROM resource_count WHERE live>0 ORDER BY type";
+constexpr const char* kMaxLastUpdated = "SELECT max(last_updated) FROM resource_version";
+
+// History. last_updated increases with seq, so time bounds become a seq range
+// first (via the time index); the seq range then drives the scan. The unary
+// `+` keeps the planner off the time index for the scan itself, which would
+// force a sort. Parameters: ?1 type, ?2 id, ?3..?4 seq range, ?5..?6 time
+// range, ?7 limit (binding a number a statement does not use is allowed
+// up to its highest one, so all levels bind alike).
+constexpr const char* kFirstSeqSince =
+    "SELECT seq FROM resource_version WHERE last_updated>=?1 ORDER BY last_updated, seq LIMIT 1";
+constexpr const char* kLastSeqAtOrBefore =
+    "SELECT seq FROM resource_version WHERE last_updated<=?1 ORDER BY last_updated DESC, seq DESC LIMIT 1";
+#define PARCOURS_HISTORY_COLUMNS "SELECT seq, type, id, version, last_updated, deleted, method, body "
+#define PARCOURS_HISTORY_RANGE " seq BETWEEN ?3 AND ?4 AND +last_updated BETWEEN ?5 AND ?6"
+constexpr const char* kHistorySystem = PARCOURS_HISTORY_COLUMNS
+    "FROM resource_version WHERE" PARCOURS_HISTORY_RANGE " ORDER BY seq DESC LIMIT ?7";
+constexpr const char* kHistoryType = PARCOURS_HISTORY_COLUMNS
+    "FROM resource_version WHERE type=?1 AND" PARCOURS_HISTORY_RANGE " ORDER BY seq DESC LIMIT ?7";
+constexpr const char* kHistoryInstance =
+    PARCOURS_HISTORY_COLUMNS "FROM resource_version WHERE type=?1 AND id=?2 AND" PARCOURS_HISTORY_RANGE
+                             " ORDER BY version DESC LIMIT ?7";
+constexpr const char* kTotalSystem = "SELECT count(*) FROM resource_version WHERE" PARCOURS_HISTORY_RANGE;
+constexpr const char* kTotalType =
+    "SELECT count(*) FROM resource_version WHERE type=?1 AND" PARCOURS_HISTORY_RANGE;
+constexpr const char* kTotalInstance =
+    "SELECT count(*) FROM resource_version WHERE type=?1 AND id=?2 AND" PARCOURS_HISTORY_RANGE;
+#undef PARCOURS_HISTORY_COLUMNS
+#undef PARCOURS_HISTORY_RANGE
+
+// --- content identity -----------------------------------------------------------
+
+std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+// 64-bit non-cryptographic hash: 8 bytes per round, multiply-rotate mixing,
+// then a strong avalanche. Stable across builds (it is stored), and only a
+// filter: equal hashes are confirmed by comparing the canonical texts.
+std::uint64_t hash64(std::string_view s) {
+  constexpr std::uint64_t k1 = 0x9E3779B97F4A7C15ull;
+  constexpr std::uint64_t k2 = 0xD6E8FEB86659FD93ull;
+  std::uint64_t h = static_cast<std::uint64_t>(s.size()) * k1;
+  std::size_t i = 0;
+  auto round = [&](std::uint64_t w) { h = rotl(h ^ (w * k2), 29) * k1; };
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    round(w);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  round(tail ^ 0xFF);
+  h ^= h >> 32;
+  h *= 0xE7037ED1A0B428DBull;
+  h ^= h >> 29;
+  h *= 0x8EBC6AF09C88C6E3ull;
+  h ^= h >> 32;
+  return h;
+}
+
+// Canonical text: compact, object members sorted by name (JSON member order
+// carries no meaning), array order kept. Two resources are "identical" when
+// their canonical texts without the store's stamps are equal.
+void canonical(const Json& j, std::string& out) {
+  if (j.is_array()) {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& item : j.as_array()) {
+      if (!first) out.push_back(',');
+      first = false;
+      canonical(item, out);
+    }
+    out.push_back(']');
+  } else if (j.is_object()) {
+    const auto& o = j.as_object();
+    std::vector<const Json::Member*> members;
+    members.reserve(o.size());
+    for (const auto& m : o) members.push_back(&m);
+    std::sort(members.begin(), members.end(),
+              [](const Json::Member* a, const Json::Member* b) { return a->first < b->first; });
+    out.push_back('{');
+    bool first = true;
+    for (const auto* m : members) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_json_string(out, m->first);
+      out.push_back(':');
+      canonical(m->second, out);
+    }
+    out.push_back('}');
+  } else {
+    j.dump_to(out);
+  }
+}
+
+// Drops meta.versionId / meta.lastUpdated (the store assigns them) and a meta
+// left empty, so a client echoing old stamps does not count as a change.
+Status strip_stamps(Json& resource) {
+  Json* meta = resource.find("meta");
+  if (!meta) return Status::Ok();
+  if (!meta->is_object()) return bad_request("meta must be a JSON object", "meta");
+  meta->erase("versionId");
+  meta->erase("lastUpdated");
+  if (meta->size() == 0) resource.erase("meta");
+  return Status::Ok();
+}
+
+std::size_t member_index(const Json::Object& o, std::string_view key) {
+  for (std::size_t i = 0; i < o.size(); ++i)
+    if (o[i].first == key) return i;
+  return o.size();
+}
+
+// Stamps go first in meta; a new meta goes right after id, where FHIR
+// examples put it.
+void set_stamps(Json& resource, std::int64_t version, Micros t) {
+  Json::Object stamps;
+  stamps.emplace_back("versionId", Json(std::to_string(version)));
+  stamps.emplace_back("lastUpdated", Json(format_instant(t)));
+  if (Json* meta = resource.find("meta")) {
+    auto& m = meta->as_object();
+    m.insert(m.begin(), std::make_move_iterator(stamps.begin()), std::make_move_iterator(stamps.end()));
+    return;
+  }
+  auto& o = resource.as_object();
+  std::size_t at = std::min(member_index(o, "id") + 1, o.size());
+  o.insert(o.begin() + static_cast<std::ptrdiff_t>(at), Json::Member("meta", Json(std::move(stamps))));
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  });
+}
+
+bool valid_type(std::string_view type) {
+  return !type.empty() && type.size() <= 64 && std::all_of(type.begin(), type.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  });
+}
+
+std::string ref(std::string_view type, std::string_view id) {
+  std::string r(type);
+  r += '/';
+  r += id;
+  return r;
+}
+
+// --- reads (shared by readers and the writer) ------------------------------------
+
+// Columns version, last_updated, deleted, method, body starting at `col`.
+ResourceVersion version_row(const Query& q, std::string_view type, std::string_view id, int col) {
+  ResourceVersion v;
+  v.type = type;
+  v.id = id;
+  v.version = q.int64(col);
+  v.last_updated = q.int64(col + 1);
+  v.deleted = q.int64(col + 2) != 0;
+  v.method = q.text(col + 3);
+  v.body = q.text(col + 4);
+  return v;
+}
+
+class ReadOps {
+ public:
+  explicit ReadOps(Connection& c) : c_(c) {}
+
+  Result<std::optional<ResourceVersion>> read(std::string_view type, std::string_view id) {
+    auto q = c_.query(kRead);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<ResourceVersion>();
+    return std::optional<ResourceVersion>(version_row(*q, type, id, 0));
+  }
+
+  Result<std::optional<ResourceVersion>> vread(std::string_view type, std::string_view id,
+                                               std::int64_t version) {
+    auto q = c_.query(kVread);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, version);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<ResourceVersion>();
+    return std::optional<ResourceVersion>(version_row(*q, type, id, 0));
+  }
+
+  Result<HistoryPage> history(const HistoryQuery& hq) {
+    if (!hq.id.empty() && hq.type.empty()) return bad_request("instance history needs a resource type");
+    HistoryPage page;
+    std::int64_t count = std::clamp(hq.count, 1, 1000);
+    std::int64_t lo = 0, hi = kMaxSeq;
+    if (hq.since) {
+      auto s = seq_bound(kFirstSeqSince, *hq.since);
+      if (!s) return std::move(s).error();
+      if (!*s) return page;  // nothing that recent
+      lo = **s;
+    }
+    if (hq.at_or_before) {
+      auto s = seq_bound(kLastSeqAtOrBefore, *hq.at_or_before);
+      if (!s) return std::move(s).error();
+      if (!*s) return page;  // nothing that old
+      hi = **s;
+    }
+    if (lo > hi) return page;
+    std::int64_t lu_lo = hq.since.value_or(kMinTime), lu_hi = hq.at_or_before.value_or(kMaxTime);
+    const bool instance = !hq.id.empty(), sys_level = hq.type.empty();
+    {
+      auto q = c_.query(instance ? kTotalInstance : sys_level ? kTotalSystem : kTotalType);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(hq.type)).bind(2, std::string_view(hq.id));
+      q->bind(3, lo).bind(4, hi).bind(5, lu_lo).bind(6, lu_hi);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      page.total = *row ? q->int64(0) : 0;
+    }
+    std::int64_t page_hi = hq.before_seq > 0 ? std::min(hi, hq.before_seq - 1) : hi;
+    if (lo > page_hi) return page;
+    auto q = c_.query(instance ? kHistoryInstance : sys_level ? kHistorySystem : kHistoryType);
+    if (!q) return std::move(q).error();
+    q->bind(1, std::string_view(hq.type)).bind(2, std::string_view(hq.id));
+    q->bind(3, lo).bind(4, page_hi).bind(5, lu_lo).bind(6, lu_hi).bind(7, count + 1);
+    std::int64_t last_seq = 0;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      if (static_cast<std::int64_t>(page.versions.size()) == count) {
+        page.next_seq = last_seq;  // one more exists: continue below the last returned
+        break;
+      }
+      last_seq = q->int64(0);
+      page.versions.push_back(version_row(*q, q->text(1), q->text(2), 3));
+    }
+    return page;
+  }
+
+  Result<std::vector<std::string>> find_by_identifier(std::string_view type, const IdentifierKey& key) {
+    auto q = c_.query(key.system.empty() ? kFindAnySystem : kFindSystem);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, std::string_view(key.value));
+    if (!key.system.empty()) q->bind(3, std::string_view(key.system));
+    std::vector<std::string> ids;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      ids.emplace_back(q->text(0));
+    }
+    return ids;
+  }
+
+  Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() {
+    auto q = c_.query(kCountByType);
+    if (!q) return std::move(q).error();
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      out.emplace_back(std::string(q->text(0)), q->int64(1));
+    }
+    return out;
+  }
+
+ private:
+  Result<std::optional<std::int64_t>> seq_bound(const char* sql, Micros t) {
+    auto q = c_.query(sql);
+    if (!q) return std::move(q).error();
+    q->bind(1, t);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(q->int64(0));
+  }
+
+  Connection& c_;
+};
+
+// --- readers ----------------------------------------------------------------------
+
+// Idle read connections. Shared with readers so one outliving close() still
+// returns (and then closes) its connection safely.
+struct ReaderPool {
+  std::mutex mu;
+  std::vector<std::unique_ptr<Connection>> idle;
+  std::size_t max_idle = 8;
+  bool closed = false;
+  std::string path;
+
+  Result<std::unique_ptr<Connection>> take() {
+    {
+      std::lock_guard lock(mu);
+      if (closed) return internal_error("the store is closed");
+      if (!idle.empty()) {
+        auto c = std::move(idle.back());
+        idle.pop_back();
+        return c;
+      }
+    }
+    // Empty pool: open one more rather than block; give() closes the surplus.
+    auto c = Connection::open(path, kBusyTimeoutMs);
+    if (!c) return c;
+    if (auto s = (*c)->exec(kReaderPragmas, "configuring a read connection"); !s) return std::move(s).error();
+    return c;
+  }
+
+  void give(std::unique_ptr<Connection> c) {
+    std::lock_guard lock(mu);
+    if (!closed && idle.size() < max_idle) idle.push_back(std::move(c));
+  }
+};
+
+class ReaderImpl final : public Reader {
+ public:
+  ReaderImpl(std::shared_ptr<ReaderPool> pool) : pool_(std::move(pool)) {
+    auto c = pool_->take();
+    if (!c) {
+      broken_ = std::move(c).error();
+      return;
+    }
+    conn_ = std::move(*c);
+    if (auto s = begin(); !s) {
+      broken_ = std::move(s).error();
+      conn_.reset();  // state unknown: do not pool it
+    }
+  }
+  ~ReaderImpl() override {
+    if (!conn_) return;
+    bool ended = false;
+    {
+      // The statement must be reset before the connection changes hands.
+      auto q = conn_->query(kRollback);
+      ended = q && q->run().ok();
+    }
+    if (ended && sqlite3_get_autocommit(conn_->db())) pool_->give(std::move(conn_));
+  }
+
+  Result<std::optional<ResourceVersion>> read(std::string_view type, std::string_view id) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).read(type, id);
+  }
+  Result<std::optional<ResourceVersion>> vread(std::string_view type, std::string_view id,
+                                               std::int64_t version) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).vread(type, id, version);
+  }
+  Result<HistoryPage> history(const HistoryQuery& q) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).history(q);
+  }
+  Result<std::vector<std::string>> find_by_identifier(std::string_view type,
+                                                      const IdentifierKey& key) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).find_by_identifier(type, key);
+  }
+  Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).count_by_type();
+  }
+
+ private:
+  // A deferred transaction plus one read pins the snapshot now, not at the
+  // first call.
+  Status begin() {
+    auto b = conn_->query(kBegin);
+    if (!b) return std::move(b).error();
+    if (auto s = b->run(); !s) return s;
+    auto t = conn_->query(kTouch);
+    if (!t) return std::move(t).error();
+    return t->run();
+  }
+
+  std::shared_ptr<ReaderPool> pool_;
+  std::unique_ptr<Connection> conn_;
+  std::optional<Error> broken_;
+};
+
+// --- writer -------------------------------------------------------------------------
+
+class SqliteStore;
+
+struct CurrentRow {
+  std::int64_t seq = 0;
+  std::int64_t version = 0;
+  bool deleted = false;
+  std::optional<std::int64_t> hash;
+};
+
+class WriterImpl final : public Writer {
+ public:
+  WriterImpl(Connection& c, SqliteStore& store, const Indexer& indexer)
+      : c_(c), ops_(c), store_(store), indexer_(indexer) {}
+
+  Result<std::optional<ResourceVersion>> read(std::string_view type, std::string_view id) override {
+    return ops_.read(type, id);
+  }
+  Result<std::optional<ResourceVersion>> vread(std::string_view type, std::string_view id,
+                                               std::int64_t version) override {
+    return ops_.vread(type, id, version);
+  }
+  Result<HistoryPage> history(const HistoryQuery& q) override { return ops_.history(q); }
+  Result<std::vector<std::string>> find_by_identifier(std::string_view type,
+                                                      const IdentifierKey& key) override {
+    return ops_.find_by_identifier(type, key);
+  }
+  Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() override {
+    return ops_.count_by_type();
+  }
+
+  Result<WriteOutcome> put(std::string_view type, std::string_view id, Json resource,
+                           const PutOptions& options) override;
+  Result<std::optional<ResourceVersion>> remove(std::string_view type, std::string_view id,
+                                                std::optional<std::int64_t> if_match) override;
+
+ private:
+  Result<std::optional<CurrentRow>> current(std::string_view type, std::string_view id);
+  Result<std::int64_t> append_version(const ResourceVersion& v, std::optional<std::int64_t> hash);
+  Status set_current(std::string_view type, std::string_view id, std::int64_t seq, std::int64_t version,
+                     bool deleted, std::optional<std::int64_t> hash, std::string_view patient);
+  Status add_live(std::string_view type, std::int64_t delta);
+  Result<bool> same_content(std::int64_t seq, std::string_view canonical_text);
+  // The one place index rows are written: deletes the resource's previous
+  // rows (when it had any) and inserts `rows` (none for a delete). Typed
+  // search-index tables join here.
+  Status write_index_rows(std::string_view type, std::string_view id, const IndexRows* rows, bool had_rows);
+
+  Connection& c_;
+  ReadOps ops_;
+  SqliteStore& store_;
+  const Indexer& indexer_;
+};
+
+struct Pending {
+  const std::function<Status(Writer&)>* unit;
+  std::promise<Status> done;
+};
+
+// Set on the writer thread: a unit calling Store::write() would wait for itself.
+thread_local const void* tl_writer_of = nullptr;
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  ~SqliteStore() override { close(); }
+
+  Status open();
+
+  std::unique_ptr<Reader> reader() override { return std::make_unique<ReaderImpl>(pool_); }
+
+  Status write(const std::function<Status(Writer&)>& unit) override {
+    if (tl_writer_of == this) return internal_error("Store::write() called from inside a write unit");
+    Pending p{&unit, {}};
+    auto done = p.done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return internal_error("the store is closed");
+      queue_.push_back(&p);
+    }
+    cv_.notify_one();
+    return done.get();
+  }
+
+  std::string new_id() override {
+    // UUID version 4 layout: 122 random bits, a valid FHIR id.
+    thread_local std::mt19937_64 rng = [] {
+      std::random_device rd;
+      std::seed_seq seq{rd(), rd(), rd(), rd()};
+      return std::mt19937_64(seq);
+    }();
+    std::uint64_t hi = rng(), lo = rng();
+    hi = (hi & ~0xF000ull) | 0x4000ull;
+    lo = (lo & ~(3ull << 62)) | (2ull << 62);
+    char buf[40];
+    std::snprintf(
+        buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
+        static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
+        static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+    return buf;
+  }
+
+  Micros now() override {
+    // Strictly increasing, so last_updated orders exactly like seq.
+    Micros t = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    Micros prev = last_now_.load(std::memory_order_relaxed);
+    for (;;) {
+      Micros next = std::max(t, prev + 1);
+      if (last_now_.compare_exchange_weak(prev, next, std::memory_order_relaxed)) return next;
+    }
+  }
+
+  void close() override {
+    std::lock_guard close_lock(close_mu_);
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ && !writer_.joinable() && !wconn_) return;
+      closed_ = true;  // refuse new units; queued ones are still run
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (wconn_) {
+      // Fold the WAL into the database file; never wait for a reader left open.
+      sqlite3_busy_timeout(wconn_->db(), 0);
+      sqlite3_wal_checkpoint_v2(wconn_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      wconn_.reset();
+    }
+    if (pool_) {
+      std::lock_guard lock(pool_->mu);
+      pool_->closed = true;
+      pool_->idle.clear();
+    }
+  }
+
+ private:
+  Status migrate();
+  void writer_loop();
+  void run_batch(std::vector<Pending*>& batch);
+  std::size_t run_transaction(std::vector<Pending*>& batch, std::size_t start, std::vector<Status>& results);
+
+  static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    static_cast<SqliteStore*>(self)->wal_pages_ = pages;
+    return SQLITE_OK;
+  }
+
+  SqliteOptions options_;
+  std::unique_ptr<Connection> wconn_;  // owned by the writer thread once started
+  std::shared_ptr<ReaderPool> pool_;
+  std::atomic<Micros> last_now_{0};
+  int wal_pages_ = 0;  // writer thread only
+
+  std::mutex close_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;
+  bool closed_ = false;
+  std::thread writer_;
+};
+
+Status SqliteStore::migrate() {
+  Connection& c = *wconn_;
+  if (auto s = c.exec(kBeginImmediate, "starting the schema migration"); !s) return s;
+  auto fail = [&](Error e) -> Status {
+    c.exec(kRollback, "rolling back the schema migration").ok();
+    return e;
+  };
+  auto v = c.scalar("PRAGMA user_version", "reading the schema version");
+  if (!v) return fail(std::move(v).error());
+  int version = std::atoi(v->c_str());
+  if (version > kSchemaVersion)
+    return fail(internal_error("database schema version " + std::to_string(version) +
+                               " is newer than this build understands (" + std::to_string(kSchemaVersion) +
+                               "); use a newer parcours"));
+  for (; version < kSchemaVersion; ++version) {
+    if (auto s = c.exec(kMigrations[version], "migrating the schema"); !s) return fail(std::move(s).error());
+  }
+  std::string set = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+  if (auto s = c.exec(set.c_str(), "recording the schema version"); !s) return fail(std::move(s).error());
+  return c.exec(kCommit, "committing the schema migration");
+}
+
+Status SqliteStore::open() {
+  if (!options_.indexer) return internal_error("SqliteOptions::indexer is required");
+  if (options_.directory.empty()) return internal_error("SqliteOptions::directory is empty");
+  std::error_code ec;
+  std::filesystem::create_directories(options_.directory, ec);
+  if (ec || !std::filesystem::is_directory(options_.directory, ec))
+    return internal_error("cannot create data directory '" + options_.directory +
+                          "': " + (ec ? ec.message() : std::string("not a directory")));
+  std::string path = (std::filesystem::path(options_.directory) / "parcours.db").string();
+
+  auto c = Connection::open(path, kBusyTimeoutMs);
+  if (!c) return std::move(c).error();
+  wconn_ = std::move(*c);
+  auto mode = wconn_->scalar("PRAGMA journal_mode=WAL", "enabling WAL mode");
+  if (!mode) return std::move(mode).error();
+  if (*mode != "wal") return internal_error("the database refused WAL mode (journal_mode=" + *mode + ")");
+  const char* sync = options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  if (auto s = wconn_->exec(sync, "setting synchronous"); !s) return s;
+  if (auto s = wconn_->exec(kWriterPragmas, "configuring the write connection"); !s) return s;
+  // Checkpoints run after a batch is acknowledged, not inside its COMMIT.
+  sqlite3_wal_hook(wconn_->db(), &SqliteStore::on_wal_commit, this);
+  if (auto s = migrate(); !s) return s;
+  auto last = wconn_->scalar(kMaxLastUpdated, "reading the last update time");
+  if (!last) return std::move(last).error();
+  last_now_ = std::atoll(last->c_str());  // now() never goes back, even across restarts
+
+  pool_ = std::make_shared<ReaderPool>();
+  pool_->path = path;
+  pool_->max_idle = static_cast<std::size_t>(std::max(1, options_.reader_connections));
+  writer_ = std::thread([this] { writer_loop(); });
+  return Status::Ok();
+}
+
+void SqliteStore::writer_loop() {
+  tl_writer_of = this;
+  std::vector<Pending*> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
+      if (queue_.empty()) return;  // closed and drained
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+    if (wal_pages_ >= kCheckpointPages) {
+      sqlite3_wal_checkpoint_v2(wconn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      wal_pages_ = 0;
+    }
+  }
+}
+
+void SqliteStore::run_batch(std::vector<Pending*>& batch) {
+  std::vector<Status> results(batch.size());
+  for (std::size_t start = 0; start < batch.size();) start = run_transaction(batch, start, results);
+  // Only now, after COMMIT returned (fsync done), are callers released.
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+}
+
+Status run_unit(const std::function<Status(Writer&)>& unit, Writer& w) {
+  try {
+    return unit(w);
+  } catch (const std::exception& e) {
+    return internal_error(std::string("write unit failed with an exception: ") + e.what());
+  } catch (...) {
+    return internal_error("write unit failed with an unknown exception");
+  }
+}
+
+Status step_cached(Connection& c, const char* sql) {
+  auto q = c.query(sql);
+  if (!q) return std::move(q).error();
+  return q->run();
+}
+
+// Runs units from `start` in one transaction, each inside a savepoint. Returns
+// the index of the first unit not yet decided (a storage error that aborted
+// the whole transaction leaves the rest for a fresh transaction).
+std::size_t SqliteStore::run_transaction(std::vector<Pending*>& batch, std::size_t start,
+                                         std::vector<Status>& results) {
+  Connection& c = *wconn_;
+  if (auto s = step_cached(c, kBeginImmediate); !s) {
+    for (std::size_t i = start; i < batch.size(); ++i) results[i] = s;
+    return batch.size();
+  }
+  WriterImpl writer(c, *this, options_.indexer);
+  std::optional<Error> aborted;  // set when the transaction as a whole is lost
+  std::size_t i = start;
+  for (; i < batch.size() && !aborted; ++i) {
+    if (auto s = step_cached(c, kSavepoint); !s) {
+      results[i] = s;
+      aborted = std::move(s).error();
+      ++i;  // decided (failed): never retried, so a stuck engine cannot loop
+      break;
+    }
+    Status st = run_unit(*batch[i]->unit, writer);
+    if (sqlite3_get_autocommit(c.db())) {
+      // SQLite rolled the transaction back itself (I/O error, disk full...).
+      aborted = st.ok() ? internal_error("storage error: the transaction was rolled back by the engine")
+                        : st.error();
+      results[i] = *aborted;
+      continue;
+    }
+    if (st.ok()) {
+      if (auto s = step_cached(c, kRelease); !s) {
+        aborted = s.error();
+        st = std::move(s);
+      }
+    } else {
+      Status undo = step_cached(c, kRollbackTo);
+      if (undo) undo = step_cached(c, kRelease);
+      if (!undo) aborted = undo.error();
+    }
+    results[i] = std::move(st);
+  }
+  if (!aborted) {
+    if (auto s = step_cached(c, kCommit); !s) aborted = std::move(s).error();
+  }
+  if (aborted) {
+    if (!sqlite3_get_autocommit(c.db())) step_cached(c, kRollback).ok();
+    // Nothing of this transaction is kept, including units that succeeded.
+    for (std::size_t j = start; j < i; ++j) {
+      if (results[j].ok())
+        results[j] = internal_error("not written: the group commit failed (" + aborted->message() + ")");
+    }
+  }
+  return i;
+}
+
+// --- writer operations --------------------------------------------------------------
+
+Result<std::optional<CurrentRow>> WriterImpl::current(std::string_view type, std::string_view id) {
+  auto q = c_.query(kCurrent);
+  if (!q) return std::move(q).error();
+  q->bind(1, type).bind(2, id);
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<CurrentRow>();
+  CurrentRow cur;
+  cur.seq = q->int64(0);
+  cur.version = q->int64(1);
+  cur.deleted = q->int64(2) != 0;
+  if (!q->is_null(3)) cur.hash = q->int64(3);
+  return std::optional<CurrentRow>(cur);
+}
+
+Result<std::int64_t> WriterImpl::append_version(const ResourceVersion& v, std::optional<std::int64_t> hash) {
+  auto q = c_.query(kInsertVersion);
+  if (!q) return std::move(q).error();
+  q->bind(1, std::string_view(v.type)).bind(2, std::string_view(v.id)).bind(3, v.version);
+  q->bind(4, v.last_updated).bind(5, v.deleted).bind(6, std::string_view(v.method));
+  if (hash)
+    q->bind(7, *hash);
+  else
+    q->bind_null(7);
+  q->bind(8, std::string_view(v.body));
+  if (auto s = q->run(); !s) return std::move(s).error();
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(c_.db()));
+}
+
+Status WriterImpl::set_current(std::string_view type, std::string_view id, std::int64_t seq,
+                               std::int64_t version, bool deleted, std::optional<std::int64_t> hash,
+                               std::string_view patient) {
+  auto q = c_.query(kUpsertCurrent);
+  if (!q) return std::move(q).error();
+  q->bind(1, type).bind(2, id).bind(3, seq).bind(4, version).bind(5, deleted);
+  if (hash)
+    q->bind(6, *hash);
+  else
+    q->bind_null(6);
+  q->bind_or_null(7, patient);
+  return q->run();
+}
+
+Status WriterImpl::add_live(std::string_view type, std::int64_t delta) {
+  auto q = c_.query(kAddCount);
+  if (!q) return std::move(q).error();
+  q->bind(1, type).bind(2, delta);
+  return q->run();
+}
+
+Result<bool> WriterImpl::same_content(std::int64_t seq, std::string_view canonical_text) {
+  auto q = c_.query(kBySeq);
+  if (!q) return std::move(q).error();
+  q->bind(1, seq);
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return false;
+  auto stored = parse_json(q->text(4));
+  if (!stored)
+    return internal_error("stored body of version seq " + std::to_string(seq) + " is not valid JSON");
+  strip_stamps(*stored).ok();
+  std::string text;
+  canonical(*stored, text);
+  return text == canonical_text;
+}
+
+Status WriterImpl::write_index_rows(std::string_view type, std::string_view id, const IndexRows* rows,
+                                    bool had_rows) {
+  if (had_rows) {
+    for (const char* sql : {kDeletePatients, kDeleteIdentifiers}) {
+      auto q = c_.query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(1, type).bind(2, id);
+      if (auto s = q->run(); !s) return s;
+    }
+  }
+  if (!rows) return Status::Ok();
+  for (const auto& patient : rows->patients) {
+    if (patient.empty()) continue;
+    auto q = c_.query(kInsertPatient);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, std::string_view(patient));
+    if (auto s = q->run(); !s) return s;
+  }
+  for (const auto& key : rows->identifiers) {
+    if (key.value.empty()) continue;  // nothing to look up by
+    auto q = c_.query(kInsertIdentifier);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, std::string_view(key.system)).bind(4, std::string_view(key.value));
+    if (auto s = q->run(); !s) return s;
+  }
+  return Status::Ok();
+}
+
+Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id, Json resource,
+                                     const PutOptions& options) {
+  if (!valid_type(type)) return bad_request("invalid resource type '" + std::string(type) + "'");
+  if (!valid_id(id)) return bad_request("invalid resource id (FHIR ids are [A-Za-z0-9-.]{1,64})", "id");
+  if (!resource.is_object()) return bad_request("a resource must be a JSON object");
+  if (resource.get_string("resourceType") != type)
+    return bad_request("resourceType '" + std::string(resource.get_string("resourceType")) +
+                           "' does not match the type '" + std::string(type) + "'",
+                       "resourceType");
+  if (const Json* rid = resource.find("id")) {
+    if (!rid->is_string() || rid->as_string() != id)
+      return bad_request("resource id does not match the id '" + std::string(id) + "'", "id");
+  } else {
+    auto& o = resource.as_object();
+    std::size_t at = std::min(member_index(o, "resourceType") + 1, o.size());
+    o.insert(o.begin() + static_cast<std::ptrdiff_t>(at), Json::Member("id", Json(id)));
+  }
+
+  auto found = current(type, id);
+  if (!found) return std::move(found).error();
+  const std::optional<CurrentRow>& cur = *found;
+  const bool live = cur && !cur->deleted;
+  if (options.if_match && (!cur || cur->version != *options.if_match)) {
+    std::string actual =
+        !cur ? std::string("it does not exist")
+             : "the current version is " + std::to_string(cur->version) + (cur->deleted ? " (deleted)" : "");
+    return precondition_failed("version conflict on " + ref(type, id) + ": expected version " +
+                               std::to_string(*options.if_match) + " but " + actual);
+  }
+  if (options.must_not_exist && live)
+    return conflict(ref(type, id) + " already exists (version " + std::to_string(cur->version) + ")");
+
+  if (auto s = strip_stamps(resource); !s) return std::move(s).error();
+  std::string canon;
+  canon.reserve(1024);
+  canonical(resource, canon);
+  const auto hash = static_cast<std::int64_t>(hash64(canon));
+  if (live && cur->hash == hash) {
+    auto same = same_content(cur->seq, canon);
+    if (!same) return std::move(same).error();
+    if (*same) {
+      auto q = c_.query(kBySeq);
+      if (!q) return std::move(q).error();
+      q->bind(1, cur->seq);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return internal_error("current version of " + ref(type, id) + " is missing");
+      return WriteOutcome{version_row(*q, type, id, 0), false, false};
+    }
+  }
+
+  WriteOutcome out;
+  out.created = !live;
+  ResourceVersion& v = out.stored;
+  v.type = type;
+  v.id = id;
+  v.version = cur ? cur->version + 1 : 1;  // numbering continues after a tombstone
+  v.last_updated = store_.now();
+  v.method = options.method;
+  set_stamps(resource, v.version, v.last_updated);
+  IndexRows rows = indexer_(type, resource);
+  v.body = resource.dump();
+
+  auto seq = append_version(v, hash);
+  if (!seq) return std::move(seq).error();
+  std::string_view patient;
+  for (const auto& p : rows.patients)
+    if (!p.empty()) {
+      patient = p;
+      break;
+    }
+  if (auto s = set_current(type, id, *seq, v.version, false, hash, patient); !s) return std::move(s).error();
+  if (out.created) {
+    if (auto s = add_live(type, 1); !s) return std::move(s).error();
+  }
+  if (auto s = write_index_rows(type, id, &rows, live); !s) return std::move(s).error();
+  return out;
+}
+
+Result<std::optional<ResourceVersion>> WriterImpl::remove(std::string_view type, std::string_view id,
+                                                          std::optional<std::int64_t> if_match) {
+  auto found = current(type, id);
+  if (!found) return std::move(found).error();
+  const std::optional<CurrentRow>& cur = *found;
+  if (!cur || cur->deleted) return std::optional<ResourceVersion>();  // idempotent delete
+  if (if_match && cur->version != *if_match)
+    return precondition_failed("version conflict on " + ref(type, id) + ": expected version " +
+                               std::to_string(*if_match) + " but the current version is " +
+                               std::to_string(cur->version));
+  ResourceVersion v;
+  v.type = type;
+  v.id = id;
+  v.version = cur->version + 1;
+  v.last_updated = store_.now();
+  v.deleted = true;
+  v.method = "DELETE";
+  auto seq = append_version(v, std::nullopt);
+  if (!seq) return std::move(seq).error();
+  if (auto s = set_current(type, id, *seq, v.version, true, std::nullopt, {}); !s)
+    return std::move(s).error();
+  if (auto s = add_live(type, -1); !s) return std::move(s).error();
+  if (auto s = write_index_rows(type, id, nullptr, true); !s) return std::move(s).error();
+  return std::optional<ResourceVersion>(std::move(v));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  if (auto s = store->open(); !s) return std::move(s).error();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace parcours::store
