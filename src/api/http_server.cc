@@ -295,6 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_error(int status, std::string_view code, std::string_view diagnostics) {
     keep_alive_ = false;
+    must_linger_ = true;  // the rest of the request is still on its way
     head_request_ = false;
     http10_ = false;
     set_outcome(res_, status, code, diagnostics);
@@ -412,13 +413,25 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(core_.options.read_timeout);
     asio::async_write(stream_, bufs, [self = shared_from_this(), close](error_code ec, std::size_t) {
       if (ec) return self->close_now();
-      if (close) return self->linger_close();
+      if (close) return self->close_after_response();
       self->do_read();
     });
   }
 
+  void close_after_response() {
+    // Closing with unread bytes makes the kernel answer with an RST that can
+    // destroy the response the client has not read yet. That risk exists when
+    // the request was cut short (errors), when the client expected to keep
+    // the connection (stop(): it may be pipelining), or when bytes are
+    // already waiting; a client that asked for the close needs no lingering.
+    error_code ec;
+    if (must_linger_ || keep_alive_ || buffer_.size() > 0 || stream_.socket().available(ec) > 0 || ec)
+      return linger_close();
+    close_now();
+  }
+
   // Half-close, then discard what the client still sends until it closes too
-  // (or kLingerTime passes), so that the response is not lost to an RST.
+  // (or kLingerTime passes).
   void linger_close() {
     phase_ = Phase::Closing;
     error_code ec;
@@ -454,7 +467,8 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpResponse res_;  // reused
   std::string head_;  // serialised status line and headers, reused
   Phase phase_ = Phase::Idle;
-  bool keep_alive_ = false;
+  bool keep_alive_ = false;  // what the client asked for
+  bool must_linger_ = false;
   bool head_request_ = false;
   bool http10_ = false;
   bool registered_ = false;
