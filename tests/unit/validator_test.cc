@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "fhir/definitions.h"
 #include "fhir/json.h"
 
 namespace parcours::fhir {
@@ -56,6 +58,102 @@ std::string describe(const std::vector<Issue>& issues) {
 std::string diagnostics_of(std::string_view text) {
   auto issues = validate_resource(parse(text));
   return issues.empty() ? std::string() : issues[0].diagnostics;
+}
+
+// --- The definition tables the validator walks --------------------------------
+
+TEST(Definitions, ResourceTypes) {
+  EXPECT_TRUE(is_resource_type("Patient"));
+  EXPECT_TRUE(is_resource_type("Parameters"));
+  EXPECT_FALSE(is_resource_type("DomainResource"));
+  EXPECT_FALSE(is_resource_type("Resource"));
+  EXPECT_FALSE(is_resource_type("HumanName"));
+  EXPECT_FALSE(is_resource_type("patient"));
+  EXPECT_FALSE(is_resource_type("SubscriptionStatus"));  // R4B, not R4
+  EXPECT_FALSE(is_resource_type("MetadataResource"));    // a logical model
+  auto types = resource_types();
+  EXPECT_EQ(types.size(), 146u);
+  EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
+  for (std::string_view t : types) EXPECT_TRUE(is_resource_type(t)) << t;
+}
+
+TEST(Definitions, TypesAndElements) {
+  const TypeDef* patient = find_type("Patient");
+  ASSERT_NE(patient, nullptr);
+  EXPECT_EQ(patient->kind, TypeKind::kResource);
+  EXPECT_EQ(patient->base, "DomainResource");
+  EXPECT_EQ(&type_at(index_of(*patient)), patient);
+  EXPECT_EQ(patient->elements[0].name, "id");
+
+  ElementMatch id = find_element(*patient, "id");
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id.type->name, "id");  // Resource.id is an id, not a string
+  ElementMatch gender = find_element(*patient, "gender");
+  ASSERT_TRUE(gender);
+  EXPECT_EQ(gender.type->primitive, Primitive::kCode);
+  EXPECT_EQ(gender.element->min, 0);
+  EXPECT_EQ(gender.element->max, 1);
+  EXPECT_TRUE(gender.element->summary());
+  ASSERT_EQ(gender.element->required_codes.size(), 4u);
+  EXPECT_EQ(gender.element->required_codes[0], "female");
+  EXPECT_EQ(gender.element->value_set, "http://hl7.org/fhir/ValueSet/administrative-gender");
+
+  ElementMatch contact = find_element(*patient, "contact");
+  ASSERT_TRUE(contact);
+  EXPECT_EQ(contact.type->name, "Patient.contact");
+  EXPECT_EQ(contact.type->kind, TypeKind::kBackbone);
+  EXPECT_EQ(contact.element->max, -1);
+  EXPECT_TRUE(contact.element->repeats());
+
+  const TypeDef* obs = find_type("Observation");
+  ASSERT_NE(obs, nullptr);
+  ElementMatch vq = find_element(*obs, "valueQuantity");
+  ASSERT_TRUE(vq);
+  EXPECT_EQ(vq.element->name, "value");
+  EXPECT_TRUE(vq.element->choice());
+  EXPECT_EQ(vq.type->name, "Quantity");
+  EXPECT_EQ(find_element(*obs, "valueDateTime").type->name, "dateTime");
+  EXPECT_FALSE(find_element(*obs, "valueFoo"));
+  EXPECT_NE(find_element(*obs, "valueFoo").element, nullptr);  // the stem matched
+  EXPECT_FALSE(find_element(*obs, "value"));
+  EXPECT_EQ(find_element(*obs, "nope").element, nullptr);
+  ElementMatch subject = find_element(*obs, "subject");
+  ASSERT_TRUE(subject);
+  EXPECT_NE(std::find(subject.element->targets.begin(), subject.element->targets.end(), "Patient"),
+            subject.element->targets.end());
+
+  // contentReference: Questionnaire.item.item is typed as Questionnaire.item.
+  const TypeDef* item = find_type("Questionnaire.item");
+  ASSERT_NE(item, nullptr);
+  ElementMatch nested = find_element(*item, "item");
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(nested.type, item);
+
+  // Primitive types list id and extension, not their value.
+  const TypeDef* date = find_type("date");
+  ASSERT_NE(date, nullptr);
+  EXPECT_EQ(date->primitive, Primitive::kDate);
+  EXPECT_EQ(date->elements.size(), 2u);
+  EXPECT_FALSE(date->regex.empty());
+
+  EXPECT_TRUE(derives_from(*find_type("Age"), "Quantity"));
+  EXPECT_TRUE(derives_from(*patient, "Resource"));
+  EXPECT_FALSE(derives_from(*patient, "Element"));
+  EXPECT_EQ(find_type("SimpleQuantity"), nullptr);  // a profile, not a type
+  EXPECT_EQ(find_type("Nope"), nullptr);
+}
+
+TEST(Definitions, TablesAreSorted) {
+  auto types = all_types();
+  for (std::size_t i = 1; i < types.size(); ++i) EXPECT_LT(types[i - 1].name, types[i].name);
+  for (const TypeDef& t : types) {
+    EXPECT_LE(t.elements.size(), kMaxElementsPerType);
+    for (const ElementDef& e : t.elements) {
+      EXPECT_FALSE(e.types.empty()) << t.name << "." << e.name;
+      EXPECT_TRUE(std::is_sorted(e.required_codes.begin(), e.required_codes.end()))
+          << t.name << "." << e.name;
+    }
+  }
 }
 
 // --- Valid resources ---------------------------------------------------------
