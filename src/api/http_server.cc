@@ -114,6 +114,9 @@ std::string_view http_date() {
 
 std::string endpoint_string(const tcp::endpoint& ep) {
   auto addr = ep.address();
+  // A dual-stack listener ("::") sees IPv4 clients as ::ffff:a.b.c.d.
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
   if (addr.is_v6()) return fmt::format("[{}]:{}", addr.to_string(), ep.port());
   return fmt::format("{}:{}", addr.to_string(), ep.port());
 }

@@ -276,6 +276,26 @@ TEST(HttpServer, BodyTooLargeIs413WithOutcome) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+TEST(HttpServer, HugeUploadGets413WhileStillSending) {
+  auto o = test_options();
+  o.max_body_bytes = 1024;
+  HttpServer server(o, echo);
+  ASSERT_TRUE(server.start().ok());
+  Client c(server.port());
+  // The client keeps sending its 8 MB body; the early 413 must still reach it.
+  std::thread writer([&c] {
+    std::string head = "POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 8388608\r\n\r\n";
+    std::string body(8u << 20, 'z');
+    boost::system::error_code ec;
+    asio::write(c.socket(), asio::buffer(head), ec);
+    if (!ec) asio::write(c.socket(), asio::buffer(body), ec);  // may fail once the server closes
+  });
+  auto r = c.read();
+  EXPECT_EQ(r.status, 413);
+  expect_outcome(r, "too-long");
+  writer.join();
+}
+
 TEST(HttpServer, ExpectContinue) {
   auto o = test_options();
   o.max_body_bytes = 1024;
