@@ -31,9 +31,9 @@ REGEX_EXT = "http://hl7.org/fhir/StructureDefinition/regex"
 SYSTEM_PREFIX = "http://hl7.org/fhirpath/System."
 SD_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 
-# Must match kMaxElementsPerType in src/fhir/definitions.h (the validator keeps
-# per-object state in fixed arrays of this size).
-MAX_ELEMENTS_PER_TYPE = 128
+# Sanity bound: element counts are stored in spans, but a type this large
+# would mean the snapshot was misread.
+MAX_ELEMENTS_PER_TYPE = 255
 # Required bindings expanding to more codes than this are not emitted: a code
 # list that long is not "small" and is better checked by a terminology layer.
 MAX_BINDING_CODES = 400

@@ -94,10 +94,6 @@ struct TypeDef {
   bool is_resource() const { return kind == TypeKind::kResource; }
 };
 
-// The validator keeps per-object state in arrays of this size; the generator
-// refuses definitions with more elements in one type.
-inline constexpr std::size_t kMaxElementsPerType = 128;
-
 enum class SearchParamType : std::uint8_t {
   kNumber,
   kDate,
