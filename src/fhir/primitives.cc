@@ -211,16 +211,20 @@ bool is_valid_code(std::string_view s) {
   return true;
 }
 
-// [ \r\n\t\S]+ with a 1 MB maximum (maxLength 1048576 on string.value). R4
-// §2.24.0.1 string: characters below U+0020 other than tab, CR and LF are
-// not allowed.
+// [ \r\n\t\S]+ with maxLength 1048576 on string.value (R4 §2.24.0.1: at
+// most 1024*1024 characters). R4 says strings SHOULD NOT contain characters
+// below U+0020 other than tab, CR and LF; Parcours rejects them, since they
+// cannot be carried by the XML representation and are never meaningful.
 bool is_valid_string(std::string_view s) {
-  if (s.empty() || s.size() > 1048576) return false;
+  constexpr std::size_t kMaxChars = 1024 * 1024;
+  if (s.empty()) return false;
+  std::size_t chars = 0;
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return false;
+    chars += (c & 0xC0) != 0x80;  // count UTF-8 lead bytes, not continuation bytes
   }
-  return true;
+  return chars <= kMaxChars;
 }
 
 // (\s*([0-9a-zA-Z\+/=]){4}\s*)+: quads of base64 characters, whitespace only

@@ -27,10 +27,10 @@ bool is_valid_positive_int(std::string_view text);  // 1..2147483647
 bool is_valid_unsigned_int(std::string_view text);  // 0..2147483647
 bool is_valid_uri(std::string_view s);              // also url, canonical: \S+
 bool is_valid_code(std::string_view s);             // [^\s]+(\s[^\s]+)*
-bool is_valid_string(std::string_view s);           // also markdown; <= 1 MB, no control chars but \t\r\n
-bool is_valid_base64(std::string_view s);           // (\s*[0-9a-zA-Z+/=]{4}\s*)+
-bool is_valid_oid(std::string_view s);              // urn:oid:[0-2](\.(0|[1-9][0-9]*))+
-bool is_valid_uuid(std::string_view s);             // urn:uuid: + lower-case 8-4-4-4-12 hex
+bool is_valid_string(std::string_view s);  // also markdown; <= 1024*1024 chars, no control chars but \t\r\n
+bool is_valid_base64(std::string_view s);  // (\s*[0-9a-zA-Z+/=]{4}\s*)+
+bool is_valid_oid(std::string_view s);     // urn:oid:[0-2](\.(0|[1-9][0-9]*))+
+bool is_valid_uuid(std::string_view s);    // urn:uuid: + lower-case 8-4-4-4-12 hex
 
 // How a primitive is written in JSON (R4 §2.6.2.1): booleans as true/false,
 // integer/decimal types as numbers, everything else as strings.

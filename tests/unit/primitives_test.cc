@@ -103,6 +103,10 @@ TEST(Primitives, Strings) {
   EXPECT_FALSE(is_valid_string("form\ffeed"));
   EXPECT_TRUE(is_valid_string(std::string(1048576, 'a')));
   EXPECT_FALSE(is_valid_string(std::string(1048577, 'a')));
+  std::string accents;  // 1048576 characters of two bytes each
+  for (int i = 0; i < 1048576; ++i) accents += "\xc3\xa9";
+  EXPECT_TRUE(is_valid_string(accents));
+  EXPECT_FALSE(is_valid_string(accents + "e"));
 }
 
 TEST(Primitives, Code) {
