@@ -44,15 +44,12 @@ struct Slot {
 };
 
 struct Known {
-  const TypeDef* element;
   const TypeDef* extension;
   const TypeDef* reference;
-  const TypeDef* meta;
 };
 
 const Known& known() {
-  static const Known k{find_type("Element"), find_type("Extension"), find_type("Reference"),
-                       find_type("Meta")};
+  static const Known k{find_type("Extension"), find_type("Reference")};
   return k;
 }
 
@@ -195,7 +192,7 @@ class Validator {
   void element(const ElementDef& e, const Slot& s);
   void single(const ElementDef& e, const TypeDef& type, const Json& v);
   void primitive(const ElementDef& e, const TypeDef& type, const Json& v);
-  void primitive_extension(const Json& v);
+  void primitive_extension(const Json& v, const TypeDef& type);
   void reference(const ElementDef& e, const Json& obj);
   void extension(const Json& obj);
   void contained_rules(const Json& r);
@@ -340,6 +337,12 @@ void Validator::object(const Json& obj, const TypeDef& type, bool resource_root)
 
 void Validator::element(const ElementDef& e, const Slot& s) {
   const TypeDef& type = *s.type;
+  if (e.max == 0) {  // e.g. xhtml.extension: R4 allows no extensions on the narrative div
+    Push p(path_, s.value ? s.key : s.ext_key, -1);
+    here("structure", "Element " + quoted(s.value ? s.key : s.ext_key) + " is not allowed at " + path() +
+                          " (cardinality 0..0)");
+    return;
+  }
   if (e.repeats()) {
     const Json* value = s.value;
     const Json* ext = s.ext;
@@ -403,7 +406,7 @@ void Validator::element(const ElementDef& e, const Slot& s) {
       }
       if (has_eitem) {
         Push p(path_, s.ext_key, static_cast<std::int32_t>(i));
-        primitive_extension(*eitem);
+        primitive_extension(*eitem, type);
       }
     }
     return;
@@ -428,19 +431,19 @@ void Validator::element(const ElementDef& e, const Slot& s) {
     } else if (s.ext->is_null()) {
       here("structure", "null at " + path() + ": null is only allowed in arrays of primitives");
     } else {
-      primitive_extension(*s.ext);
+      primitive_extension(*s.ext, type);
     }
   }
 }
 
 // The "_name" object of a primitive (R4 §2.6.2.3): id and extension only.
-void Validator::primitive_extension(const Json& v) {
+void Validator::primitive_extension(const Json& v, const TypeDef& type) {
   if (!v.is_object()) {
     here("structure", "Expected a JSON object with 'id' and/or 'extension' at " + path() + ", found " +
                           std::string(json_kind_name(v)));
     return;
   }
-  object(v, *known().element, false);
+  object(v, type, false);  // the primitive type's own elements: id, extension (max 0 on xhtml)
 }
 
 void Validator::single(const ElementDef& e, const TypeDef& type, const Json& v) {

@@ -466,6 +466,12 @@ TEST(ValidatorInvalid, Extensions) {
 }
 
 TEST(ValidatorInvalid, Narrative) {
+  // xhtml takes no extensions (xhtml.extension is 0..0).
+  EXPECT_TRUE(OneIssue(R"({"resourceType":"Patient","text":{"status":"generated","div":"<div>x</div>",
+    "_div":{"extension":[{"url":"http://e","valueString":"x"}]}}})",
+                       "structure", "Patient.text._div.extension"));
+  EXPECT_TRUE(Valid(R"({"resourceType":"Patient","text":{"status":"generated","div":"<div>x</div>",
+    "_div":{"id":"d"}}})"));
   EXPECT_TRUE(OneIssue(R"({"resourceType":"Patient","text":{"status":"generated","div":"<p>x</p>"}})",
                        "value", "Patient.text.div"));
   EXPECT_TRUE(OneIssue(R"({"resourceType":"Patient","text":{"status":"generated","div":{"p":"x"}}})",
