@@ -139,5 +139,44 @@ TEST(R4Examples, AllValidExamplesAreAccepted) {
   EXPECT_EQ(accepted + known_invalid().size(), total);
 }
 
+// Mutations of the accepted examples must be caught at the right place: an
+// unknown member, an array element written as a single value, and an empty
+// string.
+TEST(R4Examples, MutationsAreRejected) {
+  std::size_t checked = 0;
+  for (const Example& ex : examples()) {
+    if (!ex.json.is_object() || known_invalid().count(ex.name) || !validate_resource(ex.json).empty())
+      continue;
+    const std::string type(ex.json.get_string("resourceType"));
+    auto has = [](const std::vector<Issue>& issues, std::string_view code, const std::string& expr) {
+      for (const auto& i : issues)
+        if (i.code == code && i.expression == expr) return true;
+      return false;
+    };
+    Json bogus = ex.json;
+    bogus.set("bogusElement", true);
+    EXPECT_TRUE(has(validate_resource(bogus), "structure", type + ".bogusElement")) << ex.name;
+    for (const auto& [key, value] : ex.json.as_object()) {
+      if (value.is_array() && key[0] != '_') {
+        Json unwrapped = ex.json;
+        unwrapped.set(key, value.as_array().front());
+        EXPECT_TRUE(has(validate_resource(unwrapped), "structure", type + "." + key))
+            << ex.name << " " << key;
+        break;
+      }
+    }
+    for (const auto& [key, value] : ex.json.as_object()) {
+      if (value.is_string() && key != "resourceType") {
+        Json emptied = ex.json;
+        emptied.set(key, "");
+        EXPECT_TRUE(has(validate_resource(emptied), "value", type + "." + key)) << ex.name << " " << key;
+        break;
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 5000u);
+}
+
 }  // namespace
 }  // namespace parcours::fhir
