@@ -415,7 +415,7 @@ FhirApi::~FhirApi() = default;
 
 void FhirApi::handle(const HttpRequest& req, HttpResponse& res) {
   auto started = std::chrono::steady_clock::now();
-  Exchange x{req, res, {}, {}, {}, {}};
+  Exchange x{req, res, {}, {}, {}, {}, false, {}, {}, {}};
   x.ctx.remote = req.remote;
   std::string_view rid = req.header("X-Request-Id");
   bool rid_ok = !rid.empty() && rid.size() <= 64 && std::all_of(rid.begin(), rid.end(), [](char c) {

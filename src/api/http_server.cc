@@ -8,11 +8,13 @@
 // connection's io_context.
 #include "api/http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
-#include <cstring>
+#include <cstdio>
 #include <ctime>
 #include <exception>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>

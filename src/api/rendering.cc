@@ -77,23 +77,30 @@ void keep_only(Json& resource, const Keep& keep) {
   });
 }
 
-// "valueQuantity" -> "value" when the element is a choice; `_birthDate` ->
-// "birthDate" (primitive extensions follow their element).
-std::string element_name(std::string_view key, std::string_view type) {
+// The definition of a top-level JSON member: "valueQuantity" resolves to the
+// choice element "value"; "_birthDate" (a primitive's extensions) follows
+// "birthDate".
+const fhir::ElementDef* element_of(const fhir::TypeDef* type, std::string_view key) {
+  if (!type) return nullptr;
   if (!key.empty() && key.front() == '_') key.remove_prefix(1);
-  return std::string(fhir::element_base_name(type, key));
+  return fhir::find_element(*type, key).element;
+}
+
+bool is_mandatory(const fhir::TypeDef* type, std::string_view key) {
+  const auto* e = element_of(type, key);
+  return e && e->min > 0;
 }
 
 }  // namespace
 
 void apply_summary(Json& resource, Summary mode) {
   if (mode == Summary::False || !resource.is_object()) return;
-  std::string type(resource.get_string("resourceType"));
+  const fhir::TypeDef* type = fhir::find_type(resource.get_string("resourceType"));
   switch (mode) {
     case Summary::Text:
       // text, id, meta and the mandatory top-level elements (R4 §3.1.1.5.7).
       keep_only(resource, [&](const std::string& k) {
-        return k == "text" || fhir::is_mandatory_element(type, element_name(k, type));
+        return k == "text" || is_mandatory(type, k);
       });
       break;
     case Summary::Data:
@@ -101,7 +108,11 @@ void apply_summary(Json& resource, Summary mode) {
       break;
     case Summary::True:
     case Summary::Count:
-      keep_only(resource, [&](const std::string& k) { return fhir::is_summary_element(type, element_name(k, type)); });
+      // Elements marked isSummary in the definitions (R4 §3.1.1.5.7).
+      keep_only(resource, [&](const std::string& k) {
+        const auto* e = element_of(type, k);
+        return e && (e->summary() || e->min > 0);
+      });
       break;
     case Summary::False:
       break;
@@ -111,12 +122,12 @@ void apply_summary(Json& resource, Summary mode) {
 
 void apply_elements(Json& resource, const std::vector<std::string>& elements) {
   if (!resource.is_object()) return;
-  std::string type(resource.get_string("resourceType"));
+  const fhir::TypeDef* type = fhir::find_type(resource.get_string("resourceType"));
   keep_only(resource, [&](const std::string& k) {
-    std::string base = element_name(k, type);
+    const auto* def = element_of(type, k);
     for (const auto& e : elements)
-      if (e == base || e == k) return true;
-    return fhir::is_mandatory_element(type, base);
+      if (e == k || (def && e == def->name)) return true;
+    return is_mandatory(type, k);
   });
   mark_subsetted(resource);
 }

@@ -356,7 +356,8 @@ TEST_F(FhirRest, TransactionOrderAndConditionalReferences) {
     {"request":{"method":"DELETE","url":"Patient/order-old"}}]})";
   auto r = call("POST", "/fhir", tx);
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto& e = json(r).find("entry")->as_array();
+  Json resp = json(r);
+  const auto& e = resp.find("entry")->as_array();
   EXPECT_EQ(e[0].find("response")->get_string("status"), "200 OK");
   EXPECT_EQ(e[0].find("resource")->find("generalPractitioner")->as_array()[0].get_string("reference"),
             "Practitioner/gp-order");
@@ -374,7 +375,8 @@ TEST_F(FhirRest, BatchEntriesAreIndependent) {
     {"request":{"method":"GET","url":"Patient/batch-missing"}}]})";
   auto r = call("POST", "/fhir", batch);
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto& e = json(r).find("entry")->as_array();
+  Json resp = json(r);
+  const auto& e = resp.find("entry")->as_array();
   ASSERT_EQ(e.size(), 3u);
   EXPECT_EQ(e[0].find("response")->get_string("status"), "201 Created");
   EXPECT_EQ(e[1].find("response")->get_string("status").substr(0, 3), "400");

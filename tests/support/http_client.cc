@@ -114,9 +114,15 @@ Response HttpClient::request(const std::string& method, const std::string& targe
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (fd_ < 0 && !connect_()) throw std::runtime_error("cannot connect");
     if (!send_all(fd_, req)) {
-      ::close(fd_);
-      fd_ = -1;
-      continue;
+      // The server may answer early (413) and stop reading: its response can
+      // still be waiting in our receive buffer.
+      try {
+        return read_response();
+      } catch (const std::exception&) {
+        ::close(fd_);
+        fd_ = -1;
+        continue;
+      }
     }
     try {
       if (method == "HEAD") {

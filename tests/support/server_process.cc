@@ -1,6 +1,7 @@
 #include "support/server_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,8 @@ namespace {
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, int out_fd) {
   pid_t pid = ::fork();
   if (pid == 0) {
+    // The server dies with the test process, even if the test crashes.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(out_fd, STDERR_FILENO);
     for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
