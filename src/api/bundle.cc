@@ -11,6 +11,7 @@
 #include "api/rendering.h"
 #include "fhir/base64.h"
 #include "fhir/operation_outcome.h"
+#include "fhir/reference.h"
 
 namespace parcours::api {
 namespace {
@@ -94,43 +95,16 @@ Result<EntryRequest> parse_entry(const Json& entry, std::size_t i, std::string_v
   return r;
 }
 
-// Visits every Reference.reference string (any object member named
-// "reference" holding a string), including inside contained resources.
-template <typename F>
-Status for_each_reference(Json& node, const std::string& path, const F& f) {
-  if (node.is_object()) {
-    for (auto& [k, v] : node.as_object()) {
-      if (k == "reference" && v.is_string()) {
-        if (auto s = f(v.as_string(), path + "." + k); !s) return s;
-      } else if (v.is_object() || v.is_array()) {
-        if (auto s = for_each_reference(v, path + "." + k, f); !s) return s;
-      }
-    }
-  } else if (node.is_array()) {
-    std::size_t n = 0;
-    for (auto& v : node.as_array()) {
-      if (auto s = for_each_reference(v, path + "[" + std::to_string(n++) + "]", f); !s) return s;
-    }
-  }
-  return {};
-}
-
 // Resolves "Type?identifier=system|value" against the store; exactly one match
 // is required (R4 §3.1.0.11.2, conditional references).
 Result<std::string> resolve_conditional(store::Reader& r, std::string_view ref, const std::string& where) {
-  auto q = ref.find('?');
-  std::string type(ref.substr(0, q));
-  if (!check_type(type)) return bad_request("Unknown resource type '" + type + "' in conditional reference", where);
-  auto params = parse_query(ref.substr(q + 1));
-  if (!params || params->size() != 1 || (*params)[0].name != "identifier")
+  auto cond = fhir::parse_identifier_condition(ref);
+  if (!cond)
     return Error(400, "not-supported",
-                 "Conditional reference '" + std::string(ref) + "': only 'identifier=system|value' is supported",
+                 "Conditional reference '" + std::string(ref) +
+                     "': only 'Type?identifier=system|value' is supported for now",
                  where);
-  const std::string& token = (*params)[0].value;
-  auto bar = token.find('|');
-  store::IdentifierKey key{bar == std::string::npos ? "" : token.substr(0, bar),
-                           bar == std::string::npos ? token : token.substr(bar + 1)};
-  auto ids = r.find_by_identifier(type, key);
+  auto ids = r.find_by_identifier(cond->type, store::IdentifierKey{cond->system, cond->value});
   if (!ids) return std::move(ids).error();
   if (ids->empty())
     return Error(404, "not-found", "Conditional reference '" + std::string(ref) + "' matches no resource", where);
@@ -139,7 +113,7 @@ Result<std::string> resolve_conditional(store::Reader& r, std::string_view ref, 
                  "Conditional reference '" + std::string(ref) + "' matches " + std::to_string(ids->size()) +
                      " resources",
                  where);
-  return type + "/" + ids->front();
+  return cond->type + "/" + ids->front();
 }
 
 Json response_entry(const InteractionResult& res, const BundleOptions& opt) {
@@ -257,17 +231,18 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
     // references are resolved inside the unit so they see a consistent store.
     for (auto& e : entries) {
       if (e.method != "POST" && e.method != "PUT") continue;
-      auto s = for_each_reference(e.prepared, at(e.index) + ".resource", [&](std::string& ref, const std::string& where) -> Status {
+      Status s;
+      fhir::for_each_reference(e.prepared, at(e.index) + ".resource", [&](std::string& ref, const std::string& where) {
         if (auto it = mapped.find(ref); it != mapped.end()) {
           ref = it->second;
         } else if (ref.starts_with("urn:uuid:") || ref.starts_with("urn:oid:")) {
-          return bad_request("Reference '" + ref + "' matches no fullUrl in the transaction", where);
-        } else if (ref.find('?') != std::string::npos && ref.find("://") == std::string::npos) {
+          s = bad_request("Reference '" + ref + "' matches no fullUrl in the transaction", where);
+        } else if (fhir::is_conditional_reference(ref)) {
           auto resolved = resolve_conditional(w, ref, where);
-          if (!resolved) return std::move(resolved).error();
-          ref = std::move(*resolved);
+          if (!resolved) s = std::move(resolved).error();
+          else ref = std::move(*resolved);
         }
-        return {};
+        return s.ok();
       });
       if (!s) return s;
     }

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "fhir/definitions.h"
+#include "fhir/reference.h"
 #include "fhir/validator.h"
 
 namespace parcours::ingest {
@@ -12,27 +13,6 @@ struct Pending {
   Json resource;
   Source source;
 };
-
-// True for "Type?params" (a conditional reference, R4 §3.1.0.11.2); absolute
-// URLs with a query are ordinary references to other servers.
-bool is_conditional(std::string_view ref) {
-  auto q = ref.find('?');
-  return q != std::string_view::npos && q > 0 && ref.find("://") == std::string_view::npos;
-}
-
-template <typename F>
-void for_each_reference(Json& node, const F& f) {
-  if (node.is_object()) {
-    for (auto& [k, v] : node.as_object()) {
-      if (k == "reference" && v.is_string())
-        f(v.as_string());
-      else if (v.is_object() || v.is_array())
-        for_each_reference(v, f);
-    }
-  } else if (node.is_array()) {
-    for (auto& v : node.as_array()) for_each_reference(v, f);
-  }
-}
 
 enum class Resolution { Resolved, NotYet, Failed };
 
@@ -61,18 +41,13 @@ struct BulkLoader::Impl {
       ref = it->second;
       return Resolution::Resolved;
     }
-    auto q = ref.find('?');
-    std::string type = ref.substr(0, q);
-    std::string_view query = std::string_view(ref).substr(q + 1);
-    if (!fhir::is_resource_type(type) || !query.starts_with("identifier=")) {
+    auto cond = fhir::parse_identifier_condition(ref);
+    if (!cond) {
       why = "unsupported conditional reference '" + ref + "' (only Type?identifier=system|value)";
       return Resolution::Failed;
     }
-    std::string token(query.substr(11));
-    // The token may be percent-encoded in a URL; bulk files write it plain.
-    auto bar = token.find('|');
-    store::IdentifierKey key{bar == std::string::npos ? "" : token.substr(0, bar),
-                             bar == std::string::npos ? token : token.substr(bar + 1)};
+    const std::string& type = cond->type;
+    store::IdentifierKey key{cond->system, cond->value};
     auto ids = w.find_by_identifier(type, key);
     if (!ids) {
       why = ids.error().message();
@@ -109,15 +84,19 @@ struct BulkLoader::Impl {
         // Rewrite a copy only when something must change, so a deferred item
         // keeps its original references for the next attempt.
         bool has_conditional = false;
-        for_each_reference(item.resource, [&](std::string& r) { has_conditional |= is_conditional(r); });
+        fhir::for_each_reference(item.resource, "", [&](std::string& r, const std::string&) {
+          has_conditional = fhir::is_conditional_reference(r);
+          return !has_conditional;
+        });
         if (has_conditional) {
           copy = item.resource;
           target = &copy;
-          for_each_reference(copy, [&](std::string& r) {
-            if (outcome != Resolution::Resolved || !is_conditional(r)) return;
+          fhir::for_each_reference(copy, "", [&](std::string& r, const std::string&) {
+            if (!fhir::is_conditional_reference(r)) return true;
             std::string original = r;
             outcome = resolve(w, r, why);
             if (outcome == Resolution::NotYet) missing = original;
+            return outcome == Resolution::Resolved;
           });
         }
         if (outcome == Resolution::Failed) {
