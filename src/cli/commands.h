@@ -30,8 +30,16 @@ struct DemoArgs {
   bool no_serve = false;  // generate and exit (benchmarks, CI)
 };
 
+struct GenerateArgs {
+  std::int64_t patients = 0;
+  std::uint64_t seed = 42;
+  std::string out;
+  bool force = false;  // replace the .ndjson files already in `out`
+};
+
 int run_serve(const ServeArgs& args);
 int run_import(const ImportArgs& args);
 int run_demo(const DemoArgs& args);
+int run_generate(const GenerateArgs& args);
 
 }  // namespace parcours::cli

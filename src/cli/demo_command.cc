@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -43,21 +44,30 @@ int run_demo(const DemoArgs& args) {
                  opened.error().message().c_str());
     return 1;
   }
+  if (args.regenerate) {
+    // Start over: drop the demo database files (only ours, never the folder).
+    (*opened)->close();
+    opened = Result<std::unique_ptr<store::Store>>(Error());
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      std::filesystem::remove(std::filesystem::path(args.serve.data) / (std::string("parcours.db") + suffix), ec);
+    }
+    opened = open_store(args.serve.data);
+    if (!opened) {
+      std::fprintf(stderr, "parcours: cannot reopen the store: %s\n", opened.error().message().c_str());
+      return 1;
+    }
+  }
   store::Store& store = **opened;
   auto counts = store.reader()->count_by_type();
   std::int64_t existing = 0;
   if (counts)
     for (const auto& [type, n] : *counts) existing += n;
 
-  if (existing > 0 && !args.regenerate) {
+  if (existing > 0) {
     std::printf("using the existing territory in %s (%s resources; --regenerate to start over)\n",
                 args.serve.data.c_str(), with_thousands(existing).c_str());
   } else {
-    if (existing > 0) {
-      std::fprintf(stderr, "parcours demo: --regenerate needs an empty --data folder (it holds %s resources)\n",
-                   with_thousands(existing).c_str());
-      return 2;
-    }
     std::printf("generating a territory of %s patients (seed %llu) into %s\n", with_thousands(args.patients).c_str(),
                 static_cast<unsigned long long>(args.seed), args.serve.data.c_str());
     auto started = std::chrono::steady_clock::now();

@@ -34,12 +34,26 @@ int main(int argc, char** argv) {
   d->add_option("--data", demo.serve.data, "Folder of the embedded database")->capture_default_str();
   d->add_option("--listen", demo.serve.listen, "HOST:PORT to listen on")->capture_default_str();
   d->add_option("--log-level", demo.serve.log_level, "trace, debug, info, warn, error")->capture_default_str();
-  d->add_flag("--regenerate", demo.regenerate, "Generate even if the store already holds data (must be empty)");
+  d->add_flag("--regenerate", demo.regenerate, "Delete the demo database in --data and generate it anew");
   d->add_flag("--no-serve", demo.no_serve, "Generate, then exit");
+
+  GenerateArgs gen;
+  auto* g = app.add_subcommand("generate",
+                               "Write the demo territory as FHIR Bulk Data NDJSON, one file per resource type");
+  g->footer(
+      "Same territory as `parcours demo` for the same --patients and --seed: byte-identical on every machine.\n"
+      "Files: DIR/Patient.ndjson, DIR/Observation.ndjson, ... (one compact resource per line, references\n"
+      "between them resolved in DIR). Load them back with `parcours import --data STORE DIR`.\n"
+      "Written as generated: memory does not grow with --patients.");
+  g->add_option("--patients", gen.patients, "Number of patients")->required()->check(CLI::Range(1, 10000000));
+  g->add_option("--seed", gen.seed, "Generator seed (same seed, same territory)")->capture_default_str();
+  g->add_option("--out", gen.out, "Output folder (created if absent)")->required();
+  g->add_flag("--force", gen.force, "Replace the .ndjson files already in the output folder");
 
   CLI11_PARSE(app, argc, argv);
   if (*s) return run_serve(serve);
   if (*i) return run_import(imp);
   if (*d) return run_demo(demo);
+  if (*g) return run_generate(gen);
   return 2;
 }
