@@ -568,8 +568,10 @@ void PatientGenerator::schedule(Rng& rng) {
   for (const Visit& v : visits_) {
     if (v.kind != VisitKind::kGp && v.kind != VisitKind::kGpHome) continue;
     const int year = civil_from_days(v.day).year;
-    const bool due = bio ? (has(Cond::kDiabetes) || has(Cond::kKidney) || gp_seen % 2 == 0)
-                         : (has(Cond::kHypertension) && year != last_year);
+    // Every other follow-up visit (3 to 6 months: HbA1c per HAS for type 2
+    // diabetes), every visit in CKD stages 4-5, yearly for hypertension.
+    const bool due =
+        bio ? (ckd_stage_ >= 4 || gp_seen % 2 == 0) : (has(Cond::kHypertension) && year != last_year);
     ++gp_seen;
     if (!due) continue;
     last_year = year;

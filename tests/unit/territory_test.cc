@@ -393,6 +393,10 @@ TEST(Territory, ResourcesPerPatientInExpectedRange) {
 
 #ifndef PARCOURS_TERRITORY_NO_VALIDATOR
 TEST(Territory, EveryResourceValidates) {
+  // The validator does catch a broken resource (so "no issue" means something).
+  Json broken = small_territory().resources.back();
+  broken.set("valueQuantityTypo", Json(1));
+  EXPECT_FALSE(fhir::validate_resource(broken).empty());
   int failures = 0;
   for (const Json& r : small_territory().resources) {
     const std::vector<Issue> issues = fhir::validate_resource(r);
