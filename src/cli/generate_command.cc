@@ -121,7 +121,8 @@ int run_generate(const GenerateArgs& args) {
         ++tf.resources;
         tf.bytes += static_cast<std::int64_t>(line.size());
         if (++written % 4096 == 0)
-          progress.update(written, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+          progress.update(written,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                           -1, 0);
       });
   for (auto& [type, tf] : files) {
@@ -139,8 +140,8 @@ int run_generate(const GenerateArgs& args) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::int64_t total_bytes = 0;
   for (const auto& [type, tf] : files) {
-    std::printf("  %-26s %12s resources  %10s\n", (type + ".ndjson").c_str(), with_thousands(tf.resources).c_str(),
-                megabytes(tf.bytes).c_str());
+    std::printf("  %-26s %12s resources  %10s\n", (type + ".ndjson").c_str(),
+                with_thousands(tf.resources).c_str(), megabytes(tf.bytes).c_str());
     total_bytes += tf.bytes;
   }
   std::printf("wrote %s resources (%s patients, seed %llu) in %zu files, %s, into %s in %.1f s\n",

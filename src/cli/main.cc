@@ -42,8 +42,8 @@ int main(int argc, char** argv) {
                                "Write the demo territory as FHIR Bulk Data NDJSON, one file per resource type");
   g->footer(
       "Same territory as `parcours demo` for the same --patients and --seed: byte-identical on every machine.\n"
-      "Files: DIR/Patient.ndjson, DIR/Observation.ndjson, ... (one compact resource per line, references\n"
-      "between them resolved in DIR). Load them back with `parcours import --data STORE DIR`.\n"
+      "Files: DIR/Patient.ndjson, DIR/Observation.ndjson, ... (one compact resource per line); every\n"
+      "reference points to a resource in DIR. Load them back with `parcours import --data STORE DIR`.\n"
       "Written as generated: memory does not grow with --patients.");
   g->add_option("--patients", gen.patients, "Number of patients")->required()->check(CLI::Range(1, 10000000));
   g->add_option("--seed", gen.seed, "Generator seed (same seed, same territory)")->capture_default_str();
