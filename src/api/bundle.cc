@@ -231,6 +231,9 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
     // references are resolved inside the unit so they see a consistent store.
     for (auto& e : entries) {
       if (e.method != "POST" && e.method != "PUT") continue;
+      // A Bundle stored as a resource (a document, a message) resolves its
+      // own urn:uuid references against its own entries: leave them alone.
+      if (e.type == "Bundle") continue;
       Status s;
       fhir::for_each_reference(e.prepared, at(e.index) + ".resource", [&](std::string& ref, const std::string& where) {
         if (auto it = mapped.find(ref); it != mapped.end()) {

@@ -14,6 +14,7 @@ struct ServeArgs {
   int worker_threads = 16;
   std::string base_url;   // public FHIR base; empty: from the Host header
   std::string log_level = "info";
+  std::size_t max_body_mb = 32;  // larger request bodies get 413
 };
 
 struct ImportArgs {

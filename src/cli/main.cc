@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   s->add_option("--workers", serve.worker_threads, "Threads for writes")->capture_default_str()->check(CLI::Range(1, 256));
   s->add_option("--base-url", serve.base_url, "Public FHIR base URL (default: from the Host header)");
   s->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  s->add_option("--max-body-mb", serve.max_body_mb, "Largest request body accepted, in MiB (else 413)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
 
   ImportArgs imp;
   auto* i = app.add_subcommand("import", "Load FHIR NDJSON files or folders (one resource per line) into the store");

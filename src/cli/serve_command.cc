@@ -56,6 +56,7 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   ho.port = listen->second;
   ho.io_threads = args.io_threads;
   ho.worker_threads = args.worker_threads;
+  ho.max_body_bytes = args.max_body_mb << 20;
   api::HttpServer server(ho, [&fhir](const api::HttpRequest& rq, api::HttpResponse& rs) { fhir.handle(rq, rs); });
   if (auto s = server.start(); !s) {
     std::fprintf(stderr, "parcours: %s\n", s.error().message().c_str());

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <filesystem>
@@ -913,6 +916,45 @@ TEST_F(StoreTest, CloseDrainsAndRefusesLaterCalls) {
   open();
   // Every acknowledged unit is there after reopening.
   EXPECT_EQ(history(Q()).total, acknowledged);
+}
+
+TEST_F(StoreTest, FailedCommitRollsBackCleanly) {
+  // A file size limit makes the WAL write at COMMIT fail, as a full disk
+  // would. Every unit of that commit fails; nothing of it is visible, and the
+  // store keeps working once space is back.
+  ASSERT_TRUE(put(patient("before", "A")).ok());
+  std::signal(SIGXFSZ, SIG_IGN);  // get EFBIG instead of being killed
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit small = saved;
+  small.rlim_cur = 1 << 20;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status s = store_->write([&](Writer& w) -> Status {
+    for (int i = 0; i < 40; ++i) {
+      Json p = patient("big" + std::to_string(i), "B");
+      p.set("text", parse(R"({"status":"generated","div":"<div>)" + std::string(100'000, 'a' + i % 26) +
+                          "</div>\"}"));
+      auto o = w.put("Patient", "big" + std::to_string(i), std::move(p));
+      if (!o.ok()) return o.error();
+    }
+    return Status::Ok();
+  });
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, SIG_DFL);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().status(), 500);
+  EXPECT_EQ(s.error().issues()[0].code, "exception");
+  EXPECT_NE(s.error().message().find("storage error"), std::string::npos) << s.error().message();
+  EXPECT_FALSE(read("Patient", "big0"));
+  EXPECT_EQ(history(Q()).total, 1);
+
+  ASSERT_TRUE(put(patient("after", "C")).ok());
+  reopen();
+  EXPECT_TRUE(read("Patient", "before"));
+  EXPECT_TRUE(read("Patient", "after"));
+  EXPECT_FALSE(read("Patient", "big39"));
+  EXPECT_EQ(history(Q()).total, 2);
+  EXPECT_EQ(store_->reader()->count_by_type().value()[0].second, 2);
 }
 
 }  // namespace

@@ -220,6 +220,8 @@ TEST(Territory, JsonHygiene) {
       if (date_fields.count(field) && j.is_string()) {
         EXPECT_TRUE(std::regex_match(j.as_string(), date_time_re))
             << key_of(r) << " " << path << " " << j.as_string();
+        // Nothing happens after the territory's "today".
+        EXPECT_LE(j.as_string().substr(0, 10), std::string(kReferenceDate)) << key_of(r) << " " << path;
       }
     });
   }
