@@ -84,6 +84,9 @@ class Query {
     }
   }
 
+  // Highest parameter number the statement uses.
+  int parameters() const { return sqlite3_bind_parameter_count(stmt_); }
+
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string_view text(int col) const {

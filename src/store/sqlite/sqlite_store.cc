@@ -30,12 +30,16 @@ constexpr std::int64_t kMinTime = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kMaxTime = std::numeric_limits<std::int64_t>::max();
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::size_t kMaxBatch = 256;  // bounds the latency one commit adds
-constexpr int kCheckpointPages = 1000;  // WAL pages before a passive checkpoint
+// WAL pages (4 KiB) before a passive checkpoint. Larger than SQLite's 1000
+// so pages dirtied by consecutive batches reach the database file once.
+constexpr int kCheckpointPages = 4000;
 // The writer gets the big cache: index pages of the current and identifier
-// tables are touched at random by every put.
+// tables are touched at random by every put. It reads without mmap so an I/O
+// error stays an error code (mmap would turn it into SIGBUS) and measured no
+// faster for writes; readers use mmap, which cut their CPU per read-by-id by
+// about 15% (docs/decisions/storage.md).
 constexpr const char* kWriterPragmas =
-    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;"
-    "PRAGMA mmap_size=268435456;";
+    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
 constexpr const char* kReaderPragmas =
     "PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456; PRAGMA query_only=1;";
 
@@ -128,19 +132,29 @@ constexpr const char* kDeletePatients = "DELETE FROM resource_patient WHERE type
 constexpr const char* kInsertPatient =
     "INSERT OR IGNORE INTO resource_patient(type, id, patient) VALUES(?1, ?2, ?3)";
 constexpr const char* kDeleteIdentifiers = "DELETE FROM resource_identifier WHERE type=?1 AND id=?2";
+constexpr const char* kSelectPatients = "SELECT patient FROM resource_patient WHERE type=?1 AND id=?2";
+constexpr const char* kDeleteOnePatient =
+    "DELETE FROM resource_patient WHERE type=?1 AND id=?2 AND patient=?3";
+constexpr const char* kSelectIdentifiers =
+    "SELECT system, value FROM resource_identifier WHERE type=?1 AND id=?2";
+constexpr const char* kDeleteOneIdentifier =
+    "DELETE FROM resource_identifier WHERE type=?1 AND id=?2 AND system=?3 AND value=?4";
 constexpr const char* kInsertIdentifier =
     "INSERT OR IGNORE INTO resource_identifier(type, id, system, value) VALUES(?1, ?2, ?3, ?4)";
 constexpr const char* kFindAnySystem =
-    "SELECT DISTINCT id FROM resource_identifier WHERE type=?1 AND value=?2 ORDER BY id";
+    "SELECT DISTINCT id FROM resource_identifier INDEXED BY resource_identifier_by_value "
+    "WHERE type=?1 AND value=?2 ORDER BY id";
 constexpr const char* kFindSystem =
-    "SELECT id FROM resource_identifier WHERE type=?1 AND value=?2 AND system=?3 ORDER BY id";
+    "SELECT id FROM resource_identifier INDEXED BY resource_identifier_by_value "
+    "WHERE type=?1 AND value=?2 AND system=?3 ORDER BY id";
 constexpr const char* kCountByType = "SELECT type, live FROM resource_count WHERE live>0 ORDER BY type";
 constexpr const char* kMaxLastUpdated = "SELECT max(last_updated) FROM resource_version";
 
 // History. last_updated increases with seq, so time bounds become a seq range
 // first (via the time index); the seq range then drives the scan. The unary
 // `+` keeps the planner off the time index for the scan itself, which would
-// force a sort. Parameters: ?1 type, ?2 id, ?3..?4 seq range, ?5..?6 time
+// force a sort; INDEXED BY pins the plan (an unanalysed database tempts the
+// planner into the wrong index). Parameters: ?1 type, ?2 id, ?3..?4 seq range, ?5..?6 time
 // range, ?7 limit (binding a number a statement does not use is allowed
 // up to its highest one, so all levels bind alike).
 constexpr const char* kFirstSeqSince =
@@ -152,15 +166,22 @@ constexpr const char* kLastSeqAtOrBefore =
 constexpr const char* kHistorySystem = PARCOURS_HISTORY_COLUMNS
     "FROM resource_version WHERE" PARCOURS_HISTORY_RANGE " ORDER BY seq DESC LIMIT ?7";
 constexpr const char* kHistoryType = PARCOURS_HISTORY_COLUMNS
-    "FROM resource_version WHERE type=?1 AND" PARCOURS_HISTORY_RANGE " ORDER BY seq DESC LIMIT ?7";
-constexpr const char* kHistoryInstance =
-    PARCOURS_HISTORY_COLUMNS "FROM resource_version WHERE type=?1 AND id=?2 AND" PARCOURS_HISTORY_RANGE
-                             " ORDER BY version DESC LIMIT ?7";
-constexpr const char* kTotalSystem = "SELECT count(*) FROM resource_version WHERE" PARCOURS_HISTORY_RANGE;
+    "FROM resource_version INDEXED BY resource_version_by_type WHERE type=?1 AND" PARCOURS_HISTORY_RANGE
+    " ORDER BY seq DESC LIMIT ?7";
+constexpr const char* kHistoryInstance = PARCOURS_HISTORY_COLUMNS
+    "FROM resource_version INDEXED BY resource_version_by_id WHERE type=?1 AND id=?2 "
+    "AND" PARCOURS_HISTORY_RANGE " ORDER BY version DESC LIMIT ?7";
+// Totals read only compact covering indexes (time; type+seq; type+id+version
+// with the seq rowid), never the table with its bodies. They rely on
+// last_updated increasing with seq, which SqliteStore::now() guarantees.
+constexpr const char* kTotalSystem =
+    "SELECT count(*) FROM resource_version WHERE last_updated BETWEEN ?5 AND ?6";
 constexpr const char* kTotalType =
-    "SELECT count(*) FROM resource_version WHERE type=?1 AND" PARCOURS_HISTORY_RANGE;
+    "SELECT count(*) FROM resource_version INDEXED BY resource_version_by_type WHERE type=?1 AND seq BETWEEN "
+    "?3 AND ?4";
 constexpr const char* kTotalInstance =
-    "SELECT count(*) FROM resource_version WHERE type=?1 AND id=?2 AND" PARCOURS_HISTORY_RANGE;
+    "SELECT count(*) FROM resource_version INDEXED BY resource_version_by_id "
+    "WHERE type=?1 AND id=?2 AND seq BETWEEN ?3 AND ?4";
 #undef PARCOURS_HISTORY_COLUMNS
 #undef PARCOURS_HISTORY_RANGE
 
@@ -345,8 +366,16 @@ class ReadOps {
     {
       auto q = c_.query(instance ? kTotalInstance : sys_level ? kTotalSystem : kTotalType);
       if (!q) return std::move(q).error();
-      q->bind(1, std::string_view(hq.type)).bind(2, std::string_view(hq.id));
-      q->bind(3, lo).bind(4, hi).bind(5, lu_lo).bind(6, lu_hi);
+      // Each level's count uses a different subset of ?1..?6.
+      const std::int64_t ints[] = {lo, hi, lu_lo, lu_hi};
+      for (int i = 1; i <= q->parameters(); ++i) {
+        if (i == 1)
+          q->bind(1, std::string_view(hq.type));
+        else if (i == 2)
+          q->bind(2, std::string_view(hq.id));
+        else
+          q->bind(i, ints[i - 3]);
+      }
       auto row = q->step();
       if (!row) return std::move(row).error();
       page.total = *row ? q->int64(0) : 0;
@@ -557,9 +586,9 @@ class WriterImpl final : public Writer {
                      bool deleted, std::optional<std::int64_t> hash, std::string_view patient);
   Status add_live(std::string_view type, std::int64_t delta);
   Result<bool> same_content(std::int64_t seq, std::string_view canonical_text);
-  // The one place index rows are written: deletes the resource's previous
-  // rows (when it had any) and inserts `rows` (none for a delete). Typed
-  // search-index tables join here.
+  // The one place index rows are written: replaces the resource's previous
+  // rows (when it had any) by `rows` (nullptr for a delete), in the caller's
+  // transaction. Typed search-index tables join here.
   Status write_index_rows(std::string_view type, std::string_view id, const IndexRows* rows, bool had_rows);
 
   Connection& c_;
@@ -599,20 +628,24 @@ class SqliteStore final : public Store {
   }
 
   std::string new_id() override {
-    // UUID version 4 layout: 122 random bits, a valid FHIR id.
+    // UUID version 7 layout (RFC 9562): 48-bit Unix milliseconds then 74
+    // random bits. Time-ordered ids land at the right edge of every (type, id)
+    // B-tree, so creates do not dirty random pages; still a valid FHIR id.
     thread_local std::mt19937_64 rng = [] {
       std::random_device rd;
       std::seed_seq seq{rd(), rd(), rd(), rd()};
       return std::mt19937_64(seq);
     }();
-    std::uint64_t hi = rng(), lo = rng();
-    hi = (hi & ~0xF000ull) | 0x4000ull;
-    lo = (lo & ~(3ull << 62)) | (2ull << 62);
+    auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+    std::uint64_t r1 = rng(), r2 = rng();
     char buf[40];
-    std::snprintf(
-        buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
-        static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
-        static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+    std::snprintf(buf, sizeof buf, "%08llx-%04llx-7%03llx-%04llx-%012llx",
+                  static_cast<unsigned long long>((ms >> 16) & 0xFFFFFFFFull),
+                  static_cast<unsigned long long>(ms & 0xFFFF), static_cast<unsigned long long>(r1 & 0xFFF),
+                  static_cast<unsigned long long>(0x8000 | ((r1 >> 12) & 0x3FFF)),
+                  static_cast<unsigned long long>(r2 & 0xFFFFFFFFFFFFull));
     return buf;
   }
 
@@ -897,32 +930,86 @@ Result<bool> WriterImpl::same_content(std::int64_t seq, std::string_view canonic
   return text == canonical_text;
 }
 
+// Rows of one index table for one resource, as sorted unique tuples.
+using Tuple = std::vector<std::string>;
+using Tuples = std::vector<Tuple>;
+
+void normalise(Tuples& t) {
+  std::sort(t.begin(), t.end());
+  t.erase(std::unique(t.begin(), t.end()), t.end());
+}
+
+// Brings one index table from `old_rows` to `new_rows` for (type, id). Only
+// the difference is written: an update that leaves the rows alone (the common
+// case) costs a read instead of dirtying pages in two B-trees.
+Status replace_rows(Connection& c, std::string_view type, std::string_view id, const char* delete_one,
+                    const char* insert_one, const Tuples& old_rows, const Tuples& new_rows) {
+  Tuples gone, added;
+  std::set_difference(old_rows.begin(), old_rows.end(), new_rows.begin(), new_rows.end(),
+                      std::back_inserter(gone));
+  std::set_difference(new_rows.begin(), new_rows.end(), old_rows.begin(), old_rows.end(),
+                      std::back_inserter(added));
+  for (const auto* list : {&gone, &added}) {
+    for (const auto& t : *list) {
+      auto q = c.query(list == &gone ? delete_one : insert_one);
+      if (!q) return std::move(q).error();
+      q->bind(1, type).bind(2, id);
+      for (std::size_t i = 0; i < t.size(); ++i) q->bind(static_cast<int>(i) + 3, std::string_view(t[i]));
+      if (auto st = q->run(); !st) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Tuples> select_rows(Connection& c, const char* sql, std::string_view type, std::string_view id,
+                           int columns) {
+  auto q = c.query(sql);
+  if (!q) return std::move(q).error();
+  q->bind(1, type).bind(2, id);
+  Tuples out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    Tuple& t = out.emplace_back();
+    for (int i = 0; i < columns; ++i) t.emplace_back(q->text(i));
+  }
+  normalise(out);
+  return out;
+}
+
 Status WriterImpl::write_index_rows(std::string_view type, std::string_view id, const IndexRows* rows,
                                     bool had_rows) {
-  if (had_rows) {
+  if (!rows) {  // delete: drop everything
+    if (!had_rows) return Status::Ok();
     for (const char* sql : {kDeletePatients, kDeleteIdentifiers}) {
       auto q = c_.query(sql);
       if (!q) return std::move(q).error();
       q->bind(1, type).bind(2, id);
       if (auto s = q->run(); !s) return s;
     }
+    return Status::Ok();
   }
-  if (!rows) return Status::Ok();
-  for (const auto& patient : rows->patients) {
-    if (patient.empty()) continue;
-    auto q = c_.query(kInsertPatient);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id).bind(3, std::string_view(patient));
-    if (auto s = q->run(); !s) return s;
+  Tuples patients, identifiers;
+  for (const auto& p : rows->patients)
+    if (!p.empty()) patients.push_back({p});
+  for (const auto& k : rows->identifiers)
+    if (!k.value.empty()) identifiers.push_back({k.system, k.value});  // an empty value finds nothing
+  normalise(patients);
+  normalise(identifiers);
+
+  Tuples old_patients, old_identifiers;
+  if (had_rows) {
+    auto p = select_rows(c_, kSelectPatients, type, id, 1);
+    if (!p) return std::move(p).error();
+    old_patients = std::move(*p);
+    auto i = select_rows(c_, kSelectIdentifiers, type, id, 2);
+    if (!i) return std::move(i).error();
+    old_identifiers = std::move(*i);
   }
-  for (const auto& key : rows->identifiers) {
-    if (key.value.empty()) continue;  // nothing to look up by
-    auto q = c_.query(kInsertIdentifier);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id).bind(3, std::string_view(key.system)).bind(4, std::string_view(key.value));
-    if (auto s = q->run(); !s) return s;
-  }
-  return Status::Ok();
+  if (auto s = replace_rows(c_, type, id, kDeleteOnePatient, kInsertPatient, old_patients, patients); !s)
+    return s;
+  return replace_rows(c_, type, id, kDeleteOneIdentifier, kInsertIdentifier, old_identifiers, identifiers);
 }
 
 Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id, Json resource,
