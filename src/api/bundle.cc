@@ -18,12 +18,12 @@ namespace {
 
 // A parsed Bundle.entry.request.
 struct EntryRequest {
-  std::size_t index = 0;   // position in Bundle.entry
-  std::string method;      // GET HEAD POST PUT PATCH DELETE
+  std::size_t index = 0;  // position in Bundle.entry
+  std::string method;     // GET HEAD POST PUT PATCH DELETE
   std::string type;
-  std::string id;          // may be empty (POST)
-  std::string version;     // GET .../_history/v
-  std::string query;       // conditional operations: not supported yet
+  std::string id;       // may be empty (POST)
+  std::string version;  // GET .../_history/v
+  std::string query;    // conditional operations: not supported yet
   std::optional<std::int64_t> if_match;
   const Json* resource = nullptr;  // entry.resource (Binary for PATCH)
   std::string full_url;
@@ -81,8 +81,10 @@ Result<EntryRequest> parse_entry(const Json& entry, std::size_t i, std::string_v
   if (!r.query.empty() && r.method != "GET" && r.method != "HEAD")
     return Error(400, "not-supported", "Conditional " + r.method + " is not supported yet",
                  at(i) + ".request.url");
-  if (needs_id && r.id.empty()) return bad_request(r.method + " needs a url of the form Type/id", at(i) + ".request.url");
-  if (r.method == "POST" && !r.id.empty()) return bad_request("POST takes a url of the form Type", at(i) + ".request.url");
+  if (needs_id && r.id.empty())
+    return bad_request(r.method + " needs a url of the form Type/id", at(i) + ".request.url");
+  if (r.method == "POST" && !r.id.empty())
+    return bad_request("POST takes a url of the form Type", at(i) + ".request.url");
   if (auto h = request->get_string("ifMatch"); !h.empty()) {
     auto m = parse_if_match(h);
     if (!m) return locate(std::move(m).error(), i, ".request.ifMatch");
@@ -107,7 +109,8 @@ Result<std::string> resolve_conditional(store::Reader& r, std::string_view ref, 
   auto ids = r.find_by_identifier(cond->type, store::IdentifierKey{cond->system, cond->value});
   if (!ids) return std::move(ids).error();
   if (ids->empty())
-    return Error(404, "not-found", "Conditional reference '" + std::string(ref) + "' matches no resource", where);
+    return Error(404, "not-found", "Conditional reference '" + std::string(ref) + "' matches no resource",
+                 where);
   if (ids->size() > 1)
     return Error(412, "multiple-matches",
                  "Conditional reference '" + std::string(ref) + "' matches " + std::to_string(ids->size()) +
@@ -151,7 +154,8 @@ Json error_entry(const Error& e) {
 Result<InteractionResult> run_entry(const security::RequestContext& ctx, store::Writer& w, EntryRequest& e) {
   if (e.method == "GET" || e.method == "HEAD") {
     if (!e.query.empty() || e.id.empty())
-      return Error(400, "not-supported", "Search inside a Bundle is not supported yet", at(e.index) + ".request.url");
+      return Error(400, "not-supported", "Search inside a Bundle is not supported yet",
+                   at(e.index) + ".request.url");
     auto r = e.version.empty() ? read(ctx, w, e.type, e.id) : vread(ctx, w, e.type, e.id, e.version);
     if (!r) return locate(std::move(r).error(), e.index, ".request");
     return r;
@@ -174,7 +178,8 @@ Result<InteractionResult> run_entry(const security::RequestContext& ctx, store::
 // The body of a PATCH entry: a Binary holding a JSON Patch (R4 §3.1.0.11.1).
 Result<Json> patch_body(const Json& resource, std::size_t i) {
   if (resource.get_string("resourceType") != "Binary")
-    return Error(400, "not-supported", "PATCH entries must carry a Binary with a JSON Patch", at(i) + ".resource");
+    return Error(400, "not-supported", "PATCH entries must carry a Binary with a JSON Patch",
+                 at(i) + ".resource");
   std::string_view data = resource.get_string("data");
   auto decoded = fhir::base64_decode(data);
   if (!decoded) return bad_request("Binary.data is not valid base64", at(i) + ".resource.data");
@@ -192,7 +197,8 @@ Status prepare_bodies(std::vector<EntryRequest>& entries) {
       e.prepared = std::move(*p);
       continue;
     }
-    if (auto s = check_resource(*e.resource, e.type); !s) return locate(std::move(s).error(), e.index, ".resource");
+    if (auto s = check_resource(*e.resource, e.type); !s)
+      return locate(std::move(s).error(), e.index, ".resource");
     e.prepared = *e.resource;
   }
   return {};
@@ -221,10 +227,13 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
 
   std::vector<Json> responses(entries.size());
   // Processing order mandated by R4 §3.1.0.11.2: DELETE, POST, PUT/PATCH, GET/HEAD.
-  auto rank = [](const std::string& m) { return m == "DELETE" ? 0 : m == "POST" ? 1 : (m == "PUT" || m == "PATCH") ? 2 : 3; };
+  auto rank = [](const std::string& m) {
+    return m == "DELETE" ? 0 : m == "POST" ? 1 : (m == "PUT" || m == "PATCH") ? 2 : 3;
+  };
   std::vector<EntryRequest*> order;
   for (auto& e : entries) order.push_back(&e);
-  std::stable_sort(order.begin(), order.end(), [&](auto* a, auto* b) { return rank(a->method) < rank(b->method); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto* a, auto* b) { return rank(a->method) < rank(b->method); });
 
   Status st = store.write([&](store::Writer& w) -> Status {
     // Rewrite references now that every identity is known; conditional
@@ -235,18 +244,21 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
       // own urn:uuid references against its own entries: leave them alone.
       if (e.type == "Bundle") continue;
       Status s;
-      fhir::for_each_reference(e.prepared, at(e.index) + ".resource", [&](std::string& ref, const std::string& where) {
-        if (auto it = mapped.find(ref); it != mapped.end()) {
-          ref = it->second;
-        } else if (ref.starts_with("urn:uuid:") || ref.starts_with("urn:oid:")) {
-          s = bad_request("Reference '" + ref + "' matches no fullUrl in the transaction", where);
-        } else if (fhir::is_conditional_reference(ref)) {
-          auto resolved = resolve_conditional(w, ref, where);
-          if (!resolved) s = std::move(resolved).error();
-          else ref = std::move(*resolved);
-        }
-        return s.ok();
-      });
+      fhir::for_each_reference(
+          e.prepared, at(e.index) + ".resource", [&](std::string& ref, const std::string& where) {
+            if (auto it = mapped.find(ref); it != mapped.end()) {
+              ref = it->second;
+            } else if (ref.starts_with("urn:uuid:") || ref.starts_with("urn:oid:")) {
+              s = bad_request("Reference '" + ref + "' matches no fullUrl in the transaction", where);
+            } else if (fhir::is_conditional_reference(ref)) {
+              auto resolved = resolve_conditional(w, ref, where);
+              if (!resolved)
+                s = std::move(resolved).error();
+              else
+                ref = std::move(*resolved);
+            }
+            return s.ok();
+          });
       if (!s) return s;
     }
     for (auto* e : order) {
@@ -308,7 +320,8 @@ Result<Json> process_bundle(const security::RequestContext& ctx, store::Store& s
                             const BundleOptions& options) {
   std::string_view type = bundle.get_string("type");
   if (type != "batch" && type != "transaction")
-    return bad_request("Only Bundles of type 'batch' or 'transaction' can be posted to the base URL", "Bundle.type");
+    return bad_request("Only Bundles of type 'batch' or 'transaction' can be posted to the base URL",
+                       "Bundle.type");
   static const Json kEmpty = Json::array();
   const Json* entries = bundle.find("entry");
   if (!entries) entries = &kEmpty;

@@ -12,9 +12,9 @@
 namespace parcours::api {
 
 struct BundleOptions {
-  std::string base_url;              // "http://host/fhir", for fullUrl
-  bool return_resources = true;      // Prefer: return=representation (default)
-  bool return_outcome = false;       // Prefer: return=OperationOutcome
+  std::string base_url;          // "http://host/fhir", for fullUrl
+  bool return_resources = true;  // Prefer: return=representation (default)
+  bool return_outcome = false;   // Prefer: return=OperationOutcome
 };
 
 // Processes a Bundle of type batch or transaction and returns the

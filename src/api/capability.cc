@@ -48,9 +48,9 @@ Json capability_statement(const std::string& base_url, const std::string& softwa
   for (std::string_view type : fhir::resource_types()) {
     Json r = Json::object();
     r.set("type", type);
-    r.set("interaction", codes({"read", "vread", "update", "patch", "delete", "history-instance",
-                                "history-type", "create"},
-                               "code"));
+    r.set("interaction",
+          codes({"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create"},
+                "code"));
     r.set("versioning", "versioned-update");
     r.set("readHistory", true);
     r.set("updateCreate", true);

@@ -67,8 +67,10 @@ struct Prefer {
 Prefer parse_prefer(std::string_view h) {
   Prefer p;
   std::string v = lower(h);
-  if (v.find("return=minimal") != std::string::npos) p.ret = Return::Minimal;
-  else if (v.find("return=operationoutcome") != std::string::npos) p.ret = Return::Outcome;
+  if (v.find("return=minimal") != std::string::npos)
+    p.ret = Return::Minimal;
+  else if (v.find("return=operationoutcome") != std::string::npos)
+    p.ret = Return::Outcome;
   return p;
 }
 
@@ -142,7 +144,8 @@ struct FhirApi::Impl {
   void send_write(Exchange& x, const InteractionResult& r) {
     const auto& v = *r.version;
     set_version_headers(x, v);
-    x.res.set_header("Location", x.base_url + "/" + v.type + "/" + v.id + "/_history/" + std::to_string(v.version));
+    x.res.set_header("Location",
+                     x.base_url + "/" + v.type + "/" + v.id + "/_history/" + std::to_string(v.version));
     switch (x.prefer.ret) {
       case Return::Minimal:
         x.res.status = r.status;
@@ -150,8 +153,8 @@ struct FhirApi::Impl {
         return;
       case Return::Outcome:
         return send_json(x, r.status,
-                         fhir::information_outcome((r.created ? "Created " : "Updated ") + v.type + "/" + v.id +
-                                                   " version " + std::to_string(v.version)));
+                         fhir::information_outcome((r.created ? "Created " : "Updated ") + v.type + "/" +
+                                                   v.id + " version " + std::to_string(v.version)));
       case Return::Representation:
         return send_version(x, r.status, v);
     }
@@ -172,7 +175,8 @@ struct FhirApi::Impl {
 
   Status authenticate(Exchange& x) {
     std::string_view auth = x.req.header("Authorization");
-    if (auth.empty()) return Error(401, "login", "Authentication required: send 'Authorization: Bearer <token>'");
+    if (auth.empty())
+      return Error(401, "login", "Authentication required: send 'Authorization: Bearer <token>'");
     if (auth.size() < 7 || !ieq(auth.substr(0, 7), "Bearer "))
       return Error(401, "login", "Unsupported authorization scheme: use 'Bearer <token>'");
     std::string_view token = auth.substr(7);
@@ -191,12 +195,14 @@ struct FhirApi::Impl {
     if (const auto* f = x.param("_format")) {
       format = media_type(f->value);
       if (!is_json_type(format))
-        return Error(406, "not-supported", "Format '" + f->value + "' is not supported; use _format=json", "_format");
+        return Error(406, "not-supported", "Format '" + f->value + "' is not supported; use _format=json",
+                     "_format");
     } else if (std::string_view accept = x.req.header("Accept"); !accept.empty()) {
       std::string a = lower(accept);
       if (a.find("json") == std::string::npos && a.find("*/*") == std::string::npos &&
           a.find("application/*") == std::string::npos)
-        return Error(406, "not-supported", "Only application/fhir+json is available (Accept: " + std::string(accept) + ")");
+        return Error(406, "not-supported",
+                     "Only application/fhir+json is available (Accept: " + std::string(accept) + ")");
     }
     if (const auto* p = x.param("_pretty")) {
       if (p->value != "true" && p->value != "false")
@@ -227,12 +233,14 @@ struct FhirApi::Impl {
     std::string t = media_type(ct);
     if (patch) {
       if (t != "application/json-patch+json")
-        return Error(415, "not-supported",
-                     "PATCH needs Content-Type application/json-patch+json (FHIRPath Patch is not supported)");
+        return Error(
+            415, "not-supported",
+            "PATCH needs Content-Type application/json-patch+json (FHIRPath Patch is not supported)");
       return {};
     }
     if (!ct.empty() && !is_json_type(t))
-      return Error(415, "not-supported", "Unsupported Content-Type '" + std::string(ct) + "': send application/fhir+json");
+      return Error(415, "not-supported",
+                   "Unsupported Content-Type '" + std::string(ct) + "': send application/fhir+json");
     return {};
   }
 
@@ -362,7 +370,8 @@ struct FhirApi::Impl {
     if (!if_match) return send_error(x, if_match.error());
     auto body = parse_resource_body(x.req.body, type, options.max_json_depth);
     if (!body) return send_error(x, body.error());
-    write_one(x, [&](store::Writer& w) { return api::update(x.ctx, w, type, id, std::move(*body), *if_match); });
+    write_one(x,
+              [&](store::Writer& w) { return api::update(x.ctx, w, type, id, std::move(*body), *if_match); });
   }
 
   void patch(Exchange& x, const std::string& type, const std::string& id) {
@@ -385,20 +394,22 @@ struct FhirApi::Impl {
     if (!st) return send_error(x, st.error());
     if (result->version) {
       x.res.set_header("ETag", weak_etag(result->version->version));
-      return send_json(x, 200, fhir::information_outcome("Deleted " + type + "/" + id + " (version " +
-                                                         std::to_string(result->version->version) + ")"));
+      return send_json(x, 200,
+                       fhir::information_outcome("Deleted " + type + "/" + id + " (version " +
+                                                 std::to_string(result->version->version) + ")"));
     }
     send_json(x, 200, fhir::information_outcome("Nothing to delete: " + type + "/" + id + " does not exist"));
   }
 
   void post_bundle(Exchange& x) {
     if (auto st = check_body_type(x, false); !st) return send_error(x, st.error());
-    if (x.req.body.empty()) return send_error(x, bad_request("The request body is empty; a Bundle is expected"));
+    if (x.req.body.empty())
+      return send_error(x, bad_request("The request body is empty; a Bundle is expected"));
     auto doc = parse_json(x.req.body, JsonParseOptions{options.max_json_depth});
     if (!doc) return send_error(x, doc.error());
     if (!doc->is_object() || doc->get_string("resourceType") != "Bundle")
-      return send_error(x, bad_request("POST to the base URL takes a Bundle of type batch or transaction",
-                                       "resourceType"));
+      return send_error(
+          x, bad_request("POST to the base URL takes a Bundle of type batch or transaction", "resourceType"));
     BundleOptions bo;
     bo.base_url = x.base_url;
     bo.return_resources = x.prefer.ret == Return::Representation;
@@ -453,7 +464,8 @@ void FhirApi::handle(const HttpRequest& req, HttpResponse& res) {
   // Paths carry only resource types and ids, never names; query strings are
   // not logged because they may hold personal data.
   if (spdlog::should_log(spdlog::level::debug)) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     spdlog::debug("{} {} {} {} {}us {}", x.ctx.request_id, req.method, req.path, res.status, us.count(),
                   x.ctx.caller.subject);
   }

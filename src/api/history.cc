@@ -11,8 +11,8 @@ Result<std::int64_t> parse_int(const QueryParam& p, std::int64_t min, std::int64
   std::int64_t v = 0;
   auto r = std::from_chars(p.value.data(), p.value.data() + p.value.size(), v);
   if (r.ec != std::errc() || r.ptr != p.value.data() + p.value.size() || v < min || v > max)
-    return bad_request("Invalid " + p.name + " '" + p.value + "': expected an integer from " + std::to_string(min) +
-                           " to " + std::to_string(max),
+    return bad_request("Invalid " + p.name + " '" + p.value + "': expected an integer from " +
+                           std::to_string(min) + " to " + std::to_string(max),
                        p.name);
   return v;
 }

@@ -12,8 +12,8 @@
 namespace parcours::api {
 
 struct HistoryRequest {
-  std::string type;  // empty: system level
-  std::string id;    // empty: type or system level
+  std::string type;                // empty: system level
+  std::string id;                  // empty: type or system level
   std::vector<QueryParam> params;  // _since, _at, _count, _page (cursor)
   std::string base_url;            // "http://host/fhir"
 };

@@ -48,7 +48,7 @@ struct HttpServerOptions {
   std::uint16_t port = 8080;  // 0: an ephemeral port (see HttpServer::port())
   int io_threads = 2;
   int worker_threads = 16;
-  std::size_t max_body_bytes = 32u << 20;   // larger bodies: 413
+  std::size_t max_body_bytes = 32u << 20;    // larger bodies: 413
   std::size_t max_header_bytes = 64u << 10;  // larger headers: 431
   std::chrono::seconds idle_timeout{60};     // keep-alive connections
   std::chrono::seconds read_timeout{30};     // one request, headers and body

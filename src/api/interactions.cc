@@ -35,7 +35,8 @@ Status check_resource(const Json& resource, std::string_view expected_type) {
   return {};
 }
 
-Result<Json> parse_resource_body(std::string_view body, std::string_view expected_type, std::size_t max_depth) {
+Result<Json> parse_resource_body(std::string_view body, std::string_view expected_type,
+                                 std::size_t max_depth) {
   if (body.empty()) return bad_request("The request body is empty; a FHIR resource in JSON is expected");
   auto json = parse_json(body, JsonParseOptions{max_depth});
   if (!json) return std::move(json).error();
@@ -89,9 +90,9 @@ Result<InteractionResult> update(const security::RequestContext&, store::Writer&
   std::string_view body_id = resource.get_string("id");
   if (body_id.empty()) return bad_request("The resource must have an id for an update", "id");
   if (body_id != id)
-    return bad_request("Resource id '" + std::string(body_id) + "' does not match the URL id '" + std::string(id) +
-                           "'",
-                       "id");
+    return bad_request(
+        "Resource id '" + std::string(body_id) + "' does not match the URL id '" + std::string(id) + "'",
+        "id");
   store::PutOptions opt;
   opt.method = "PUT";
   opt.if_match = if_match;
@@ -102,7 +103,8 @@ Result<InteractionResult> update(const security::RequestContext&, store::Writer&
 }
 
 Result<InteractionResult> patch(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
-                                std::string_view id, const Json& json_patch, std::optional<std::int64_t> if_match) {
+                                std::string_view id, const Json& json_patch,
+                                std::optional<std::int64_t> if_match) {
   auto current = w.read(type, id);
   if (!current) return std::move(current).error();
   if (!*current) return not_found("Resource " + ref(type, id) + " does not exist");
@@ -151,7 +153,8 @@ Result<InteractionResult> read(const security::RequestContext&, store::Reader& r
   if (!*cur) return not_found("Resource " + ref(type, id) + " is not known");
   if ((*cur)->deleted) {
     // 410 carries the tombstone's version in ETag (R4 §3.1.0.2).
-    Error e = gone("Resource " + ref(type, id) + " was deleted (version " + std::to_string((*cur)->version) + ")");
+    Error e =
+        gone("Resource " + ref(type, id) + " was deleted (version " + std::to_string((*cur)->version) + ")");
     return e;
   }
   InteractionResult out;
@@ -167,7 +170,8 @@ Result<InteractionResult> vread(const security::RequestContext&, store::Reader& 
     return not_found("Version '" + std::string(version_id) + "' of " + ref(type, id) + " is not known");
   auto ver = r.vread(type, id, v);
   if (!ver) return std::move(ver).error();
-  if (!*ver) return not_found("Version " + std::string(version_id) + " of " + ref(type, id) + " is not known");
+  if (!*ver)
+    return not_found("Version " + std::string(version_id) + " of " + ref(type, id) + " is not known");
   if ((*ver)->deleted)
     return gone("Version " + std::string(version_id) + " of " + ref(type, id) + " is a deletion");
   InteractionResult out;

@@ -25,7 +25,8 @@ struct InteractionResult {
 
 // Parses and checks a request body: JSON, a resource of `expected_type`, and
 // valid against the R4 definitions. Errors are 400 with located issues.
-Result<Json> parse_resource_body(std::string_view body, std::string_view expected_type, std::size_t max_depth);
+Result<Json> parse_resource_body(std::string_view body, std::string_view expected_type,
+                                 std::size_t max_depth);
 // Same checks on an already parsed resource (Bundle entries).
 Status check_resource(const Json& resource, std::string_view expected_type);
 
@@ -38,7 +39,8 @@ Result<InteractionResult> create(const security::RequestContext& ctx, store::Wri
 Result<InteractionResult> update(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
                                  std::string_view id, Json resource, std::optional<std::int64_t> if_match);
 Result<InteractionResult> patch(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
-                                std::string_view id, const Json& json_patch, std::optional<std::int64_t> if_match);
+                                std::string_view id, const Json& json_patch,
+                                std::optional<std::int64_t> if_match);
 Result<InteractionResult> remove(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
                                  std::string_view id, std::optional<std::int64_t> if_match);
 Result<InteractionResult> read(const security::RequestContext& ctx, store::Reader& r, std::string_view type,

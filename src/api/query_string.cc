@@ -76,7 +76,8 @@ std::optional<std::vector<QueryParam>> parse_query(std::string_view query, std::
     if (!part.empty()) {
       std::size_t eq = part.find('=');
       auto name = percent_decode(part.substr(0, eq), true);
-      auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true);
+      auto value =
+          percent_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true);
       if (!name || !value) {
         if (bad) *bad = std::string(part);
         return std::nullopt;

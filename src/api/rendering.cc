@@ -9,26 +9,65 @@ namespace parcours::api {
 std::string status_line(int status) {
   const char* reason = "";
   switch (status) {
-    case 200: reason = "OK"; break;
-    case 201: reason = "Created"; break;
-    case 204: reason = "No Content"; break;
-    case 304: reason = "Not Modified"; break;
-    case 400: reason = "Bad Request"; break;
-    case 401: reason = "Unauthorized"; break;
-    case 403: reason = "Forbidden"; break;
-    case 404: reason = "Not Found"; break;
-    case 405: reason = "Method Not Allowed"; break;
-    case 406: reason = "Not Acceptable"; break;
-    case 409: reason = "Conflict"; break;
-    case 410: reason = "Gone"; break;
-    case 412: reason = "Precondition Failed"; break;
-    case 413: reason = "Payload Too Large"; break;
-    case 415: reason = "Unsupported Media Type"; break;
-    case 422: reason = "Unprocessable Entity"; break;
-    case 500: reason = "Internal Server Error"; break;
-    case 501: reason = "Not Implemented"; break;
-    case 503: reason = "Service Unavailable"; break;
-    default: break;
+    case 200:
+      reason = "OK";
+      break;
+    case 201:
+      reason = "Created";
+      break;
+    case 204:
+      reason = "No Content";
+      break;
+    case 304:
+      reason = "Not Modified";
+      break;
+    case 400:
+      reason = "Bad Request";
+      break;
+    case 401:
+      reason = "Unauthorized";
+      break;
+    case 403:
+      reason = "Forbidden";
+      break;
+    case 404:
+      reason = "Not Found";
+      break;
+    case 405:
+      reason = "Method Not Allowed";
+      break;
+    case 406:
+      reason = "Not Acceptable";
+      break;
+    case 409:
+      reason = "Conflict";
+      break;
+    case 410:
+      reason = "Gone";
+      break;
+    case 412:
+      reason = "Precondition Failed";
+      break;
+    case 413:
+      reason = "Payload Too Large";
+      break;
+    case 415:
+      reason = "Unsupported Media Type";
+      break;
+    case 422:
+      reason = "Unprocessable Entity";
+      break;
+    case 500:
+      reason = "Internal Server Error";
+      break;
+    case 501:
+      reason = "Not Implemented";
+      break;
+    case 503:
+      reason = "Service Unavailable";
+      break;
+    default:
+      break;
   }
   return *reason ? std::to_string(status) + " " + reason : std::to_string(status);
 }
@@ -99,9 +138,7 @@ void apply_summary(Json& resource, Summary mode) {
   switch (mode) {
     case Summary::Text:
       // text, id, meta and the mandatory top-level elements (R4 §3.1.1.5.7).
-      keep_only(resource, [&](const std::string& k) {
-        return k == "text" || is_mandatory(type, k);
-      });
+      keep_only(resource, [&](const std::string& k) { return k == "text" || is_mandatory(type, k); });
       break;
     case Summary::Data:
       resource.erase("text");

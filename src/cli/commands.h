@@ -12,7 +12,7 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   int io_threads = 2;
   int worker_threads = 16;
-  std::string base_url;   // public FHIR base; empty: from the Host header
+  std::string base_url;  // public FHIR base; empty: from the Host header
   std::string log_level = "info";
   std::size_t max_body_mb = 32;  // larger request bodies get 413
 };

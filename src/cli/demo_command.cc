@@ -50,7 +50,8 @@ int run_demo(const DemoArgs& args) {
     opened = Result<std::unique_ptr<store::Store>>(Error());
     for (const char* suffix : {"", "-wal", "-shm"}) {
       std::error_code ec;
-      std::filesystem::remove(std::filesystem::path(args.serve.data) / (std::string("parcours.db") + suffix), ec);
+      std::filesystem::remove(std::filesystem::path(args.serve.data) / (std::string("parcours.db") + suffix),
+                              ec);
     }
     opened = open_store(args.serve.data);
     if (!opened) {
@@ -68,8 +69,9 @@ int run_demo(const DemoArgs& args) {
     std::printf("using the existing territory in %s (%s resources; --regenerate to start over)\n",
                 args.serve.data.c_str(), with_thousands(existing).c_str());
   } else {
-    std::printf("generating a territory of %s patients (seed %llu) into %s\n", with_thousands(args.patients).c_str(),
-                static_cast<unsigned long long>(args.seed), args.serve.data.c_str());
+    std::printf("generating a territory of %s patients (seed %llu) into %s\n",
+                with_thousands(args.patients).c_str(), static_cast<unsigned long long>(args.seed),
+                args.serve.data.c_str());
     auto started = std::chrono::steady_clock::now();
     ingest::BulkLoader loader(store, {});
     ProgressLine line("demo");
@@ -79,7 +81,8 @@ int run_demo(const DemoArgs& args) {
         territory::TerritoryOptions{args.patients, args.seed}, [&](Json&& resource) {
           if (!failure.ok()) return;
           ++generated;
-          if (auto s = loader.add(std::move(resource), ingest::Source{"generator", static_cast<std::size_t>(generated)});
+          if (auto s = loader.add(std::move(resource),
+                                  ingest::Source{"generator", static_cast<std::size_t>(generated)});
               !s)
             failure = s;
           if (generated % 1000 == 0) {

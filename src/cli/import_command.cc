@@ -34,7 +34,8 @@ int run_import(const ImportArgs& args) {
   ingest::ImportOptions opt;
   opt.loader.batch_size = args.batch;
   opt.on_progress = [&](const ingest::ImportProgress& p) {
-    double fraction = p.bytes_total > 0 ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : -1;
+    double fraction =
+        p.bytes_total > 0 ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : -1;
     line.update(p.counts.loaded, p.seconds, fraction, p.counts.failed);
   };
   auto report = ingest::import_ndjson(**store, args.paths, opt);

@@ -13,10 +13,16 @@ int main(int argc, char** argv) {
 
   ServeArgs serve;
   auto* s = app.add_subcommand("serve", "Serve the FHIR API at http://HOST:PORT/fhir from the store in DIR");
-  s->add_option("--data", serve.data, "Folder of the embedded database (created if absent)")->capture_default_str();
-  s->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
-  s->add_option("--io-threads", serve.io_threads, "Socket threads")->capture_default_str()->check(CLI::Range(1, 64));
-  s->add_option("--workers", serve.worker_threads, "Threads for writes")->capture_default_str()->check(CLI::Range(1, 256));
+  s->add_option("--data", serve.data, "Folder of the embedded database (created if absent)")
+      ->capture_default_str();
+  s->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  s->add_option("--io-threads", serve.io_threads, "Socket threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  s->add_option("--workers", serve.worker_threads, "Threads for writes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   s->add_option("--base-url", serve.base_url, "Public FHIR base URL (default: from the Host header)");
   s->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")->capture_default_str();
   s->add_option("--max-body-mb", serve.max_body_mb, "Largest request body accepted, in MiB (else 413)")
@@ -24,27 +30,34 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
 
   ImportArgs imp;
-  auto* i = app.add_subcommand("import", "Load FHIR NDJSON files or folders (one resource per line) into the store");
+  auto* i = app.add_subcommand("import",
+                               "Load FHIR NDJSON files or folders (one resource per line) into the store");
   i->add_option("--data", imp.data, "Folder of the embedded database")->capture_default_str();
-  i->add_option("--batch", imp.batch, "Resources per commit")->capture_default_str()->check(CLI::Range(1, 100000));
+  i->add_option("--batch", imp.batch, "Resources per commit")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   i->add_option("paths", imp.paths, "NDJSON files or folders (*.ndjson inside, recursively)")->required();
 
   DemoArgs demo;
   demo.serve.data = ".parcours-demo";
   auto* d = app.add_subcommand("demo", "Generate the demo territory (if the store is empty) and serve it");
-  d->add_option("--patients", demo.patients, "Number of patients")->capture_default_str()->check(CLI::Range(1, 10000000));
+  d->add_option("--patients", demo.patients, "Number of patients")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
   d->add_option("--seed", demo.seed, "Generator seed (same seed, same territory)")->capture_default_str();
   d->add_option("--data", demo.serve.data, "Folder of the embedded database")->capture_default_str();
   d->add_option("--listen", demo.serve.listen, "HOST:PORT to listen on")->capture_default_str();
-  d->add_option("--log-level", demo.serve.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  d->add_option("--log-level", demo.serve.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
   d->add_flag("--regenerate", demo.regenerate, "Delete the demo database in --data and generate it anew");
   d->add_flag("--no-serve", demo.no_serve, "Generate, then exit");
 
   GenerateArgs gen;
-  auto* g = app.add_subcommand("generate",
-                               "Write the demo territory as FHIR Bulk Data NDJSON, one file per resource type");
+  auto* g = app.add_subcommand(
+      "generate", "Write the demo territory as FHIR Bulk Data NDJSON, one file per resource type");
   g->footer(
-      "Same territory as `parcours demo` for the same --patients and --seed: byte-identical on every machine.\n"
+      "Same territory as `parcours demo` for the same --patients and --seed: byte-identical on every "
+      "machine.\n"
       "Files: DIR/Patient.ndjson, DIR/Observation.ndjson, ... (one compact resource per line); every\n"
       "reference points to a resource in DIR. Load them back with `parcours import --data STORE DIR`.\n"
       "Written as generated: memory does not grow with --patients.");

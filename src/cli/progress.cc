@@ -37,8 +37,8 @@ void ProgressLine::update(std::int64_t items, double seconds, double fraction, s
     eta = "0:00";
   }
   std::fprintf(stderr, "\r%s %s%s resources  %s/s  ETA %s%s\x1b[K", label_.c_str(), bar.c_str(),
-               with_thousands(items).c_str(), with_thousands(static_cast<std::int64_t>(rate)).c_str(), eta.c_str(),
-               failed ? ("  " + with_thousands(failed) + " rejected").c_str() : "");
+               with_thousands(items).c_str(), with_thousands(static_cast<std::int64_t>(rate)).c_str(),
+               eta.c_str(), failed ? ("  " + with_thousands(failed) + " rejected").c_str() : "");
   std::fflush(stderr);
   drawn_ = true;
 }

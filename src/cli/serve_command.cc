@@ -28,7 +28,8 @@ Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& li
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port < 0 || port > 65535) return bad_request("--listen: invalid port in '" + listen + "'");
+  if (*end != '\0' || port < 0 || port > 65535)
+    return bad_request("--listen: invalid port in '" + listen + "'");
   return std::pair{host, static_cast<std::uint16_t>(port)};
 }
 
@@ -57,7 +58,8 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   ho.io_threads = args.io_threads;
   ho.worker_threads = args.worker_threads;
   ho.max_body_bytes = args.max_body_mb << 20;
-  api::HttpServer server(ho, [&fhir](const api::HttpRequest& rq, api::HttpResponse& rs) { fhir.handle(rq, rs); });
+  api::HttpServer server(ho,
+                         [&fhir](const api::HttpRequest& rq, api::HttpResponse& rs) { fhir.handle(rq, rs); });
   if (auto s = server.start(); !s) {
     std::fprintf(stderr, "parcours: %s\n", s.error().message().c_str());
     return 1;
@@ -67,7 +69,8 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   // One machine-readable line that scripts and tests wait for.
   std::printf("listening on %s\n", url.c_str());
   if (announce) {
-    std::printf("\n  Parcours FHIR server: %s\n  Admin token:          %s\n", url.c_str(), admin_token.c_str());
+    std::printf("\n  Parcours FHIR server: %s\n  Admin token:          %s\n", url.c_str(),
+                admin_token.c_str());
     std::printf("  Try: curl -H 'Authorization: Bearer %s' %s/Patient/<id>\n  Stop with Ctrl-C.\n\n",
                 admin_token.c_str(), url.c_str());
   }

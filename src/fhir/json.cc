@@ -95,10 +95,14 @@ std::size_t Json::size() const {
 bool Json::equals(const Json& other, bool ordered) const {
   if (kind() != other.kind()) return false;
   switch (kind()) {
-    case Kind::Null: return true;
-    case Kind::Bool: return as_bool() == other.as_bool();
-    case Kind::Number: return number() == other.number();
-    case Kind::String: return as_string() == other.as_string();
+    case Kind::Null:
+      return true;
+    case Kind::Bool:
+      return as_bool() == other.as_bool();
+    case Kind::Number:
+      return number() == other.number();
+    case Kind::String:
+      return as_string() == other.as_string();
     case Kind::Array: {
       const auto &a = as_array(), &b = other.as_array();
       if (a.size() != b.size()) return false;
@@ -134,13 +138,27 @@ void append_json_string(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out.push_back(kHex[c >> 4]);
@@ -160,10 +178,18 @@ void newline(std::string& out, int depth) {
 
 void dump_value(const Json& j, std::string& out, bool pretty, int depth) {
   switch (j.kind()) {
-    case Json::Kind::Null: out += "null"; break;
-    case Json::Kind::Bool: out += j.as_bool() ? "true" : "false"; break;
-    case Json::Kind::Number: out += j.number(); break;
-    case Json::Kind::String: append_json_string(out, j.as_string()); break;
+    case Json::Kind::Null:
+      out += "null";
+      break;
+    case Json::Kind::Bool:
+      out += j.as_bool() ? "true" : "false";
+      break;
+    case Json::Kind::Number:
+      out += j.number();
+      break;
+    case Json::Kind::String:
+      append_json_string(out, j.as_string());
+      break;
     case Json::Kind::Array: {
       const auto& a = j.as_array();
       out.push_back('[');

@@ -28,17 +28,17 @@ class Json {
   using Object = std::vector<Member>;
 
   Json() = default;
-  Json(std::nullptr_t) {}                                // NOLINT
-  Json(bool b) : v_(b) {}                                // NOLINT
-  Json(const char* s) : v_(std::string(s)) {}           // NOLINT
-  Json(std::string s) : v_(std::move(s)) {}             // NOLINT
-  Json(std::string_view s) : v_(std::string(s)) {}      // NOLINT
-  Json(int i) : Json(static_cast<std::int64_t>(i)) {}   // NOLINT
-  Json(std::int64_t i);                                  // NOLINT
-  Json(std::uint64_t i);                                 // NOLINT
-  Json(double d);                                        // NOLINT
-  Json(Array a) : v_(std::move(a)) {}                    // NOLINT
-  Json(Object o) : v_(std::move(o)) {}                   // NOLINT
+  Json(std::nullptr_t) {}                              // NOLINT
+  Json(bool b) : v_(b) {}                              // NOLINT
+  Json(const char* s) : v_(std::string(s)) {}          // NOLINT
+  Json(std::string s) : v_(std::move(s)) {}            // NOLINT
+  Json(std::string_view s) : v_(std::string(s)) {}     // NOLINT
+  Json(int i) : Json(static_cast<std::int64_t>(i)) {}  // NOLINT
+  Json(std::int64_t i);                                // NOLINT
+  Json(std::uint64_t i);                               // NOLINT
+  Json(double d);                                      // NOLINT
+  Json(Array a) : v_(std::move(a)) {}                  // NOLINT
+  Json(Object o) : v_(std::move(o)) {}                 // NOLINT
 
   static Json object() { return Json(Object{}); }
   static Json array() { return Json(Array{}); }

@@ -15,7 +15,8 @@ std::optional<std::vector<std::string>> split_pointer(std::string_view p) {
   std::size_t start = 1;
   while (true) {
     std::size_t end = p.find('/', start);
-    std::string_view raw = p.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    std::string_view raw =
+        p.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     std::string tok;
     for (std::size_t i = 0; i < raw.size(); ++i) {
       if (raw[i] != '~') {

@@ -136,7 +136,8 @@ struct BulkLoader::Impl {
   }
 };
 
-BulkLoader::BulkLoader(store::Store& store, Options options) : impl_(std::make_unique<Impl>(store, options)) {}
+BulkLoader::BulkLoader(store::Store& store, Options options)
+    : impl_(std::make_unique<Impl>(store, options)) {}
 BulkLoader::~BulkLoader() = default;
 
 std::optional<std::string> rejection_reason(const Json& resource) {
@@ -180,9 +181,10 @@ Status BulkLoader::finish() {
     std::vector<Pending> retry;
     retry.swap(d.deferred);
     for (std::size_t i = 0; i < retry.size(); i += d.options.batch_size) {
-      std::vector<Pending> chunk(std::make_move_iterator(retry.begin() + static_cast<std::ptrdiff_t>(i)),
-                                 std::make_move_iterator(retry.begin() + static_cast<std::ptrdiff_t>(
-                                                                             std::min(retry.size(), i + d.options.batch_size))));
+      std::vector<Pending> chunk(
+          std::make_move_iterator(retry.begin() + static_cast<std::ptrdiff_t>(i)),
+          std::make_move_iterator(
+              retry.begin() + static_cast<std::ptrdiff_t>(std::min(retry.size(), i + d.options.batch_size))));
       if (auto s = d.write(chunk, d.deferred, false); !s) return s;
     }
     if (d.deferred.size() == before) {

@@ -32,9 +32,9 @@ struct LoadError {
 };
 
 struct LoadCounts {
-  std::int64_t loaded = 0;     // stored (new version or unchanged)
-  std::int64_t failed = 0;     // rejected with a reason
-  std::int64_t deferred = 0;   // currently waiting for a reference target
+  std::int64_t loaded = 0;    // stored (new version or unchanged)
+  std::int64_t failed = 0;    // rejected with a reason
+  std::int64_t deferred = 0;  // currently waiting for a reference target
 };
 
 // Why `resource` cannot be loaded (not a resource, or invalid against the R4
@@ -45,8 +45,8 @@ std::optional<std::string> rejection_reason(const Json& resource);
 class BulkLoader {
  public:
   struct Options {
-    std::size_t batch_size = 2000;   // resources per commit
-    bool validate = true;            // structural validation (never store invalid data)
+    std::size_t batch_size = 2000;       // resources per commit
+    bool validate = true;                // structural validation (never store invalid data)
     std::size_t max_errors_kept = 1000;  // error details kept (all are counted)
   };
   BulkLoader(store::Store& store, Options options);

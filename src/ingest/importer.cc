@@ -16,13 +16,13 @@ namespace {
 // wait for their conditional-reference targets (correctness does not depend
 // on it: deferred resources are retried at the end).
 int load_rank(const fs::path& p) {
-  static const char* kFirst[] = {"Organization", "Location", "Practitioner", "PractitionerRole", "Patient",
-                                 "RelatedPerson", "Device", "Medication", "Encounter"};
+  static const char* kFirst[] = {"Organization",  "Location", "Practitioner", "PractitionerRole", "Patient",
+                                 "RelatedPerson", "Device",   "Medication",   "Encounter"};
   std::string name = p.filename().string();
   for (int i = 0; i < static_cast<int>(std::size(kFirst)); ++i) {
     std::string t = kFirst[i];
-    if (name.starts_with(t) && name.size() > t.size() && (name[t.size()] == '.' || name[t.size()] == '_' ||
-                                                          name[t.size()] == '-'))
+    if (name.starts_with(t) && name.size() > t.size() &&
+        (name[t.size()] == '.' || name[t.size()] == '_' || name[t.size()] == '-'))
       return i;
   }
   return static_cast<int>(std::size(kFirst));
@@ -49,7 +49,8 @@ Result<std::vector<fs::path>> expand(const std::vector<std::string>& paths) {
       files.emplace_back(p);
     }
   }
-  std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return load_rank(a) < load_rank(b); });
+  std::stable_sort(files.begin(), files.end(),
+                   [](const auto& a, const auto& b) { return load_rank(a) < load_rank(b); });
   return files;
 }
 
@@ -73,7 +74,8 @@ Parsed parse_chunk(Chunk c) {
   out.bytes = c.bytes;
   for (std::size_t i = 0; i < c.lines.size(); ++i) {
     std::string_view line = c.lines[i];
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
     if (line.empty()) continue;  // blank lines are tolerated
     ++out.lines;
     Source src{c.file, c.first_line + i};

@@ -12,7 +12,8 @@ store::IndexRows index_resource(std::string_view type, const Json& resource) {
   if (const Json* ids = resource.find("identifier"); ids && ids->is_array()) {
     for (const Json& id : ids->as_array()) {
       std::string_view value = id.get_string("value");
-      if (!value.empty()) rows.identifiers.push_back({std::string(id.get_string("system")), std::string(value)});
+      if (!value.empty())
+        rows.identifiers.push_back({std::string(id.get_string("system")), std::string(value)});
     }
   }
   return rows;

@@ -14,9 +14,9 @@ enum class CallerKind {
 
 struct Caller {
   CallerKind kind = CallerKind::System;
-  std::string subject;        // stable account id, e.g. "admin-token"
-  std::string display;        // for audit and logs; never a secret
-  bool full_access = false;   // may read and write everything (admin)
+  std::string subject;       // stable account id, e.g. "admin-token"
+  std::string display;       // for audit and logs; never a secret
+  bool full_access = false;  // may read and write everything (admin)
 };
 
 struct RequestContext {

@@ -44,11 +44,11 @@ struct IdentifierKey {
 };
 
 struct HistoryQuery {
-  std::string type;                 // empty: system level
-  std::string id;                   // empty: type or system level
-  std::optional<Micros> since;      // _since: versions with last_updated >= since
+  std::string type;                    // empty: system level
+  std::string id;                      // empty: type or system level
+  std::optional<Micros> since;         // _since: versions with last_updated >= since
   std::optional<Micros> at_or_before;  // upper bound (for _at / stable paging)
-  std::int64_t before_seq = 0;      // paging cursor: only versions older than this (0: none)
+  std::int64_t before_seq = 0;         // paging cursor: only versions older than this (0: none)
   int count = 50;
 };
 
@@ -70,15 +70,16 @@ class Reader {
   virtual Result<HistoryPage> history(const HistoryQuery& q) = 0;
   // Live (non-deleted) resources of `type` carrying identifier system|value.
   // An empty system matches any system.
-  virtual Result<std::vector<std::string>> find_by_identifier(std::string_view type, const IdentifierKey& key) = 0;
+  virtual Result<std::vector<std::string>> find_by_identifier(std::string_view type,
+                                                              const IdentifierKey& key) = 0;
   // Number of live resources per type (for metadata and admin screens).
   virtual Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() = 0;
 };
 
 struct PutOptions {
-  std::string method = "PUT";              // recorded in history
-  std::optional<std::int64_t> if_match;    // expected current version (412 otherwise)
-  bool must_not_exist = false;             // create: fail with 409 if the id is taken
+  std::string method = "PUT";            // recorded in history
+  std::optional<std::int64_t> if_match;  // expected current version (412 otherwise)
+  bool must_not_exist = false;           // create: fail with 409 if the id is taken
 };
 
 struct WriteOutcome {

@@ -43,17 +43,22 @@ TEST(Cli, ImportReportsBadLinesAndLoadsGoodOnes) {
   fs::path in = fs::path(dir.path()) / "in";
   // The Encounter file comes first alphabetically and references the
   // Practitioner through a conditional reference, as Synthea writes them.
-  write_file(in / "Encounter.ndjson",
-             R"({"resourceType":"Encounter","id":"enc-1","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/p-1"},"participant":[{"individual":{"reference":"Practitioner?identifier=urn:oid:1.2.250.1.71.4.2.1|10000000001"}}]})"
+  write_file(
+      in / "Encounter.ndjson",
+      R"({"resourceType":"Encounter","id":"enc-1","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/p-1"},"participant":[{"individual":{"reference":"Practitioner?identifier=urn:oid:1.2.250.1.71.4.2.1|10000000001"}}]})"
+      "\n"
+      R"({"resourceType":"Encounter","id":"enc-2","status":"not-a-status","class":{"code":"AMB"}})"
+      "\n\n"
+      "{not json\n");
+  write_file(in / "sub" / "Patient.ndjson",
+             R"({"resourceType":"Patient","id":"p-1","birthDate":"1950-01-01"})"
              "\n"
-             R"({"resourceType":"Encounter","id":"enc-2","status":"not-a-status","class":{"code":"AMB"}})"
-             "\n\n"
-             "{not json\n");
-  write_file(in / "sub" / "Patient.ndjson", R"({"resourceType":"Patient","id":"p-1","birthDate":"1950-01-01"})" "\n"
-                                             R"({"resourceType":"Patient","id":"p-2","birthDate":"1950-02-31"})" "\n");
-  write_file(in / "Practitioner.ndjson",
-             R"({"resourceType":"Practitioner","id":"dr-1","identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"10000000001"}]})"
+             R"({"resourceType":"Patient","id":"p-2","birthDate":"1950-02-31"})"
              "\n");
+  write_file(
+      in / "Practitioner.ndjson",
+      R"({"resourceType":"Practitioner","id":"dr-1","identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"10000000001"}]})"
+      "\n");
   std::string data = dir.path() + "/store";
   auto r = run_parcours({"import", "--data", data, in.string()});
   EXPECT_EQ(r.exit_code, 3) << r.output;  // some lines rejected
@@ -121,8 +126,10 @@ TEST(Cli, WritesSurviveARestart) {
   testing::ServerProcess server(data, "tok");
   testing::HttpClient c("127.0.0.1", server.port());
   for (int i = 0; i < 20; ++i)
-    EXPECT_EQ(c.request("GET", "/fhir/Patient/keep-" + std::to_string(i), "", {{"Authorization", "Bearer tok"}}).status,
-              200);
+    EXPECT_EQ(
+        c.request("GET", "/fhir/Patient/keep-" + std::to_string(i), "", {{"Authorization", "Bearer tok"}})
+            .status,
+        200);
 }
 
 TEST(Cli, SigtermLetsInFlightWritesFinish) {
@@ -141,8 +148,9 @@ TEST(Cli, SigtermLetsInFlightWritesFinish) {
       for (int i = 0; go && i < 100000; ++i) {
         std::string id = "w" + std::to_string(t) + "-" + std::to_string(i);
         try {
-          auto r = c.request("PUT", "/fhir/Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"("})",
-                             {{"Authorization", "Bearer tok"}});
+          auto r =
+              c.request("PUT", "/fhir/Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"("})",
+                        {{"Authorization", "Bearer tok"}});
           if (r.status == 201) acked[t].push_back(id);
         } catch (const std::exception&) {
           return;  // the server went away: expected
@@ -162,7 +170,8 @@ TEST(Cli, SigtermLetsInFlightWritesFinish) {
   for (const auto& ids : acked) {
     total += ids.size();
     for (const auto& id : ids)
-      ASSERT_EQ(c.request("GET", "/fhir/Patient/" + id, "", {{"Authorization", "Bearer tok"}}).status, 200) << id;
+      ASSERT_EQ(c.request("GET", "/fhir/Patient/" + id, "", {{"Authorization", "Bearer tok"}}).status, 200)
+          << id;
   }
   EXPECT_GT(total, 0u);
 }

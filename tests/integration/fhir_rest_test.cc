@@ -54,7 +54,8 @@ class FhirRest : public ::testing::Test {
   }
   std::string create_patient(const std::string& family = "Martin") {
     auto r = call("POST", "/fhir/Patient",
-                  R"({"resourceType":"Patient","name":[{"family":")" + family + R"(","given":["Jeanne"]}],"gender":"female","birthDate":"1944-03-12"})");
+                  R"({"resourceType":"Patient","name":[{"family":")" + family +
+                      R"(","given":["Jeanne"]}],"gender":"female","birthDate":"1944-03-12"})");
     EXPECT_EQ(r.status, 201) << r.body;
     return std::string(json(r).get_string("id"));
   }
@@ -138,7 +139,8 @@ TEST_F(FhirRest, CreateReadAndHeaders) {
 
 TEST_F(FhirRest, UpdateVersionsAndIdenticalContent) {
   std::string id = create_patient();
-  std::string body = R"({"resourceType":"Patient","id":")" + id + R"(","gender":"female","birthDate":"1944-03-13"})";
+  std::string body =
+      R"({"resourceType":"Patient","id":")" + id + R"(","gender":"female","birthDate":"1944-03-13"})";
   auto u = call("PUT", "/fhir/Patient/" + id, body);
   ASSERT_EQ(u.status, 200) << u.body;
   EXPECT_EQ(u.header("ETag"), "W/\"2\"");
@@ -159,12 +161,14 @@ TEST_F(FhirRest, UpdateVersionsAndIdenticalContent) {
 }
 
 TEST_F(FhirRest, UpdateAsCreateWithClientId) {
-  std::string body = R"({"resourceType":"Practitioner","id":"rpps-10003456789","name":[{"family":"Durand"}]})";
+  std::string body =
+      R"({"resourceType":"Practitioner","id":"rpps-10003456789","name":[{"family":"Durand"}]})";
   auto c = call("PUT", "/fhir/Practitioner/rpps-10003456789", body);
   ASSERT_EQ(c.status, 201) << c.body;
   EXPECT_EQ(c.header("ETag"), "W/\"1\"");
-  auto again = call("PUT", "/fhir/Practitioner/rpps-10003456789",
-                    R"({"resourceType":"Practitioner","id":"rpps-10003456789","name":[{"family":"Durand-Petit"}]})");
+  auto again =
+      call("PUT", "/fhir/Practitioner/rpps-10003456789",
+           R"({"resourceType":"Practitioner","id":"rpps-10003456789","name":[{"family":"Durand-Petit"}]})");
   EXPECT_EQ(again.status, 200);
   auto mismatch = call("PUT", "/fhir/Practitioner/abc", body);
   EXPECT_EQ(mismatch.status, 400);
@@ -212,17 +216,20 @@ TEST_F(FhirRest, DeleteIsAVersionedTombstone) {
 TEST_F(FhirRest, JsonPatch) {
   std::string id = create_patient();
   const std::pair<std::string, std::string> ct{"Content-Type", "application/json-patch+json"};
-  auto p = call("PATCH", "/fhir/Patient/" + id,
-                R"([{"op":"replace","path":"/birthDate","value":"1944-04-01"},{"op":"add","path":"/active","value":true}])",
-                {ct});
+  auto p = call(
+      "PATCH", "/fhir/Patient/" + id,
+      R"([{"op":"replace","path":"/birthDate","value":"1944-04-01"},{"op":"add","path":"/active","value":true}])",
+      {ct});
   ASSERT_EQ(p.status, 200) << p.body;
   Json patched = json(p);
   EXPECT_EQ(patched.get_string("birthDate"), "1944-04-01");
   EXPECT_EQ(patched.find("meta")->get_string("versionId"), "2");
-  auto bad_result = call("PATCH", "/fhir/Patient/" + id, R"([{"op":"replace","path":"/birthDate","value":"1944-13-01"}])", {ct});
+  auto bad_result = call("PATCH", "/fhir/Patient/" + id,
+                         R"([{"op":"replace","path":"/birthDate","value":"1944-13-01"}])", {ct});
   EXPECT_EQ(bad_result.status, 422);
   EXPECT_EQ(expression(bad_result), "Patient.birthDate");
-  auto failed_test = call("PATCH", "/fhir/Patient/" + id, R"([{"op":"test","path":"/gender","value":"male"}])", {ct});
+  auto failed_test =
+      call("PATCH", "/fhir/Patient/" + id, R"([{"op":"test","path":"/gender","value":"male"}])", {ct});
   EXPECT_EQ(failed_test.status, 422);
   auto bad_path = call("PATCH", "/fhir/Patient/" + id, R"([{"op":"remove","path":"/name/9"}])", {ct});
   EXPECT_EQ(bad_path.status, 400);
@@ -242,7 +249,8 @@ TEST_F(FhirRest, InvalidInputIsRejectedWithLocation) {
   EXPECT_EQ(expression(bad_date), "Patient.birthDate");
   auto not_array = call("POST", "/fhir/Patient", R"({"resourceType":"Patient","name":{"family":"X"}})");
   EXPECT_EQ(not_array.status, 400);
-  auto wrong_type = call("POST", "/fhir/Patient", R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})");
+  auto wrong_type =
+      call("POST", "/fhir/Patient", R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})");
   EXPECT_EQ(wrong_type.status, 400);
   auto malformed = call("POST", "/fhir/Patient", "{\"resourceType\":\"Patient\",\n \"gender\": }");
   EXPECT_EQ(malformed.status, 400);
@@ -335,7 +343,9 @@ TEST_F(FhirRest, TransactionResolvesUrnReferencesAndIsAtomic) {
   std::string id = create_patient();
   std::string conflict = R"({"resourceType":"Bundle","type":"transaction","entry":[
     {"resource":{"resourceType":"Patient","id":"tx-atomic-2"},"request":{"method":"PUT","url":"Patient/tx-atomic-2"}},
-    {"resource":{"resourceType":"Patient","id":")" + id + R"("},"request":{"method":"PUT","url":"Patient/)" + id + R"(","ifMatch":"W/\"5\""}}]})";
+    {"resource":{"resourceType":"Patient","id":")" +
+                         id + R"("},"request":{"method":"PUT","url":"Patient/)" + id +
+                         R"(","ifMatch":"W/\"5\""}}]})";
   auto c = call("POST", "/fhir", conflict);
   EXPECT_EQ(c.status, 412);
   EXPECT_EQ(call("GET", "/fhir/Patient/tx-atomic-2").status, 404);
@@ -344,8 +354,9 @@ TEST_F(FhirRest, TransactionResolvesUrnReferencesAndIsAtomic) {
 }
 
 TEST_F(FhirRest, TransactionOrderAndConditionalReferences) {
-  call("PUT", "/fhir/Practitioner/gp-order",
-       R"({"resourceType":"Practitioner","id":"gp-order","identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"10101010101"}]})");
+  call(
+      "PUT", "/fhir/Practitioner/gp-order",
+      R"({"resourceType":"Practitioner","id":"gp-order","identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"10101010101"}]})");
   call("PUT", "/fhir/Patient/order-old", R"({"resourceType":"Patient","id":"order-old"})");
   // Listed GET first, DELETE last: the server must still DELETE first, then
   // POST, then PUT, then GET (R4 §3.1.0.11.2).
@@ -386,7 +397,8 @@ TEST_F(FhirRest, BatchEntriesAreIndependent) {
 }
 
 TEST_F(FhirRest, HistoryPagingAndSince) {
-  auto tp = call("PUT", "/fhir/Location/hist-loc", R"({"resourceType":"Location","id":"hist-loc","name":"v1"})");
+  auto tp =
+      call("PUT", "/fhir/Location/hist-loc", R"({"resourceType":"Location","id":"hist-loc","name":"v1"})");
   ASSERT_EQ(tp.status, 201);
   for (int i = 2; i <= 5; ++i)
     call("PUT", "/fhir/Location/hist-loc",

@@ -109,8 +109,8 @@ TEST(R4Examples, StoredAndReadBackEqualOverHttp) {
     });
   }
   for (auto& w : workers) w.join();
-  std::printf("[ R4 examples ] %d stored and read back equal, %d rejected as invalid, of %zu\n", stored.load(),
-              rejected.load(), examples.size());
+  std::printf("[ R4 examples ] %d stored and read back equal, %d rejected as invalid, of %zu\n",
+              stored.load(), rejected.load(), examples.size());
   for (std::size_t i = 0; i < failures.size() && i < 30; ++i) ADD_FAILURE() << failures[i];
   EXPECT_TRUE(failures.empty()) << failures.size() << " failures";
   EXPECT_EQ(server.stop(), 0);

@@ -87,7 +87,8 @@ Response HttpClient::read_response() {
   }
   std::string cl = r.header("Content-Length");
   std::size_t length = cl.empty() ? 0 : std::stoul(cl);
-  if (r.header("Transfer-Encoding") == "chunked") throw std::runtime_error("chunked responses are not expected");
+  if (r.header("Transfer-Encoding") == "chunked")
+    throw std::runtime_error("chunked responses are not expected");
   while (buffer_.size() < length)
     if (!fill()) throw std::runtime_error("connection closed before the end of the body");
   r.body = buffer_.substr(0, length);
@@ -101,7 +102,8 @@ Response HttpClient::read_response() {
 
 Response HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
                              std::vector<std::pair<std::string, std::string>> headers) {
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) + "\r\n";
+  std::string req =
+      method + " " + target + " HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) + "\r\n";
   bool has_ct = false;
   for (const auto& [k, v] : headers) {
     req += k + ": " + v + "\r\n";

@@ -20,8 +20,8 @@ namespace parcours::testing {
 
 TempDir::TempDir() {
   std::random_device rd;
-  auto base = std::filesystem::temp_directory_path() / ("parcours-test-" + std::to_string(::getpid()) + "-" +
-                                                        std::to_string(rd()));
+  auto base = std::filesystem::temp_directory_path() /
+              ("parcours-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(base);
   path_ = base.string();
 }
@@ -54,7 +54,8 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
 
 }  // namespace
 
-ServerProcess::ServerProcess(const std::string& data_dir, const std::string& token, std::vector<std::string> extra) {
+ServerProcess::ServerProcess(const std::string& data_dir, const std::string& token,
+                             std::vector<std::string> extra) {
   int pipefd[2];
   if (::pipe(pipefd) != 0) throw std::runtime_error("pipe");
   std::vector<std::string> args{"serve", "--data", data_dir, "--listen", "127.0.0.1:0"};

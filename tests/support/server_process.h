@@ -25,7 +25,8 @@ class ServerProcess {
  public:
   // Runs `parcours serve --data DIR --listen 127.0.0.1:0` with
   // PARCOURS_ADMIN_TOKEN=token (unset when empty).
-  ServerProcess(const std::string& data_dir, const std::string& token, std::vector<std::string> extra_args = {});
+  ServerProcess(const std::string& data_dir, const std::string& token,
+                std::vector<std::string> extra_args = {});
   ~ServerProcess();
   std::uint16_t port() const { return port_; }
   // SIGTERM and wait; returns the exit status (or -1 when killed by a signal).
