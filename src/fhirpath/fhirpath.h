@@ -1,0 +1,81 @@
+// FHIRPath (normative R4 / FHIRPath N1, with the FHIR-specific additions of
+// FHIR R4 §2.3 "FHIRPath"): compile once, evaluate many times over our Json
+// model without copying the input.
+//
+// This header is the contract the search engine and the CLI rely on; the
+// implementation lives in src/fhirpath/ (lexer, parser, evaluator, types).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "fhir/json.h"
+
+namespace parcours::fhirpath {
+
+// The value kinds of FHIRPath's System types, plus FHIR elements.
+enum class Kind {
+  Boolean,
+  Integer,
+  Decimal,
+  String,
+  Date,
+  DateTime,
+  Time,
+  Quantity,
+  Element,  // a FHIR element or resource (complex), or a FHIR primitive node
+};
+
+// One item of a result collection. FHIR nodes point into the evaluated
+// resource (no copy): `node` stays valid while that Json lives. Computed
+// values (literals, arithmetic, string functions) are held in `value`.
+struct Item {
+  Kind kind = Kind::Element;
+  // The FHIR or System type name as the official test suite writes it:
+  // "boolean", "integer", "decimal", "string", "date", "dateTime", "time",
+  // "Quantity", or a FHIR type ("code", "HumanName", "Patient"...).
+  std::string type;
+  const Json* node = nullptr;  // the FHIR JSON node, when the item comes from the input
+  Json value;                  // the value otherwise (numbers keep their text)
+  std::string unit;            // Quantity: UCUM unit or calendar keyword
+};
+
+using Collection = std::vector<Item>;
+
+// Resolves a reference string ("Patient/123", "#contained-id", an absolute
+// URL, a urn:uuid inside a Bundle) for resolve(); nullptr when unknown.
+using Resolver = std::function<const Json*(std::string_view reference)>;
+
+struct Environment {
+  const Json* resource = nullptr;       // %resource / %rootResource / %context
+  Resolver resolver;                    // optional; resolve() also looks inside Bundles and contained
+  std::optional<std::string> now;       // fixed now() for deterministic evaluation (tests)
+  std::function<void(std::string_view name, const Collection&)> trace;  // trace() sink (stderr by default)
+};
+
+class Expression;
+
+// Compiles `text`. Syntax and static errors (unknown function, wrong arity,
+// unknown element in strict mode when the input type is known) are 400-style
+// Errors with a message naming the position.
+Result<std::shared_ptr<const Expression>> compile(std::string_view text);
+
+// compile() through a process-wide cache keyed by the text: search
+// parameters are compiled once. Thread-safe.
+Result<std::shared_ptr<const Expression>> compile_cached(std::string_view text);
+
+// Evaluates with the input collection {resource} (or empty when null).
+// Run-time errors (e.g. a singleton expected but many found) are Errors.
+// Thread-safe: an Expression may be evaluated by many threads at once.
+Result<Collection> evaluate(const Expression& expression, const Json* input, const Environment& env = {});
+
+// Renders an item as the `parcours fhirpath` CLI contract says
+// (docs: ARCHITECTURE.md): with_types wraps it as {"type": T, "value": V}.
+Json to_json(const Item& item, bool with_types);
+
+}  // namespace parcours::fhirpath
