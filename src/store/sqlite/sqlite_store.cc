@@ -662,6 +662,11 @@ class SqliteStore final : public Store {
   }
 
   void close() override {
+    if (tl_writer_of == this) {  // from inside a unit: cannot join ourselves
+      std::lock_guard lock(mu_);
+      closed_ = true;  // the writer exits after draining; the destructor joins
+      return;
+    }
     std::lock_guard close_lock(close_mu_);
     {
       std::lock_guard lock(mu_);
@@ -787,7 +792,18 @@ void SqliteStore::writer_loop() {
 
 void SqliteStore::run_batch(std::vector<Pending*>& batch) {
   std::vector<Status> results(batch.size());
-  for (std::size_t start = 0; start < batch.size();) start = run_transaction(batch, start, results);
+  std::size_t start = 0;  // units before it are decided (committed or failed)
+  try {
+    while (start < batch.size()) start = run_transaction(batch, start, results);
+  } catch (const std::exception& e) {
+    // Only allocation failures can get here (units' exceptions are caught
+    // per unit). Callers must still be released, and with an error: the open
+    // transaction's fate is unknown, so it is rolled back.
+    if (!sqlite3_get_autocommit(wconn_->db()))
+      sqlite3_exec(wconn_->db(), "ROLLBACK", nullptr, nullptr, nullptr);
+    for (std::size_t i = start; i < batch.size(); ++i)
+      results[i] = internal_error(std::string("not written: writer failure: ") + e.what());
+  }
   // Only now, after COMMIT returned (fsync done), are callers released.
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
 }
