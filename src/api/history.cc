@@ -37,9 +37,9 @@ Result<Json> history_bundle(store::Reader& reader, const HistoryRequest& req) {
       if (!t) return std::move(t).error();
       q.since = *t;
     } else if (p.name == "_at") {
-      auto t = parse_instant_param(p);
-      if (!t) return std::move(t).error();
-      q.at_or_before = *t;
+      // R4 §3.1.0.9: versions *current* during the period, which needs the
+      // next version's time; not offered rather than answered wrongly.
+      return Error(400, "not-supported", "_at is not supported for history; use _since", "_at");
     } else if (p.name == "_count") {
       auto n = parse_int(p, 0, 1000);
       if (!n) return std::move(n).error();
