@@ -542,7 +542,8 @@ Status HttpServer::start() {
   std::lock_guard lock(c.lifecycle_mu);
   if (c.started) return Error(500, "exception", "HTTP server already started");
   const auto& o = c.options;
-  auto where = fmt::format("{}:{}", o.host, o.port);
+  auto where = o.host.find(':') == std::string::npos ? fmt::format("{}:{}", o.host, o.port)
+                                                     : fmt::format("[{}]:{}", o.host, o.port);
 
   error_code ec;
   asio::ip::address addr;
