@@ -43,6 +43,10 @@ struct Item {
   const Json* node = nullptr;  // the FHIR JSON node, when the item comes from the input
   Json value;                  // the value otherwise (numbers keep their text)
   std::string unit;            // Quantity: UCUM unit or calendar keyword
+  // Addition: a FHIR primitive's "_name" sibling (its id and extensions, FHIR
+  // R4 §2.6.2.7), when present. `node` is null for a primitive that has
+  // extensions but no value.
+  const Json* extension = nullptr;
 };
 
 using Collection = std::vector<Item>;
@@ -52,10 +56,30 @@ using Collection = std::vector<Item>;
 using Resolver = std::function<const Json*(std::string_view reference)>;
 
 struct Environment {
-  const Json* resource = nullptr;       // %resource / %rootResource / %context
-  Resolver resolver;                    // optional; resolve() also looks inside Bundles and contained
-  std::optional<std::string> now;       // fixed now() for deterministic evaluation (tests)
+  const Json* resource = nullptr;  // %resource / %rootResource / %context
+  Resolver resolver;               // optional; resolve() also looks inside Bundles and contained
+  std::optional<std::string> now;  // fixed now() for deterministic evaluation (tests)
   std::function<void(std::string_view name, const Collection&)> trace;  // trace() sink (stderr by default)
+  // Addition: when resolve() finds no target for a reference naming its type
+  // ("Patient/123", ".../Patient/123"), it returns a placeholder resource
+  // {"resourceType": "Patient", "id": "123"} instead of nothing, so search
+  // expressions such as `subject.where(resolve() is Patient)` work on a
+  // resource indexed alone (the usual server practice).
+  bool resolve_placeholders = false;
+};
+
+// Addition: what compile() may check statically.
+struct CompileOptions {
+  // The type of the input resource ("Patient"), when known: paths are
+  // checked against the R4 model and element lookups are prepared for it.
+  std::string_view input_type;
+  // Strict mode (the official suite's mode="strict", used by the CLI): with
+  // a known input type, an unknown element, a choice element named with its
+  // type suffix (Observation.valueQuantity), a type-name root that does not
+  // match the input (Encounter.id on a Patient), a non-Boolean iif()
+  // criterion or an order-dependent function on children()/descendants()
+  // is a compile error.
+  bool strict = false;
 };
 
 class Expression;
@@ -64,6 +88,8 @@ class Expression;
 // unknown element in strict mode when the input type is known) are 400-style
 // Errors with a message naming the position.
 Result<std::shared_ptr<const Expression>> compile(std::string_view text);
+// Addition: compile() with static checks against a known input type.
+Result<std::shared_ptr<const Expression>> compile(std::string_view text, const CompileOptions& options);
 
 // compile() through a process-wide cache keyed by the text: search
 // parameters are compiled once. Thread-safe.
