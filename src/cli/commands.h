@@ -42,5 +42,8 @@ int run_serve(const ServeArgs& args);
 int run_import(const ImportArgs& args);
 int run_demo(const DemoArgs& args);
 int run_generate(const GenerateArgs& args);
+// `parcours fhirpath ...`: takes the arguments after "fhirpath" itself, since
+// an expression may start with '-' (fhirpath_command.cc).
+int run_fhirpath(int argc, char** argv);
 
 }  // namespace parcours::cli

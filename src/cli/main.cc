@@ -1,10 +1,14 @@
 // parcours: the territorial care-coordination platform's single binary.
 #include <CLI/CLI.hpp>
+#include <string_view>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace parcours::cli;
+  // `fhirpath` parses its own arguments: CLI11 would take an expression such
+  // as "-1.convertsToInteger()" for an option.
+  if (argc >= 2 && std::string_view(argv[1]) == "fhirpath") return run_fhirpath(argc - 2, argv + 2);
   CLI::App app{
       "Parcours: FHIR R4 platform for territorial care coordination.\n"
       "Environment: PARCOURS_ADMIN_TOKEN grants full access to whoever presents it as a Bearer token."};
@@ -65,6 +69,11 @@ int main(int argc, char** argv) {
   g->add_option("--seed", gen.seed, "Generator seed (same seed, same territory)")->capture_default_str();
   g->add_option("--out", gen.out, "Output folder (created if absent)")->required();
   g->add_flag("--force", gen.force, "Replace the .ndjson files already in the output folder");
+
+  app.add_subcommand("fhirpath",
+                     "Evaluate a FHIRPath expression: fhirpath [--resource FILE.json] [--with-types] [--] "
+                     "EXPRESSION (see `parcours fhirpath --help`)")
+      ->prefix_command();
 
   CLI11_PARSE(app, argc, argv);
   if (*s) return run_serve(serve);
