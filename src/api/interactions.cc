@@ -139,10 +139,7 @@ Result<InteractionResult> remove(const security::RequestContext&, store::Writer&
   if (!out) return std::move(out).error();
   InteractionResult r;
   r.status = 200;
-  if (*out) {
-    r.version = std::move(**out);
-    r.outcome = Json();
-  }
+  if (*out) r.version = std::move(**out);  // no version: nothing was there to delete
   return r;
 }
 

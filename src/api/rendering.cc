@@ -81,6 +81,14 @@ std::string http_date(store::Micros t) {
   return buf;
 }
 
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+  std::string s(text);
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
 std::string weak_etag(std::int64_t version) { return "W/\"" + std::to_string(version) + "\""; }
 
 Result<Summary> parse_summary(std::string_view v) {

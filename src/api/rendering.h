@@ -2,6 +2,7 @@
 // ETags, and the _summary / _elements views (FHIR R4 §3.1.1.5.7-8 / search).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,8 @@ namespace parcours::api {
 std::string status_line(int status);
 // RFC 7231 IMF-fixdate, e.g. "Thu, 26 Nov 2026 10:15:30 GMT".
 std::string http_date(store::Micros t);
+// Parses an IMF-fixdate into seconds since the epoch; nullopt if malformed.
+std::optional<std::int64_t> parse_http_date(std::string_view text);
 std::string weak_etag(std::int64_t version);  // W/"3"
 
 enum class Summary { False, True, Text, Data, Count };

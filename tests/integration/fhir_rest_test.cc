@@ -135,6 +135,10 @@ TEST_F(FhirRest, CreateReadAndHeaders) {
 
   auto not_modified = call("GET", "/fhir/Patient/" + id, "", {{"If-None-Match", "W/\"1\""}});
   EXPECT_EQ(not_modified.status, 304);
+  auto unchanged = call("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", r.header("Last-Modified")}});
+  EXPECT_EQ(unchanged.status, 304);
+  auto changed = call("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}});
+  EXPECT_EQ(changed.status, 200);
 }
 
 TEST_F(FhirRest, UpdateVersionsAndIdenticalContent) {
