@@ -89,7 +89,8 @@ struct MemberCache {
 
 struct Node {
   NodeKind kind = NodeKind::kLiteral;
-  std::uint32_t pos = 0;  // byte offset in the source, for messages
+  std::uint32_t pos = 0;     // byte offset in the source, for messages
+  std::uint32_t height = 1;  // 1 + the tallest child (bounded by the parser)
   // Member/function/indexer: the expression the invocation applies to
   // (nullptr: the current focus, $this). Unary/binary/type operators: the
   // (left) operand.

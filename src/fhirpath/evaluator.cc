@@ -11,6 +11,13 @@ namespace parcours::fhirpath {
 
 void fail(std::string message) { throw EvalError{std::move(message)}; }
 
+bool derives(const fhir::TypeDef* type, const fhir::TypeDef* ancestor) {
+  if (type == ancestor) return true;
+  // Concrete resources have no subtypes in R4.
+  if (ancestor->is_resource() && !ancestor->abstract) return false;
+  return fhir::derives_from(*type, ancestor->name);
+}
+
 const Value* single(Span c, std::string_view what) {
   if (c.empty()) return nullptr;
   if (c.size() > 1)
@@ -53,13 +60,15 @@ Evaluator::Evaluator(const Expression& expression, const Environment& env, const
 
 std::string_view Evaluator::keep(std::string s) {
   if (s.size() > kMaxString) fail("string result longer than 16 MiB");
-  strings_.push_back(std::move(s));
-  return strings_.back();
+  arena_bytes_ += s.size();
+  if (arena_bytes_ > kMaxArena) fail("computed strings exceed 128 MiB");
+  strings_.push_front(std::move(s));
+  return strings_.front();
 }
 
 const Json* Evaluator::keep_json(Json j) {
-  jsons_.push_back(std::move(j));
-  return &jsons_.back();
+  jsons_.push_front(std::move(j));
+  return &jsons_.front();
 }
 
 const Temporal& Evaluator::now() {
@@ -216,10 +225,13 @@ Coll Evaluator::eval_member(const Node& n, const Scope& scope) {
   for (const Value& item : input) {
     // A leading type name selects the focus items of that type (FHIR R4 §2.3:
     // "Patient.name" on a Patient).
-    if (n.type_name && item.is_fhir() &&
-        (item.type == n.type_name || fhir::derives_from(*item.type, n.type_name->name))) {
-      out.push_back(item);
-      continue;
+    if (n.type_name && item.is_fhir()) {
+      if (derives(item.type, n.type_name)) {
+        out.push_back(item);
+        continue;
+      }
+      // No element is named like a type (element names start lower-case).
+      if (item.type->is_resource()) continue;
     }
     navigate(item, n, out);
   }

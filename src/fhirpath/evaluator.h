@@ -7,7 +7,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +28,9 @@ struct EvalError {
 
 [[noreturn]] void fail(std::string message);
 
+// `type` is `ancestor` or one of its subtypes (fast for concrete resources).
+bool derives(const fhir::TypeDef* type, const fhir::TypeDef* ancestor);
+
 // What term-level invocations and $this refer to (N1 §"Functions": inside
 // where/select/... the focus is each item in turn).
 struct Scope {
@@ -40,6 +43,7 @@ class Evaluator {
  public:
   static constexpr std::size_t kMaxItems = 2'000'000;             // per collection
   static constexpr std::size_t kMaxString = 16u * 1024u * 1024u;  // computed strings
+  static constexpr std::size_t kMaxArena = 128u * 1024u * 1024u;  // all computed strings of one evaluation
 
   Evaluator(const Expression& expression, const Environment& env, const Json* input);
 
@@ -83,8 +87,10 @@ class Evaluator {
   Coll context_;
   Coll resource_;
   std::optional<Temporal> now_;
-  std::deque<std::string> strings_;
-  std::deque<Json> jsons_;
+  // Lists, not deques: an evaluation that computes nothing allocates nothing.
+  std::forward_list<std::string> strings_;
+  std::size_t arena_bytes_ = 0;
+  std::forward_list<Json> jsons_;
   std::vector<std::pair<std::string_view, Coll>> vars_;
   int depth_ = 0;
 };

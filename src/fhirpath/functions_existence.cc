@@ -44,17 +44,25 @@ Coll fn_bools(Evaluator&, const Node& call, Span input, const Scope&) {
   return boolean(kAll);
 }
 
+ValueSet set_of(Span items) {
+  ValueSet s;
+  for (const Value& v : items) s.insert(v);
+  return s;
+}
+
 Coll fn_subset_of(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
   Coll other = ev.arg(call, 0, scope);
+  ValueSet set = set_of(other);
   for (const Value& v : input)
-    if (!contains(other, v)) return boolean(false);
+    if (!set.contains(v)) return boolean(false);
   return boolean(true);
 }
 
 Coll fn_superset_of(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
   Coll other = ev.arg(call, 0, scope);
+  ValueSet set = set_of(input);
   for (const Value& v : other)
-    if (!contains(input, v)) return boolean(false);
+    if (!set.contains(v)) return boolean(false);
   return boolean(true);
 }
 
@@ -96,16 +104,12 @@ Coll fn_select(Evaluator& ev, const Node& call, Span input, const Scope& scope) 
   return out;
 }
 
-bool same_item(const Value& a, const Value& b) {
-  if (a.node || a.ext || b.node || b.ext) return a.node == b.node && a.ext == b.ext && a.type == b.type;
-  return equal(a, b).value_or(false);
-}
-
 // repeat(): the projection applied until no new items appear (N1 §5.2).
 // Input nodes are new when not seen (by identity); computed values when not
 // equal to one already found.
 Coll fn_repeat(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
   Coll out;
+  ValueSet seen(/*identity=*/true);
   Coll frontier;
   frontier.append(input);
   while (!frontier.empty()) {
@@ -113,13 +117,7 @@ Coll fn_repeat(Evaluator& ev, const Node& call, Span input, const Scope& scope) 
     for (std::size_t i = 0; i < frontier.size(); ++i) {
       Coll r = ev.lambda(*call.args[0], frontier[i], static_cast<std::int64_t>(i), scope);
       for (const Value& v : r) {
-        bool seen = false;
-        for (const Value& o : out)
-          if (same_item(v, o)) {
-            seen = true;
-            break;
-          }
-        if (!seen) {
+        if (seen.insert(v)) {
           out.push_back(v);
           next.push_back(v);
         }
@@ -179,17 +177,19 @@ Coll fn_take(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
 
 Coll fn_intersect(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
   Coll other = ev.arg(call, 0, scope);
+  ValueSet set = set_of(other);
   Coll out;
   for (const Value& v : distinct(input))
-    if (contains(other, v)) out.push_back(v);
+    if (set.contains(v)) out.push_back(v);
   return out;
 }
 
 Coll fn_exclude(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
   Coll other = ev.arg(call, 0, scope);
+  ValueSet set = set_of(other);
   Coll out;
   for (const Value& v : input)
-    if (!contains(other, v)) out.push_back(v);
+    if (!set.contains(v)) out.push_back(v);
   return out;
 }
 

@@ -517,18 +517,116 @@ Coll arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
   fail("unsupported arithmetic operator");
 }
 
+namespace {
+
+std::size_t mix(std::size_t h, std::size_t v) {
+  return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+// Content hash of JSON matching Json::equals(other, /*ordered=*/false):
+// members combine commutatively.
+std::size_t json_hash(const Json& j, int depth) {
+  if (depth > 32) return 17;
+  switch (j.kind()) {
+    case Json::Kind::Null:
+      return 1;
+    case Json::Kind::Bool:
+      return j.as_bool() ? 3 : 5;
+    case Json::Kind::Number:
+      return std::hash<std::string_view>{}(j.number());
+    case Json::Kind::String:
+      return std::hash<std::string_view>{}(j.as_string());
+    case Json::Kind::Array: {
+      std::size_t h = 7;
+      for (const Json& e : j.as_array()) h = mix(h, json_hash(e, depth + 1));
+      return h;
+    }
+    case Json::Kind::Object: {
+      std::size_t h = 11;
+      for (const auto& [k, v] : j.as_object())
+        h += mix(std::hash<std::string_view>{}(k), json_hash(v, depth + 1));
+      return h;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::size_t equality_hash(const Value& v) {
+  if (!v.has_value) return 13;
+  switch (v.kind) {
+    case VKind::kBoolean:
+      return v.b ? 21 : 23;
+    case VKind::kInteger:
+    case VKind::kDecimal: {
+      Decimal d = strip_zeros(*numeric(v));
+      return mix(static_cast<std::size_t>(d.mantissa) ^ static_cast<std::size_t>(d.mantissa >> 64),
+                 static_cast<std::size_t>(d.scale));
+    }
+    case VKind::kString:
+      return std::hash<std::string_view>{}(v.s);
+    case VKind::kDate:
+    case VKind::kDateTime:
+    case VKind::kTime:
+      return 29;  // equal across precisions and timezones: one bucket
+    case VKind::kQuantity:
+      return 31;  // equal across units: one bucket
+    case VKind::kNode:
+    case VKind::kObject:
+      if (is_quantity_type(v.type)) return 31;
+      return v.node ? json_hash(*v.node, 0) : 37;
+  }
+  return 0;
+}
+
+std::size_t ValueSet::hash(const Value& v) const {
+  if (identity_ && (v.node || v.ext))
+    return mix(std::hash<const void*>{}(v.node), std::hash<const void*>{}(v.ext));
+  return equality_hash(v);
+}
+
+bool ValueSet::same(const Value& a, const Value& b) const {
+  if (identity_ && (a.node || a.ext || b.node || b.ext)) return a.node == b.node && a.ext == b.ext;
+  if (a.node && a.node == b.node && a.ext == b.ext) return true;
+  return equal(a, b).value_or(false);
+}
+
+bool ValueSet::contains(const Value& v) const {
+  auto [lo, hi] = index_.equal_range(hash(v));
+  for (auto it = lo; it != hi; ++it)
+    if (same(values_[it->second], v)) return true;
+  return false;
+}
+
+bool ValueSet::insert(const Value& v) {
+  std::size_t h = hash(v);
+  auto [lo, hi] = index_.equal_range(h);
+  for (auto it = lo; it != hi; ++it)
+    if (same(values_[it->second], v)) return false;
+  index_.emplace(h, values_.size());
+  values_.push_back(v);
+  return true;
+}
+
 Coll distinct(Span items) {
   Coll out;
-  for (const Value& v : items) {
-    bool seen = false;
-    for (const Value& o : out) {
-      if ((v.node && v.node == o.node && v.ext == o.ext) || equal(v, o).value_or(false)) {
-        seen = true;
-        break;
+  if (items.size() <= 8) {
+    for (const Value& v : items) {
+      bool seen = false;
+      for (const Value& o : out) {
+        if ((v.node && v.node == o.node && v.ext == o.ext) || equal(v, o).value_or(false)) {
+          seen = true;
+          break;
+        }
       }
+      if (!seen) out.push_back(v);
     }
-    if (!seen) out.push_back(v);
+    return out;
   }
+  ValueSet set;
+  for (const Value& v : items)
+    if (set.insert(v)) out.push_back(v);
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "fhirpath/ast.h"
 #include "fhirpath/datetime.h"
@@ -46,6 +48,28 @@ Coll arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b);
 std::optional<std::string> text_of(const Value& v);
 // toQuantity() of one value: numbers get unit '1', strings are parsed.
 std::optional<Qty> to_quantity(const Value& v, Evaluator& ev);
+
+// A hash consistent with equal(): values that may be equal hash alike.
+std::size_t equality_hash(const Value& v);
+
+// A set of values under FHIRPath equality, hashed so that distinct(),
+// union, intersect(), exclude() and repeat() stay linear on large
+// collections. With `identity`, input nodes are told apart by identity
+// (repeat(): a node is new when not visited yet).
+class ValueSet {
+ public:
+  explicit ValueSet(bool identity = false) : identity_(identity) {}
+  // False when an equal value is already in the set.
+  bool insert(const Value& v);
+  bool contains(const Value& v) const;
+
+ private:
+  std::size_t hash(const Value& v) const;
+  bool same(const Value& a, const Value& b) const;
+  bool identity_;
+  std::vector<Value> values_;
+  std::unordered_multimap<std::size_t, std::size_t> index_;
+};
 
 // Distinct items by equality, keeping the first of each (union, distinct()).
 Coll distinct(Span items);

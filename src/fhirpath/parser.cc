@@ -17,7 +17,11 @@ namespace parcours::fhirpath {
 
 namespace {
 
+// Bounds on nesting: parser recursion, and the height of the tree (a long
+// left-leaning chain such as 1+1+1+... or a.b.c... is built by a loop, but
+// evaluating or destroying it recurses once per level).
 constexpr int kMaxDepth = 200;
+constexpr std::uint32_t kMaxHeight = 400;
 
 constexpr int kPostfix = 12;
 constexpr int kUnary = 11;
@@ -136,6 +140,21 @@ class Parser {
     return n;
   }
 
+  // Records the height of a node built from its children; false when the
+  // tree gets too tall.
+  bool grown(Node& n) {
+    std::uint32_t h = 0;
+    if (n.target) h = std::max(h, n.target->height);
+    if (n.right) h = std::max(h, n.right->height);
+    for (const auto& a : n.args) h = std::max(h, a->height);
+    n.height = h + 1;
+    if (n.height > kMaxHeight) {
+      fail(n.pos, "expression nested too deeply");
+      return false;
+    }
+    return true;
+  }
+
   std::unique_ptr<Node> expression(int min_bp) {
     if (++depth_ > kMaxDepth) return fail(peek().pos, "expression nested too deeply");
     auto lhs = prefix();
@@ -145,7 +164,7 @@ class Parser {
       if (is_symbol(t, ".")) {
         std::uint32_t pos = take().pos;
         lhs = invocation(std::move(lhs), pos);
-        if (!lhs) return nullptr;
+        if (!lhs || !grown(*lhs)) return nullptr;
         continue;
       }
       if (is_symbol(t, "[")) {
@@ -153,7 +172,7 @@ class Parser {
         auto n = make(NodeKind::kIndexer, pos);
         n->target = std::move(lhs);
         n->right = expression(0);
-        if (!n->right || !expect("]")) return nullptr;
+        if (!n->right || !expect("]") || !grown(*n)) return nullptr;
         lhs = std::move(n);
         continue;
       }
@@ -164,7 +183,7 @@ class Parser {
         auto n = make(NodeKind::kTypeOp, pos);
         n->op = op->op;
         n->target = std::move(lhs);
-        if (!type_specifier(n->type)) return nullptr;
+        if (!type_specifier(n->type) || !grown(*n)) return nullptr;
         lhs = std::move(n);
         continue;
       }
@@ -172,7 +191,7 @@ class Parser {
       n->op = op->op;
       n->target = std::move(lhs);
       n->right = expression(op->bp);
-      if (!n->right) return nullptr;
+      if (!n->right || !grown(*n)) return nullptr;
       lhs = std::move(n);
     }
     --depth_;
@@ -238,7 +257,7 @@ class Parser {
         break;
       }
     }
-    if (!expect(")")) return nullptr;
+    if (!expect(")") || !grown(*n)) return nullptr;
     const FunctionDef* fn = find_function(n->name);
     if (!fn) return semantic(pos, "unknown function '" + n->name + "'");
     int argc = static_cast<int>(n->args.size());
@@ -383,6 +402,7 @@ class Parser {
           auto n = make(NodeKind::kUnary, pos);
           n->negate = neg;
           n->target = std::move(operand);
+          if (!grown(*n)) return nullptr;
           return n;
         }
         return fail(t.pos, "unexpected " + describe(t));
