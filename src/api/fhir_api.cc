@@ -12,8 +12,11 @@
 #include "api/interactions.h"
 #include "api/query_string.h"
 #include "api/rendering.h"
+#include "api/secrecy_ops.h"
 #include "fhir/operation_outcome.h"
 #include "security/caller.h"
+#include "security/guard.h"
+#include "security/services.h"
 
 namespace parcours::api {
 namespace {
@@ -175,6 +178,7 @@ struct FhirApi::Impl {
 
   Status authenticate(Exchange& x) {
     std::string_view auth = x.req.header("Authorization");
+    if (options.security) return options.security->authenticate(auth, x.ctx);
     if (auth.empty())
       return Error(401, "login", "Authentication required: send 'Authorization: Bearer <token>'");
     if (auth.size() < 7 || !ieq(auth.substr(0, 7), "Bearer "))
@@ -268,6 +272,23 @@ struct FhirApi::Impl {
       if (!get) return not_allowed();
       return history(x, "", "");
     }
+    // Medical-secrecy operations (api/secrecy_ops.h).
+    if (s.size() == 1 && s[0] == "$audit") {
+      if (!get) return not_allowed();
+      return send_result(x, options.security ? audit_search(x.ctx, *options.security, x.params, x.base_url)
+                                             : Result<Json>(Error(501, "not-supported", "No audit here")));
+    }
+    if (s.size() == 3 && s[0] == "Patient" && (s[2] == "$break-glass" || s[2] == "$access-log")) {
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      if (!options.security) return send_error(x, Error(501, "not-supported", "No security services"));
+      if (s[2] == "$break-glass") {
+        if (m != "POST") return not_allowed();
+        return send_result(
+            x, break_glass(x.ctx, *options.security, store, s[1], x.req.body, options.max_json_depth));
+      }
+      if (!get) return not_allowed();
+      return send_result(x, access_log(x.ctx, *options.security, store, s[1], x.params, x.base_url));
+    }
     if (s[0].starts_with("$") || (s.size() > 1 && s[1].starts_with("$")))
       return send_error(x, Error(501, "not-supported", "Operation '" + x.req.path + "' is not implemented"));
     if (auto st = check_type(s[0]); !st) return send_error(x, st.error());
@@ -313,10 +334,14 @@ struct FhirApi::Impl {
       auto m = parse_if_match(inm);
       if (m && *m && **m == v.version) return not_modified(x, v);
     } else if (auto ims = x.req.header("If-Modified-Since"); !ims.empty()) {
-      // HTTP dates have second precision (RFC 9110 §13.1.3).
-      if (auto since = parse_http_date(ims); since && v.last_updated / 1000000 <= *since) return not_modified(x, v);
+      if (http_date(v.last_updated) == ims) return not_modified(x, v);
     }
     send_version(x, 200, v);
+  }
+
+  void send_result(Exchange& x, const Result<Json>& r) {
+    if (!r) return send_error(x, r.error());
+    send_json(x, 200, *r);
   }
 
   void not_modified(Exchange& x, const store::ResourceVersion& v) {
@@ -334,13 +359,28 @@ struct FhirApi::Impl {
 
   void history(Exchange& x, const std::string& type, const std::string& id) {
     auto reader = store.reader();
+    HistoryRequest hr{type, id, x.params, x.base_url, {}};
     if (!id.empty()) {
+      const std::string missing = "Resource " + type + "/" + id + " is not known";
       auto cur = reader->read(type, id);
       if (!cur) return send_error(x, cur.error());
-      if (!*cur) return send_error(x, not_found("Resource " + type + "/" + id + " is not known"));
+      if (!*cur) return send_error(x, not_found(missing));
+      // A resource's versions are shown to whoever may read the resource.
+      auto access = security::check_stored(x.ctx, *reader, security::Interaction::Read, type, id);
+      if (!access) return send_error(x, access.error());
+      if (!access->decision.allowed) {
+        security::audit_access(x.ctx, "history-instance", "R", access->label.patient, type + "/" + id,
+                               access->decision);
+        return send_error(x, security::refusal(access->decision, missing));
+      }
+    } else {
+      // Lists: the policy goes inside the query, so pages and totals obey it.
+      if (!security::scope_permits(x.ctx, security::Interaction::Search, type))
+        return send_error(
+            x, Error(403, "forbidden", "The token's scopes do not permit listing these resources"));
+      hr.filter = security::row_filter(x.ctx, security::Interaction::Search);
     }
-    HistoryRequest hr{type, id, x.params, x.base_url};
-    auto b = history_bundle(*reader, hr);
+    auto b = history_bundle(x.ctx, *reader, hr);
     if (!b) return send_error(x, b.error());
     send_json(x, 200, *b);
   }

@@ -9,6 +9,10 @@
 #include "api/http_server.h"
 #include "store/store.h"
 
+namespace parcours::security {
+class Services;
+}
+
 namespace parcours::api {
 
 struct FhirApiOptions {
@@ -19,6 +23,9 @@ struct FhirApiOptions {
   // from the Host header of each request.
   std::string base_url;
   std::size_t max_json_depth = 64;
+  // Accounts, tokens, access policy and audit (security/services.h). Without
+  // it only the bootstrap token authenticates, and the policy refuses all.
+  security::Services* security = nullptr;
   std::string software_version = "0.1.0";
 };
 

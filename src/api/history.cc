@@ -2,7 +2,10 @@
 
 #include <charconv>
 
+#include <map>
+
 #include "api/rendering.h"
+#include "security/guard.h"
 
 namespace parcours::api {
 namespace {
@@ -25,10 +28,12 @@ Result<store::Micros> parse_instant_param(const QueryParam& p) {
 
 }  // namespace
 
-Result<Json> history_bundle(store::Reader& reader, const HistoryRequest& req) {
+Result<Json> history_bundle(const security::RequestContext& ctx, store::Reader& reader,
+                            const HistoryRequest& req) {
   store::HistoryQuery q;
   q.type = req.type;
   q.id = req.id;
+  q.filter = req.filter;
   q.count = 50;
   std::string self_query;
   for (const auto& p : req.params) {
@@ -61,6 +66,29 @@ Result<Json> history_bundle(store::Reader& reader, const HistoryRequest& req) {
   if (wanted == 0) q.count = 1;
   auto page = reader.history(q);
   if (!page) return std::move(page).error();
+  {
+    // Who saw which patient's resources: one audit record per patient.
+    std::map<std::string, std::string> by_patient;
+    for (const auto& v : page->versions) {
+      auto label = reader.label(v.type, v.id);
+      std::string patient = label && *label ? (*label)->patient : std::string();
+      std::string& list = by_patient[patient];
+      list += (list.empty() ? "" : " ") + v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
+    }
+    const char* subtype = !req.id.empty()     ? "history-instance"
+                          : !req.type.empty() ? "history-type"
+                                              : "history-system";
+    security::Decision ok;
+    ok.allowed = true;
+    ok.status = 200;
+    if (by_patient.empty() && !security::audit_access(ctx, subtype, req.id.empty() ? "E" : "R", "", "", ok))
+      return Error(503, "transient",
+                   "The audit trail cannot record this access right now; try again shortly");
+    for (const auto& [patient, list] : by_patient)
+      if (!security::audit_access(ctx, subtype, req.id.empty() ? "E" : "R", patient, list, ok))
+        return Error(503, "transient",
+                     "The audit trail cannot record this access right now; try again shortly");
+  }
 
   std::string path = req.base_url;
   if (!req.type.empty()) path += "/" + req.type;

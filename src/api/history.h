@@ -7,6 +7,7 @@
 #include "api/query_string.h"
 #include "base/result.h"
 #include "fhir/json.h"
+#include "security/caller.h"
 #include "store/store.h"
 
 namespace parcours::api {
@@ -16,10 +17,13 @@ struct HistoryRequest {
   std::string id;                  // empty: type or system level
   std::vector<QueryParam> params;  // _since, _at, _count, _page (cursor)
   std::string base_url;            // "http://host/fhir"
+  store::RowFilter filter;         // access policy inside the query (type and system levels)
 };
 
 // A Bundle of type "history", newest first, with self/next links. Paging uses
 // a version cursor so pages stay stable while others write.
-Result<Json> history_bundle(store::Reader& reader, const HistoryRequest& request);
+// Every listed version is audited, one record per patient (IHE BALP).
+Result<Json> history_bundle(const security::RequestContext& ctx, store::Reader& reader,
+                            const HistoryRequest& request);
 
 }  // namespace parcours::api

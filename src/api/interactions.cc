@@ -6,6 +6,7 @@
 #include "fhir/json_patch.h"
 #include "fhir/primitives.h"
 #include "fhir/validator.h"
+#include "security/guard.h"
 
 namespace parcours::api {
 
@@ -70,21 +71,69 @@ std::string ref(std::string_view type, std::string_view id) {
   return std::string(type) + "/" + std::string(id);
 }
 
+using security::Interaction;
+
+Error audit_unavailable() {
+  return Error(503, "transient", "The audit trail cannot record this access right now; try again shortly");
+}
+
+// Medical secrecy on writes (L.1110-4): a refused write answers 403, whatever
+// the reason, so it does not tell an absent patient from a forbidden one; the
+// refusal is audited outside the (rolled back) unit.
+Status refuse_write(const security::RequestContext& ctx, std::string_view subtype, std::string_view action,
+                    const security::Access& a, const std::string& entity) {
+  security::audit_access(ctx, subtype, action, a.label.patient, entity, a.decision);
+  security::Decision d = a.decision;
+  d.status = 403;
+  return security::refusal(d, "");
+}
+
+// The policy's checks of a write of `resource` to type/id: the stored
+// version (if any) must be writable by the caller, and so must the new one.
+Result<security::Access> check_write(const security::RequestContext& ctx, store::Writer& w,
+                                     std::string_view type, std::string_view id, const Json& resource,
+                                     std::string_view subtype, std::string_view action) {
+  auto cur = w.read(type, id);
+  if (!cur) return std::move(cur).error();
+  const bool existed = cur->has_value(), live = existed && !(*cur)->deleted;
+  if (existed) {
+    auto before = security::check_stored(ctx, w, Interaction::Update, type, id);
+    if (!before) return std::move(before).error();
+    if (!before->decision.allowed) return refuse_write(ctx, subtype, action, *before, ref(type, id)).error();
+  }
+  auto after = security::check_incoming(ctx, w, live ? Interaction::Update : Interaction::Create, type, id,
+                                        resource, !existed);
+  if (!after) return std::move(after).error();
+  if (!after->decision.allowed) return refuse_write(ctx, subtype, action, *after, ref(type, id)).error();
+  return after;
+}
+
+std::string version_ref(const store::ResourceVersion& v) {
+  return v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
+}
+
 }  // namespace
 
-Result<InteractionResult> create(const security::RequestContext&, store::Writer& w, std::string_view type,
+Result<InteractionResult> create(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
                                  std::string_view new_id, Json resource) {
   // The server assigns the id; any id in the body is ignored (R4 §3.1.0.7.1).
   resource.set("id", Json(new_id));
+  auto access = check_write(ctx, w, type, new_id, resource, "create", "C");
+  if (!access) return std::move(access).error();
   store::PutOptions opt;
   opt.method = "POST";
   opt.must_not_exist = true;
   auto out = w.put(type, new_id, std::move(resource), opt);
   if (!out) return std::move(out).error();
+  // The audit record is part of the same unit: both commit or neither does.
+  if (auto s = security::audit_write(ctx, w, "create", "C", access->label.patient, version_ref(out->stored),
+                                     access->decision.via_break_glass);
+      !s)
+    return std::move(s).error();
   return stored(std::move(*out), 201);
 }
 
-Result<InteractionResult> update(const security::RequestContext&, store::Writer& w, std::string_view type,
+Result<InteractionResult> update(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
                                  std::string_view id, Json resource, std::optional<std::int64_t> if_match) {
   // R4 §3.1.0.4: the body SHALL carry an id equal to the URL's id.
   std::string_view body_id = resource.get_string("id");
@@ -93,11 +142,20 @@ Result<InteractionResult> update(const security::RequestContext&, store::Writer&
     return bad_request(
         "Resource id '" + std::string(body_id) + "' does not match the URL id '" + std::string(id) + "'",
         "id");
+  auto access = check_write(ctx, w, type, id, resource, "update", "U");
+  if (!access) return std::move(access).error();
   store::PutOptions opt;
   opt.method = "PUT";
   opt.if_match = if_match;
   auto out = w.put(type, id, std::move(resource), opt);
   if (!out) return std::move(out).error();
+  if (out->changed) {
+    if (auto s = security::audit_write(ctx, w, out->created ? "create" : "update", out->created ? "C" : "U",
+                                       access->label.patient, version_ref(out->stored),
+                                       access->decision.via_break_glass);
+        !s)
+      return std::move(s).error();
+  }
   // Update-as-create answers 201 (R4 §3.1.0.4.1).
   return stored(std::move(*out), out->created ? 201 : 200);
 }
@@ -108,6 +166,12 @@ Result<InteractionResult> patch(const security::RequestContext& ctx, store::Writ
   auto current = w.read(type, id);
   if (!current) return std::move(current).error();
   if (!*current) return not_found("Resource " + ref(type, id) + " does not exist");
+  {
+    // Before anything about the content shows (a failing "test" op would).
+    auto access = security::check_stored(ctx, w, Interaction::Update, type, id);
+    if (!access) return std::move(access).error();
+    if (!access->decision.allowed) return refuse_write(ctx, "patch", "U", *access, ref(type, id)).error();
+  }
   if ((*current)->deleted) return gone("Resource " + ref(type, id) + " was deleted");
   if (if_match && *if_match != (*current)->version)
     return precondition_failed("Version conflict on " + ref(type, id) + ": If-Match expects version " +
@@ -133,21 +197,47 @@ Result<InteractionResult> patch(const security::RequestContext& ctx, store::Writ
   return update(ctx, w, type, id, std::move(*patched), (*current)->version);
 }
 
-Result<InteractionResult> remove(const security::RequestContext&, store::Writer& w, std::string_view type,
+Result<InteractionResult> remove(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
                                  std::string_view id, std::optional<std::int64_t> if_match) {
+  std::string patient;
+  bool via_break_glass = false;
+  if (auto cur = w.read(type, id); cur && *cur && !(*cur)->deleted) {
+    auto access = security::check_stored(ctx, w, Interaction::Delete, type, id);
+    if (!access) return std::move(access).error();
+    if (!access->decision.allowed) return refuse_write(ctx, "delete", "D", *access, ref(type, id)).error();
+    patient = access->label.patient;
+    via_break_glass = access->decision.via_break_glass;
+  } else if (!cur) {
+    return std::move(cur).error();
+  }
   auto out = w.remove(type, id, if_match);
   if (!out) return std::move(out).error();
+  if (*out) {
+    if (auto s = security::audit_write(ctx, w, "delete", "D", patient, version_ref(**out), via_break_glass);
+        !s)
+      return std::move(s).error();
+  }
   InteractionResult r;
   r.status = 200;
-  if (*out) r.version = std::move(**out);  // no version: nothing was there to delete
+  if (*out) {
+    r.version = std::move(**out);
+    r.outcome = Json();
+  }
   return r;
 }
 
-Result<InteractionResult> read(const security::RequestContext&, store::Reader& r, std::string_view type,
+Result<InteractionResult> read(const security::RequestContext& ctx, store::Reader& r, std::string_view type,
                                std::string_view id) {
   auto cur = r.read(type, id);
   if (!cur) return std::move(cur).error();
-  if (!*cur) return not_found("Resource " + ref(type, id) + " is not known");
+  const std::string missing = "Resource " + ref(type, id) + " is not known";
+  if (!*cur) return not_found(missing);
+  // A forbidden resource answers exactly as an absent one (docs/security.md).
+  auto access = security::check_stored(ctx, r, Interaction::Read, type, id);
+  if (!access) return std::move(access).error();
+  if (!security::audit_access(ctx, "read", "R", access->label.patient, version_ref(**cur), access->decision))
+    return audit_unavailable();
+  if (!access->decision.allowed) return security::refusal(access->decision, missing);
   if ((*cur)->deleted) {
     // 410 carries the tombstone's version in ETag (R4 §3.1.0.2).
     Error e =
@@ -159,7 +249,7 @@ Result<InteractionResult> read(const security::RequestContext&, store::Reader& r
   return out;
 }
 
-Result<InteractionResult> vread(const security::RequestContext&, store::Reader& r, std::string_view type,
+Result<InteractionResult> vread(const security::RequestContext& ctx, store::Reader& r, std::string_view type,
                                 std::string_view id, std::string_view version_id) {
   std::int64_t v = 0;
   auto p = std::from_chars(version_id.data(), version_id.data() + version_id.size(), v);
@@ -167,8 +257,13 @@ Result<InteractionResult> vread(const security::RequestContext&, store::Reader& 
     return not_found("Version '" + std::string(version_id) + "' of " + ref(type, id) + " is not known");
   auto ver = r.vread(type, id, v);
   if (!ver) return std::move(ver).error();
-  if (!*ver)
-    return not_found("Version " + std::string(version_id) + " of " + ref(type, id) + " is not known");
+  const std::string missing = "Version " + std::string(version_id) + " of " + ref(type, id) + " is not known";
+  if (!*ver) return not_found(missing);
+  auto access = security::check_stored(ctx, r, Interaction::Read, type, id);
+  if (!access) return std::move(access).error();
+  if (!security::audit_access(ctx, "vread", "R", access->label.patient, version_ref(**ver), access->decision))
+    return audit_unavailable();
+  if (!access->decision.allowed) return security::refusal(access->decision, missing);
   if ((*ver)->deleted)
     return gone("Version " + std::string(version_id) + " of " + ref(type, id) + " is a deletion");
   InteractionResult out;

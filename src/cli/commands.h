@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace parcours::cli {
 
 struct ServeArgs {
@@ -15,6 +19,8 @@ struct ServeArgs {
   std::string base_url;  // public FHIR base; empty: from the Host header
   std::string log_level = "info";
   std::size_t max_body_mb = 32;  // larger request bodies get 413
+  bool production = false;       // --production or PARCOURS_PRODUCTION=1: refuses PARCOURS_ADMIN_TOKEN
+  std::string policy;            // access policy file (else PARCOURS_POLICY, else the built-in one)
 };
 
 struct ImportArgs {
@@ -42,6 +48,13 @@ int run_serve(const ServeArgs& args);
 int run_import(const ImportArgs& args);
 int run_demo(const DemoArgs& args);
 int run_generate(const GenerateArgs& args);
+// `parcours user ...` and `parcours audit ...` (cli/user_command.cc,
+// cli/audit_command.cc): added to the app before parsing; after parsing,
+// run_security_commands() runs the chosen one and returns its exit code, or
+// -1 when none was chosen.
+struct SecurityCommands;
+SecurityCommands* add_security_commands(CLI::App& app);
+int run_security_commands(SecurityCommands* commands);
 // `parcours fhirpath ...`: takes the arguments after "fhirpath" itself, since
 // an expression may start with '-' (fhirpath_command.cc).
 int run_fhirpath(int argc, char** argv);

@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   s->add_option("--max-body-mb", serve.max_body_mb, "Largest request body accepted, in MiB (else 413)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  s->add_flag("--production", serve.production,
+              "Production mode (also PARCOURS_PRODUCTION=1): refuses PARCOURS_ADMIN_TOKEN and test hooks");
+  s->add_option("--policy", serve.policy, "Access policy file (default: PARCOURS_POLICY, else built in)");
 
   ImportArgs imp;
   auto* i = app.add_subcommand("import",
@@ -75,7 +78,10 @@ int main(int argc, char** argv) {
                      "EXPRESSION (see `parcours fhirpath --help`)")
       ->prefix_command();
 
+  SecurityCommands* security = add_security_commands(app);  // parcours user ..., parcours audit ...
+
   CLI11_PARSE(app, argc, argv);
+  if (int rc = run_security_commands(security); rc >= 0) return rc;
   if (*s) return run_serve(serve);
   if (*i) return run_import(imp);
   if (*d) return run_demo(demo);

@@ -5,19 +5,42 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "api/auth_api.h"
 #include "api/fhir_api.h"
 #include "api/http_server.h"
 #include "cli/commands.h"
 #include "cli/server_setup.h"
 #include "search/indexer.h"
+#include "security/services.h"
 
 namespace parcours::cli {
 
+Result<std::shared_ptr<const security::Policy>> configured_policy() {
+  static const Result<std::shared_ptr<const security::Policy>> policy = security::Policy::load_configured();
+  return policy;
+}
+
 Result<std::unique_ptr<store::Store>> open_store(const std::string& dir) {
+  auto policy = configured_policy();
+  if (!policy) return policy.error();
   store::SqliteOptions opt;
   opt.directory = dir;
-  opt.indexer = search::index_resource;
-  return store::open_sqlite(opt);
+  // Each version is stored with its access-policy label and facts, in the
+  // same transaction (security/facts.cc).
+  opt.indexer = [p = *policy](std::string_view type, const Json& resource) {
+    store::IndexRows rows = search::index_resource(type, resource);
+    rows.security = p->derive(type, resource, rows.patients);
+    return rows;
+  };
+  auto opened = store::open_sqlite(opt);
+  if (!opened) return opened;
+  // Resources written before this policy's labelling rules get their labels.
+  auto sec = store::open_sqlite_security(dir);
+  if (!sec) return std::move(sec).error();
+  auto n = security::ensure_labels(**sec, **policy);
+  if (!n) return std::move(n).error();
+  if (*n) spdlog::info("access policy: {} resources labelled", *n);
+  return opened;
 }
 
 Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& listen) {
@@ -48,18 +71,38 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
     std::fprintf(stderr, "parcours: %s\n", listen.error().message().c_str());
     return 2;
   }
+  auto policy = configured_policy();
+  if (!policy) {
+    std::fprintf(stderr, "parcours: %s\n", policy.error().message().c_str());
+    return 2;
+  }
+  security::SecurityOptions so;
+  const char* prod = std::getenv("PARCOURS_PRODUCTION");
+  so.production = args.production || (prod && std::string_view(prod) == "1");
+  so.admin_token = admin_token;
+  auto sec = security::Services::open(store, args.data, *policy, so);
+  if (!sec) {
+    std::fprintf(stderr, "parcours: %s\n", sec.error().message().c_str());
+    return 2;
+  }
   api::FhirApiOptions fo;
   fo.admin_token = admin_token;
   fo.base_url = args.base_url;
+  fo.security = sec->get();
   api::FhirApi fhir(store, fo);
+  api::AuthApi auth(**sec, api::AuthApiOptions{args.base_url});
   api::HttpServerOptions ho;
   ho.host = listen->first;
   ho.port = listen->second;
   ho.io_threads = args.io_threads;
   ho.worker_threads = args.worker_threads;
   ho.max_body_bytes = args.max_body_mb << 20;
-  api::HttpServer server(ho,
-                         [&fhir](const api::HttpRequest& rq, api::HttpResponse& rs) { fhir.handle(rq, rs); });
+  api::HttpServer server(ho, [&fhir, &auth](const api::HttpRequest& rq, api::HttpResponse& rs) {
+    if (api::AuthApi::handles(rq.path))
+      auth.handle(rq, rs);
+    else
+      fhir.handle(rq, rs);
+  });
   if (auto s = server.start(); !s) {
     std::fprintf(stderr, "parcours: %s\n", s.error().message().c_str());
     return 1;
@@ -76,7 +119,11 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   }
   std::fflush(stdout);
   if (admin_token.empty())
-    spdlog::warn("PARCOURS_ADMIN_TOKEN is not set: every request except /fhir/metadata will get 401");
+    spdlog::info("PARCOURS_ADMIN_TOKEN is not set: only account tokens (parcours user, /auth) authenticate");
+  else if (!so.production)
+    spdlog::warn("PARCOURS_ADMIN_TOKEN grants full access; production mode (--production) refuses it");
+  if (security::Clock::shifted())
+    spdlog::warn("TEST HOOK: the security clock is shifted (PARCOURS_TEST_CLOCK_FILE)");
 
   sigset_t set;
   sigemptyset(&set);
@@ -85,14 +132,16 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("signal {} received: finishing in-flight requests", sig);
-  server.stop();  // in-flight requests finish and are answered
-  store.close();  // every acknowledged write is already durable; this checkpoints the WAL
+  server.stop();    // in-flight requests finish and are answered
+  (*sec)->close();  // the reads' audit records are committed
+  store.close();    // every acknowledged write is already durable; this checkpoints the WAL
   spdlog::info("stopped cleanly");
   return 0;
 }
 
 int run_serve(const ServeArgs& args) {
   block_stop_signals();
+  if (!args.policy.empty()) ::setenv("PARCOURS_POLICY", args.policy.c_str(), 1);
   spdlog::set_level(spdlog::level::from_str(args.log_level));
   auto store = open_store(args.data);
   if (!store) {

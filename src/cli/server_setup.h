@@ -7,9 +7,14 @@
 
 #include "base/result.h"
 #include "cli/commands.h"
+#include "security/policy.h"
 #include "store/store.h"
 
 namespace parcours::cli {
+
+// The access policy of this process (PARCOURS_POLICY or the built-in file),
+// loaded once. The store labels resources with it (open_store).
+Result<std::shared_ptr<const security::Policy>> configured_policy();
 
 Result<std::unique_ptr<store::Store>> open_store(const std::string& dir);
 // Must run before any thread starts.

@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "fhir/json.h"
+#include "store/security_store.h"
 
 namespace parcours::store {
 
@@ -50,6 +51,9 @@ struct HistoryQuery {
   std::optional<Micros> at_or_before;  // upper bound (for _at / stable paging)
   std::int64_t before_seq = 0;         // paging cursor: only versions older than this (0: none)
   int count = 50;
+  // Access policy inside the query (security/policy.h): only versions of
+  // resources passing it are listed and counted. Empty: no filter.
+  RowFilter filter;
 };
 
 struct HistoryPage {
@@ -74,6 +78,13 @@ class Reader {
                                                               const IdentifierKey& key) = 0;
   // Number of live resources per type (for metadata and admin screens).
   virtual Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() = 0;
+  // The access policy's label of a resource (kept after its deletion), or
+  // nullopt when it was never written.
+  virtual Result<std::optional<ResourceLabel>> label(std::string_view type, std::string_view id) = 0;
+  // What decides access to resource type/id of `patient`: the patient-wide
+  // facts, the resource's own (author) facts, and open break-glass accesses.
+  virtual Result<std::vector<AccessFact>> access_facts(std::string_view patient, std::string_view type,
+                                                       std::string_view id) = 0;
 };
 
 struct PutOptions {
@@ -101,6 +112,9 @@ class Writer : public Reader {
   // an error (FHIR R4 §3.1.0.7.1): returns nullopt and writes nothing.
   virtual Result<std::optional<ResourceVersion>> remove(std::string_view type, std::string_view id,
                                                         std::optional<std::int64_t> if_match = {}) = 0;
+  // Appends one record to the hash-chained audit log, in this unit: kept if
+  // and only if the unit commits (security_store.h).
+  virtual Status append_audit(const AuditRecord& record) = 0;
 };
 
 class Store {
@@ -127,6 +141,7 @@ struct IndexRows {
   // is the row's compartment key (access policy, future sharding key).
   std::vector<std::string> patients;
   std::vector<IdentifierKey> identifiers;  // Resource.identifier system|value
+  SecurityRows security;                   // access-policy label and facts (security/facts.h)
 };
 
 // Extracts IndexRows; supplied by the layer that knows the definitions (the

@@ -15,6 +15,8 @@
 #include <random>
 #include <thread>
 
+#include "store/sqlite/security_rows.h"
+#include "store/sqlite/security_schema.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -93,6 +95,8 @@ CREATE TABLE resource_identifier (
 ) WITHOUT ROWID;
 CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, system);
 )sql",
+    // 2: access-policy labels and facts, audit log, accounts (security_schema.h).
+    sqlite::kSecurityMigration,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -344,6 +348,7 @@ class ReadOps {
   }
 
   Result<HistoryPage> history(const HistoryQuery& hq) {
+    if (hq.filter) return sqlite::filtered_history(c_, hq);  // access policy inside the query
     if (!hq.id.empty() && hq.type.empty()) return bad_request("instance history needs a resource type");
     HistoryPage page;
     std::int64_t count = std::clamp(hq.count, 1, 1000);
@@ -427,6 +432,14 @@ class ReadOps {
       out.emplace_back(std::string(q->text(0)), q->int64(1));
     }
     return out;
+  }
+
+  Result<std::optional<ResourceLabel>> label(std::string_view type, std::string_view id) {
+    return sqlite::read_label(c_, type, id);
+  }
+  Result<std::vector<AccessFact>> access_facts(std::string_view patient, std::string_view type,
+                                               std::string_view id) {
+    return sqlite::read_access_facts(c_, patient, type, id);
   }
 
  private:
@@ -524,6 +537,15 @@ class ReaderImpl final : public Reader {
     if (broken_) return *broken_;
     return ReadOps(*conn_).count_by_type();
   }
+  Result<std::optional<ResourceLabel>> label(std::string_view type, std::string_view id) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).label(type, id);
+  }
+  Result<std::vector<AccessFact>> access_facts(std::string_view patient, std::string_view type,
+                                               std::string_view id) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).access_facts(patient, type, id);
+  }
 
  private:
   // A deferred transaction plus one read pins the snapshot now, not at the
@@ -573,6 +595,14 @@ class WriterImpl final : public Writer {
   Result<std::vector<std::pair<std::string, std::int64_t>>> count_by_type() override {
     return ops_.count_by_type();
   }
+  Result<std::optional<ResourceLabel>> label(std::string_view type, std::string_view id) override {
+    return ops_.label(type, id);
+  }
+  Result<std::vector<AccessFact>> access_facts(std::string_view patient, std::string_view type,
+                                               std::string_view id) override {
+    return ops_.access_facts(patient, type, id);
+  }
+  Status append_audit(const AuditRecord& record) override { return sqlite::append_audit(c_, record); }
 
   Result<WriteOutcome> put(std::string_view type, std::string_view id, Json resource,
                            const PutOptions& options) override;
@@ -996,6 +1026,7 @@ Result<Tuples> select_rows(Connection& c, const char* sql, std::string_view type
 
 Status WriterImpl::write_index_rows(std::string_view type, std::string_view id, const IndexRows* rows,
                                     bool had_rows) {
+  if (auto s = sqlite::write_security_rows(c_, type, id, rows ? &rows->security : nullptr); !s) return s;
   if (!rows) {  // delete: drop everything
     if (!had_rows) return Status::Ok();
     for (const char* sql : {kDeletePatients, kDeleteIdentifiers}) {

@@ -1,0 +1,123 @@
+// The OAuth 2.0 / OpenID Connect token side of the built-in authorization
+// server: authorization codes with PKCE (RFC 7636, S256 only), refresh tokens
+// with rotation and reuse detection (RFC 9700 §4.14.2: a reused token revokes
+// its whole family, i.e. the login session), client credentials, JWT access
+// tokens (RFC 9068), revocation (RFC 7009), introspection (RFC 7662), and the
+// validation of access tokens presented to the FHIR API.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "fhir/json.h"
+#include "security/accounts.h"
+#include "security/caller.h"
+#include "security/jwt.h"
+#include "security/policy.h"
+#include "security/scopes.h"
+#include "store/security_store.h"
+
+namespace parcours::security {
+
+struct TokenOptions {
+  Micros access_ttl = 10 * kMinute;
+  Micros refresh_ttl = 12 * kHour;  // each refresh token; bounded by the session
+  Micros session_ttl = 12 * kHour;  // a login, however often refreshed
+  Micros code_ttl = 60 * kSecond;
+};
+
+// An OAuth error (RFC 6749 §5.2): `error` code and a description.
+struct OAuthError {
+  int status = 400;
+  std::string error;  // invalid_request, invalid_grant, invalid_client, ...
+  std::string description;
+};
+
+template <typename T>
+using OAuthResult = std::variant<T, OAuthError>;
+
+struct IssuedTokens {
+  std::string access_token;
+  std::int64_t expires_in = 0;  // seconds
+  std::string refresh_token;    // '' when not granted
+  std::string id_token;         // '' unless openid
+  std::string scope;
+  std::string patient;  // SMART launch context
+  std::string session;  // for the audit
+  std::string account;
+};
+
+// Who a valid access token speaks for.
+struct Authenticated {
+  std::optional<store::Account> account;  // people
+  std::optional<store::Client> client;    // machine clients (client credentials)
+  Scopes scopes;
+  std::string patient;  // launch context
+  std::string session;
+  std::string jti;
+  std::string client_id;
+};
+
+class TokenService {
+ public:
+  TokenService(store::SecurityStore& store, KeyRing& keys, AccountService& accounts,
+               std::shared_ptr<const Policy> policy, TokenOptions options = {});
+
+  // /auth/authorize: the client and its exact redirect URI.
+  OAuthResult<store::Client> browser_client(std::string_view client_id, std::string_view redirect_uri);
+  // What a person may be granted of `requested` through `client`.
+  Scopes grant(const store::Account& a, const store::Client& c, std::string_view requested) const;
+  // After a successful login: a session and a one-time code.
+  Result<std::string> issue_code(const store::Account& a, const store::Client& c,
+                                 std::string_view redirect_uri, std::string_view challenge,
+                                 const Scopes& scopes, std::string_view nonce, std::string_view remote,
+                                 std::string_view user_agent);
+
+  // /auth/token grants. `client_secret` is empty for public clients.
+  OAuthResult<IssuedTokens> exchange_code(std::string_view code, std::string_view client_id,
+                                          std::string_view client_secret, std::string_view redirect_uri,
+                                          std::string_view verifier, std::string_view issuer);
+  OAuthResult<IssuedTokens> refresh(std::string_view refresh_token, std::string_view client_id,
+                                    std::string_view client_secret, std::string_view scope,
+                                    std::string_view issuer);
+  OAuthResult<IssuedTokens> client_credentials(std::string_view client_id, std::string_view client_secret,
+                                               std::string_view scope, std::string_view issuer);
+
+  // RFC 7009: always succeeds for the caller; only the client's own tokens go.
+  Status revoke(std::string_view token, std::string_view client_id);
+  // RFC 7662.
+  Json introspect(std::string_view token);
+  OAuthResult<store::Client> authenticate_client(std::string_view client_id, std::string_view secret);
+
+  // The FHIR API's side: a valid, unrevoked access token of an active
+  // account (or client). 401 otherwise.
+  Result<Authenticated> authenticate(std::string_view access_token);
+  // Fills the request context (caller, policy view) from a valid token.
+  Status bind(RequestContext& ctx, const Authenticated& who) const;
+
+  // Registers clients (CLI). Returns the secret of a confidential one, once.
+  Result<std::string> register_client(store::Client c);
+
+  const TokenOptions& options() const { return options_; }
+
+ private:
+  OAuthResult<IssuedTokens> issue(const store::Session& s, const store::Account& a, const store::Client& c,
+                                  std::string_view issuer, bool with_refresh, std::string_view nonce);
+  Result<std::string> access_token(std::string_view subject, std::string_view client_id, const Scopes& scopes,
+                                   std::string_view session, std::string_view patient,
+                                   std::string_view fhir_user, std::string_view issuer);
+
+  store::SecurityStore& store_;
+  KeyRing& keys_;
+  AccountService& accounts_;
+  std::shared_ptr<const Policy> policy_;
+  TokenOptions options_;
+};
+
+// The FHIR reference of who an account is ("Practitioner/x", "Patient/p"...).
+std::string fhir_user_of(const store::Account& a);
+
+}  // namespace parcours::security

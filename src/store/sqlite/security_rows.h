@@ -1,0 +1,33 @@
+// The SQLite store's security hooks (sqlite_security_store.cc): labels and
+// access facts written with each version, the audit append, and history with
+// the access policy inside the query. Called on the store's own connections,
+// inside its transactions.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace parcours::store::sqlite {
+
+// Brings the label and facts of type/id to `rows` (nullptr for a delete: the
+// facts go, the label stays so the deleted resource's history stays
+// protected). Writes only what changed.
+Status write_security_rows(Connection& c, std::string_view type, std::string_view id,
+                           const SecurityRows* rows);
+
+// Appends `record` to the audit chain (seq and hashes assigned here).
+Status append_audit(Connection& c, const AuditRecord& record);
+
+Result<std::optional<ResourceLabel>> read_label(Connection& c, std::string_view type, std::string_view id);
+Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_view patient,
+                                                  std::string_view type, std::string_view id);
+
+// History (same contract as Reader::history) with q.filter applied inside
+// the SQL, to the page and to the total.
+Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& q);
+
+}  // namespace parcours::store::sqlite

@@ -1,0 +1,1069 @@
+// SQLite backend of the security store (store/security_store.h) and of the
+// store's security hooks (security_rows.h). Schema: security_schema.h.
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <tuple>
+
+#include "store/security_store.h"
+#include "store/sqlite/security_rows.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace parcours::store {
+
+// --- the audit chain ------------------------------------------------------------
+
+namespace {
+
+void field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += '=';
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+  out += '\n';
+}
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[p[i] >> 4]);
+    out.push_back(kHex[p[i] & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string audit_canonical(const AuditRecord& r) {
+  // Length-prefixed so no choice of field values can imitate another record.
+  std::string out;
+  out.reserve(512);
+  field(out, "seq", std::to_string(r.seq));
+  field(out, "recorded", std::to_string(r.recorded));
+  field(out, "category", r.category);
+  field(out, "action", r.action);
+  field(out, "subtype", r.subtype);
+  field(out, "outcome", r.outcome);
+  field(out, "agent", r.agent);
+  field(out, "agent_kind", r.agent_kind);
+  field(out, "agent_role", r.agent_role);
+  field(out, "agent_display", r.agent_display);
+  field(out, "on_behalf_of", r.on_behalf_of);
+  field(out, "patient", r.patient);
+  field(out, "entities", r.entities);
+  field(out, "purpose", r.purpose);
+  field(out, "reason", r.reason);
+  field(out, "request_id", r.request_id);
+  field(out, "remote", r.remote);
+  field(out, "until", std::to_string(r.until));
+  return out;
+}
+
+std::string audit_hash(std::string_view prev_hash, const AuditRecord& record) {
+  std::string text(prev_hash);
+  text += '\n';
+  text += audit_canonical(record);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return hex(digest, sizeof digest);
+}
+
+namespace sqlite {
+namespace {
+
+// A statement prepared for one use (SQL built at run time: row filters).
+class OneShot {
+ public:
+  static Result<OneShot> prepare(Connection& c, const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &stmt, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error(c.db(), rc, "preparing a filtered query");
+    return OneShot(c.db(), stmt);
+  }
+  OneShot(OneShot&& o) noexcept : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)) {}
+  OneShot(const OneShot&) = delete;
+  ~OneShot() {
+    if (stmt_) sqlite3_finalize(stmt_);
+  }
+  // Query borrows the statement; it resets it when it goes, before we finalize.
+  Query query() { return Query(db_, stmt_); }
+
+ private:
+  OneShot(sqlite3* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+void bind_values(Query& q, int first, const std::vector<SqlValue>& values) {
+  int i = first;
+  for (const auto& v : values) {
+    if (const auto* n = std::get_if<std::int64_t>(&v))
+      q.bind(i++, *n);
+    else
+      q.bind(i++, std::string_view(std::get<std::string>(v)));
+  }
+}
+
+constexpr const char* kSelectLabel =
+    "SELECT patient, category, disclose_after FROM resource_label WHERE type=?1 AND id=?2";
+constexpr const char* kUpsertLabel =
+    "INSERT INTO resource_label(type, id, patient, category, disclose_after) VALUES(?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(type, id) DO UPDATE SET patient=excluded.patient, category=excluded.category, "
+    "disclose_after=excluded.disclose_after";
+constexpr const char* kSelectOwnFacts =
+    "SELECT kind, patient, principal, target, start_at, end_at FROM access_fact WHERE src_type=?1 AND "
+    "src_id=?2";
+constexpr const char* kDeleteOwnFacts = "DELETE FROM access_fact WHERE src_type=?1 AND src_id=?2";
+constexpr const char* kInsertFact =
+    "INSERT OR IGNORE INTO access_fact(src_type, src_id, kind, patient, principal, target, start_at, end_at) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+// Patient-wide facts (not the authorship of each of the patient's resources).
+constexpr const char* kPatientFacts =
+    "SELECT kind, patient, principal, target, start_at, end_at, src_type, src_id FROM access_fact "
+    "WHERE patient=?1 AND kind<>'author'";
+constexpr const char* kBreakGlass =
+    "SELECT agent, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass "
+    "WHERE subtype='break-glass' AND patient=?1";
+constexpr const char* kLastAudit = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
+constexpr const char* kInsertAudit =
+    "INSERT INTO audit_event(seq, recorded, category, action, subtype, outcome, agent, agent_kind, "
+    "agent_role, "
+    "agent_display, on_behalf_of, patient, entities, purpose, reason, request_id, remote, until, prev_hash, "
+    "hash) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+using FactKey = std::tuple<std::string, std::string, std::string, std::string, Micros, Micros>;
+
+FactKey key_of(const AccessFact& f) { return {f.kind, f.patient, f.principal, f.target, f.start, f.end}; }
+
+}  // namespace
+
+Status write_security_rows(Connection& c, std::string_view type, std::string_view id,
+                           const SecurityRows* rows) {
+  // Label: kept on delete; replaced only when it changed.
+  if (rows && rows->label) {
+    const ResourceLabel& l = *rows->label;
+    auto cur = read_label(c, type, id);
+    if (!cur) return std::move(cur).error();
+    bool same = *cur && (*cur)->patient == l.patient && (*cur)->category == l.category &&
+                (*cur)->disclose_after == l.disclose_after;
+    if (!same) {
+      auto q = c.query(kUpsertLabel);
+      if (!q) return std::move(q).error();
+      q->bind(1, type).bind(2, id).bind_or_null(3, l.patient).bind(4, std::string_view(l.category));
+      q->bind(5, l.disclose_after);
+      if (auto s = q->run(); !s) return s;
+    }
+  }
+  // Facts: compared as sets; rewritten only when they differ.
+  std::vector<FactKey> old_facts, new_facts;
+  {
+    auto q = c.query(kSelectOwnFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      old_facts.emplace_back(std::string(q->text(0)), std::string(q->text(1)), std::string(q->text(2)),
+                             std::string(q->text(3)), q->int64(4), q->int64(5));
+    }
+  }
+  if (rows)
+    for (const auto& f : rows->facts) new_facts.push_back(key_of(f));
+  std::sort(old_facts.begin(), old_facts.end());
+  std::sort(new_facts.begin(), new_facts.end());
+  new_facts.erase(std::unique(new_facts.begin(), new_facts.end()), new_facts.end());
+  if (old_facts == new_facts) return Status::Ok();
+  if (!old_facts.empty()) {
+    auto q = c.query(kDeleteOwnFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    if (auto s = q->run(); !s) return s;
+  }
+  for (const auto& [kind, patient, principal, target, start, end] : new_facts) {
+    auto q = c.query(kInsertFact);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, std::string_view(kind)).bind(4, std::string_view(patient));
+    q->bind(5, std::string_view(principal)).bind(6, std::string_view(target)).bind(7, start).bind(8, end);
+    if (auto s = q->run(); !s) return s;
+  }
+  return Status::Ok();
+}
+
+Status append_audit(Connection& c, const AuditRecord& in) {
+  AuditRecord r = in;
+  r.seq = 1;
+  r.prev_hash = kAuditGenesis;
+  {
+    auto q = c.query(kLastAudit);
+    if (!q) return std::move(q).error();
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (*row) {
+      r.seq = q->int64(0) + 1;
+      r.prev_hash = std::string(q->text(1));
+    }
+  }
+  r.hash = audit_hash(r.prev_hash, r);
+  auto q = c.query(kInsertAudit);
+  if (!q) return std::move(q).error();
+  q->bind(1, r.seq).bind(2, r.recorded);
+  const std::string* texts[] = {&r.category,   &r.action,     &r.subtype,       &r.outcome,      &r.agent,
+                                &r.agent_kind, &r.agent_role, &r.agent_display, &r.on_behalf_of, &r.patient,
+                                &r.entities,   &r.purpose,    &r.reason,        &r.request_id,   &r.remote};
+  int i = 3;
+  for (const auto* t : texts) q->bind(i++, std::string_view(*t));
+  q->bind(18, r.until).bind(19, std::string_view(r.prev_hash)).bind(20, std::string_view(r.hash));
+  return q->run();
+}
+
+Result<std::optional<ResourceLabel>> read_label(Connection& c, std::string_view type, std::string_view id) {
+  auto q = c.query(kSelectLabel);
+  if (!q) return std::move(q).error();
+  q->bind(1, type).bind(2, id);
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<ResourceLabel>();
+  ResourceLabel l;
+  l.patient = std::string(q->text(0));
+  l.category = std::string(q->text(1));
+  l.disclose_after = q->int64(2);
+  return std::optional<ResourceLabel>(std::move(l));
+}
+
+Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_view patient,
+                                                  std::string_view type, std::string_view id) {
+  std::vector<AccessFact> out;
+  auto read_rows = [&](Query& q, bool with_source) -> Status {
+    for (;;) {
+      auto row = q.step();
+      if (!row) return std::move(row).error();
+      if (!*row) return Status::Ok();
+      AccessFact f;
+      f.kind = q.text(0);
+      f.patient = q.text(1);
+      f.principal = q.text(2);
+      f.target = q.text(3);
+      f.start = q.int64(4);
+      f.end = q.int64(5);
+      if (with_source)
+        f.source = std::string(q.text(6)) + "/" + std::string(q.text(7));
+      else
+        f.source = std::string(type) + "/" + std::string(id);
+      out.push_back(std::move(f));
+    }
+  };
+  if (!patient.empty()) {
+    auto q = c.query(kPatientFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, patient);
+    if (auto s = read_rows(*q, true); !s) return std::move(s).error();
+  }
+  if (!type.empty()) {
+    auto q = c.query(kSelectOwnFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    std::size_t before = out.size();
+    if (auto s = read_rows(*q, false); !s) return std::move(s).error();
+    // Only the resource's authorship; its other facts are patient-wide and
+    // already listed above.
+    out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(before), out.end(),
+                             [](const AccessFact& f) { return f.kind != "author"; }),
+              out.end());
+  }
+  if (!patient.empty()) {
+    // Break-glass accesses are audit records: the grant and its trace are one row.
+    auto q = c.query(kBreakGlass);
+    if (!q) return std::move(q).error();
+    q->bind(1, patient);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      AccessFact f;
+      f.kind = "break-glass";
+      f.patient = std::string(patient);
+      f.principal = "Account/" + std::string(q->text(0));
+      f.start = q->int64(1);
+      f.end = q->int64(2);
+      f.source = "audit/" + std::to_string(q->int64(3));
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::int64_t kMaxSeq = std::numeric_limits<std::int64_t>::max();
+
+Result<std::optional<std::int64_t>> seq_bound(Connection& c, const char* sql, Micros t) {
+  auto q = c.query(sql);
+  if (!q) return std::move(q).error();
+  q->bind(1, t);
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(q->int64(0));
+}
+
+constexpr const char* kSecFirstSeqSince =
+    "SELECT seq FROM resource_version WHERE last_updated>=?1 ORDER BY last_updated, seq LIMIT 1";
+constexpr const char* kSecLastSeqAtOrBefore =
+    "SELECT seq FROM resource_version WHERE last_updated<=?1 ORDER BY last_updated DESC, seq DESC LIMIT 1";
+
+}  // namespace
+
+Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& hq) {
+  if (!hq.id.empty() && hq.type.empty()) return bad_request("instance history needs a resource type");
+  HistoryPage page;
+  std::int64_t count = std::clamp(hq.count, 1, 1000);
+  std::int64_t lo = 0, hi = kMaxSeq;
+  if (hq.since) {
+    auto s = seq_bound(c, kSecFirstSeqSince, *hq.since);
+    if (!s) return std::move(s).error();
+    if (!*s) return page;
+    lo = **s;
+  }
+  if (hq.at_or_before) {
+    auto s = seq_bound(c, kSecLastSeqAtOrBefore, *hq.at_or_before);
+    if (!s) return std::move(s).error();
+    if (!*s) return page;
+    hi = **s;
+  }
+  if (lo > hi) return page;
+  // Same plan as the unfiltered history (seq range first), plus the policy's
+  // predicate on each version's resource: pages and totals both obey it.
+  const bool instance = !hq.id.empty(), sys_level = hq.type.empty();
+  std::string where = " WHERE v.seq BETWEEN ?1 AND ?2";
+  if (!sys_level) where += " AND v.type=?3";
+  if (instance) where += " AND v.id=?4";
+  SqlFragment f = hq.filter(SqlColumns{"v.type", "v.id"}, 5);
+  where += " AND (" + f.sql + ")";
+  const char* index = instance ? "resource_version_by_id" : sys_level ? nullptr : "resource_version_by_type";
+  std::string from =
+      std::string(" FROM resource_version AS v") + (index ? std::string(" INDEXED BY ") + index : "");
+  auto bind_common = [&](Query& q, std::int64_t upper) {
+    q.bind(1, lo).bind(2, upper);
+    if (!sys_level) q.bind(3, std::string_view(hq.type));
+    if (instance) q.bind(4, std::string_view(hq.id));
+    bind_values(q, 5, f.params);
+  };
+  {
+    auto stmt = OneShot::prepare(c, "SELECT count(*)" + from + where);
+    if (!stmt) return std::move(stmt).error();
+    Query q = stmt->query();
+    bind_common(q, hi);
+    auto row = q.step();
+    if (!row) return std::move(row).error();
+    page.total = *row ? q.int64(0) : 0;
+  }
+  std::int64_t page_hi = hq.before_seq > 0 ? std::min(hi, hq.before_seq - 1) : hi;
+  if (lo > page_hi) return page;
+  auto stmt = OneShot::prepare(
+      c, "SELECT v.seq, v.type, v.id, v.version, v.last_updated, v.deleted, v.method, v.body" + from + where +
+             " ORDER BY v.seq DESC LIMIT " + std::to_string(count + 1));
+  if (!stmt) return std::move(stmt).error();
+  Query q = stmt->query();
+  bind_common(q, page_hi);
+  std::int64_t last_seq = 0;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    if (static_cast<std::int64_t>(page.versions.size()) == count) {
+      page.next_seq = last_seq;
+      break;
+    }
+    last_seq = q.int64(0);
+    ResourceVersion v;
+    v.type = q.text(1);
+    v.id = q.text(2);
+    v.version = q.int64(3);
+    v.last_updated = q.int64(4);
+    v.deleted = q.int64(5) != 0;
+    v.method = q.text(6);
+    v.body = q.text(7);
+    page.versions.push_back(std::move(v));
+  }
+  return page;
+}
+
+}  // namespace sqlite
+
+// --- the security store -------------------------------------------------------------
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Query;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+#define PARCOURS_ACCOUNT_COLUMNS                                                                           \
+  "id, username, kind, display, active, practitioner, practitioner_role, organization, rpps, profession, " \
+  "patient, related_person, delegation, valid_until, password_hash, totp_sealed, totp_last_step, created"
+constexpr const char* kInsertAccount =
+    "INSERT INTO account(" PARCOURS_ACCOUNT_COLUMNS
+    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "?16, ?17, ?18)";
+constexpr const char* kUpdateAccount =
+    "UPDATE account SET username=?2, kind=?3, display=?4, active=?5, practitioner=?6, practitioner_role=?7, "
+    "organization=?8, rpps=?9, profession=?10, patient=?11, related_person=?12, delegation=?13, "
+    "valid_until=?14, password_hash=?15, totp_sealed=?16, totp_last_step=?17, created=?18 WHERE id=?1";
+constexpr const char* kAccountById = "SELECT " PARCOURS_ACCOUNT_COLUMNS " FROM account WHERE id=?1";
+constexpr const char* kAccountByName = "SELECT " PARCOURS_ACCOUNT_COLUMNS " FROM account WHERE username=?1";
+constexpr const char* kAllAccounts = "SELECT " PARCOURS_ACCOUNT_COLUMNS " FROM account ORDER BY username";
+#undef PARCOURS_ACCOUNT_COLUMNS
+
+constexpr const char* kPutClient =
+    "INSERT OR REPLACE INTO oauth_client(id, name, confidential, secret_hash, redirect_uris, scopes, "
+    "account, "
+    "active, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr const char* kClientById =
+    "SELECT id, name, confidential, secret_hash, redirect_uris, scopes, account, active, created "
+    "FROM oauth_client WHERE id=?1";
+constexpr const char* kAllClients =
+    "SELECT id, name, confidential, secret_hash, redirect_uris, scopes, account, active, created "
+    "FROM oauth_client ORDER BY id";
+
+constexpr const char* kInsertSession =
+    "INSERT INTO auth_session(id, account, client, scope, patient, auth_methods, remote, user_agent, "
+    "created, "
+    "last_used, expires, revoked) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+#define PARCOURS_SESSION_SELECT                                                                        \
+  "SELECT id, account, client, scope, patient, auth_methods, remote, user_agent, created, last_used, " \
+  "expires, revoked FROM auth_session "
+constexpr const char* kSessionById = PARCOURS_SESSION_SELECT "WHERE id=?1";
+constexpr const char* kSessionsOf = PARCOURS_SESSION_SELECT "WHERE account=?1 ORDER BY created DESC";
+#undef PARCOURS_SESSION_SELECT
+constexpr const char* kTouchSession = "UPDATE auth_session SET last_used=?2 WHERE id=?1";
+constexpr const char* kRevokeSession = "UPDATE auth_session SET revoked=1 WHERE id=?1";
+constexpr const char* kRevokeSessionsOf = "UPDATE auth_session SET revoked=1 WHERE account=?1";
+
+constexpr const char* kInsertRefresh =
+    "INSERT INTO refresh_token(hash, session, created, expires, used) VALUES(?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kSelectRefresh =
+    "SELECT hash, session, created, expires, used FROM refresh_token WHERE hash=?1";
+constexpr const char* kUseRefresh = "UPDATE refresh_token SET used=1 WHERE hash=?1";
+
+constexpr const char* kInsertCode =
+    "INSERT INTO auth_code(hash, client, account, session, redirect_uri, challenge, scope, patient, nonce, "
+    "expires, used) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr const char* kSelectCode =
+    "SELECT hash, client, account, session, redirect_uri, challenge, scope, patient, nonce, expires, used "
+    "FROM auth_code WHERE hash=?1";
+constexpr const char* kUseCode = "UPDATE auth_code SET used=1 WHERE hash=?1";
+
+constexpr const char* kRevokeJti = "INSERT OR REPLACE INTO revoked_token(jti, expires) VALUES(?1, ?2)";
+constexpr const char* kJtiRevoked = "SELECT 1 FROM revoked_token WHERE jti=?1";
+
+constexpr const char* kPutKey =
+    "INSERT OR REPLACE INTO signing_key(kid, alg, public_pem, private_sealed, created, retire_at, drop_at) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kAllKeys =
+    "SELECT kid, alg, public_pem, private_sealed, created, retire_at, drop_at FROM signing_key ORDER BY "
+    "created";
+
+constexpr const char* kSelectThrottle =
+    "SELECT failures, last_failure, locked_until FROM login_throttle WHERE key=?1";
+constexpr const char* kPutThrottle =
+    "INSERT OR REPLACE INTO login_throttle(key, failures, last_failure, locked_until) VALUES(?1, ?2, ?3, ?4)";
+constexpr const char* kClearThrottle = "DELETE FROM login_throttle WHERE key=?1";
+
+#define PARCOURS_AUDIT_SELECT                                                                               \
+  "SELECT seq, recorded, category, action, subtype, outcome, agent, agent_kind, agent_role, "               \
+  "agent_display, on_behalf_of, patient, entities, purpose, reason, request_id, remote, until, prev_hash, " \
+  "hash FROM audit_event "
+constexpr const char* kAuditScan = PARCOURS_AUDIT_SELECT "WHERE seq>?1 ORDER BY seq LIMIT 1000";
+constexpr const char* kAuditQuery = PARCOURS_AUDIT_SELECT
+    "WHERE seq<?1 AND (?2='' OR patient=?2) AND (?3='' OR agent=?3) AND (?4='' OR subtype=?4) "
+    "AND recorded>=?5 AND recorded<=?6 ORDER BY seq DESC LIMIT ?7";
+#undef PARCOURS_AUDIT_SELECT
+
+constexpr const char* kGetMeta = "SELECT value FROM security_meta WHERE key=?1";
+constexpr const char* kSetMeta = "INSERT OR REPLACE INTO security_meta(key, value) VALUES(?1, ?2)";
+constexpr const char* kAllCurrent =
+    "SELECT c.type, c.id, c.deleted, v.body FROM resource_current c JOIN resource_version v ON v.seq=c.seq";
+
+Account account_row(Query& q) {
+  Account a;
+  a.id = q.text(0);
+  a.username = q.text(1);
+  a.kind = q.text(2);
+  a.display = q.text(3);
+  a.active = q.int64(4) != 0;
+  a.practitioner = q.text(5);
+  a.practitioner_role = q.text(6);
+  a.organization = q.text(7);
+  a.rpps = q.text(8);
+  a.profession = q.text(9);
+  a.patient = q.text(10);
+  a.related_person = q.text(11);
+  a.delegation = q.text(12);
+  a.valid_until = q.int64(13);
+  a.password_hash = q.text(14);
+  a.totp_sealed = q.text(15);
+  a.totp_last_step = q.int64(16);
+  a.created = q.int64(17);
+  return a;
+}
+
+void bind_account(Query& q, const Account& a) {
+  q.bind(1, std::string_view(a.id)).bind(2, std::string_view(a.username)).bind(3, std::string_view(a.kind));
+  q.bind(4, std::string_view(a.display)).bind(5, a.active).bind(6, std::string_view(a.practitioner));
+  q.bind(7, std::string_view(a.practitioner_role)).bind(8, std::string_view(a.organization));
+  q.bind(9, std::string_view(a.rpps)).bind(10, std::string_view(a.profession));
+  q.bind(11, std::string_view(a.patient)).bind(12, std::string_view(a.related_person));
+  q.bind(13, std::string_view(a.delegation)).bind(14, a.valid_until);
+  q.bind(15, std::string_view(a.password_hash)).bind(16, std::string_view(a.totp_sealed));
+  q.bind(17, a.totp_last_step).bind(18, a.created);
+}
+
+Client client_row(Query& q) {
+  Client c;
+  c.id = q.text(0);
+  c.name = q.text(1);
+  c.confidential = q.int64(2) != 0;
+  c.secret_hash = q.text(3);
+  c.redirect_uris = q.text(4);
+  c.scopes = q.text(5);
+  c.account = q.text(6);
+  c.active = q.int64(7) != 0;
+  c.created = q.int64(8);
+  return c;
+}
+
+Session session_row(Query& q) {
+  Session s;
+  s.id = q.text(0);
+  s.account = q.text(1);
+  s.client = q.text(2);
+  s.scope = q.text(3);
+  s.patient = q.text(4);
+  s.auth_methods = q.text(5);
+  s.remote = q.text(6);
+  s.user_agent = q.text(7);
+  s.created = q.int64(8);
+  s.last_used = q.int64(9);
+  s.expires = q.int64(10);
+  s.revoked = q.int64(11) != 0;
+  return s;
+}
+
+AuditRecord audit_row(Query& q) {
+  AuditRecord r;
+  r.seq = q.int64(0);
+  r.recorded = q.int64(1);
+  std::string* texts[] = {&r.category,   &r.action,     &r.subtype,       &r.outcome,      &r.agent,
+                          &r.agent_kind, &r.agent_role, &r.agent_display, &r.on_behalf_of, &r.patient,
+                          &r.entities,   &r.purpose,    &r.reason,        &r.request_id,   &r.remote};
+  int i = 2;
+  for (auto* t : texts) *t = q.text(i++);
+  r.until = q.int64(17);
+  r.prev_hash = q.text(18);
+  r.hash = q.text(19);
+  return r;
+}
+
+// Pooled connections for reads; one connection (under a mutex) for writes.
+class SqliteSecurityStore final : public SecurityStore {
+ public:
+  explicit SqliteSecurityStore(std::string path) : path_(std::move(path)) {}
+
+  Status open() {
+    auto c = Connection::open(path_, kBusyTimeoutMs);
+    if (!c) return std::move(c).error();
+    writer_ = std::move(*c);
+    if (auto s = writer_->exec("PRAGMA synchronous=FULL", "setting synchronous"); !s) return s;
+    auto v =
+        writer_->scalar("SELECT count(*) FROM sqlite_master WHERE name='account'", "checking the schema");
+    if (!v) return std::move(v).error();
+    if (*v != "1")
+      return internal_error("the security tables are missing: open the store first (migrations)");
+    return Status::Ok();
+  }
+
+  // --- accounts
+  Status create_account(const Account& a) override {
+    return write([&](Connection& c) -> Status {
+      auto existing = one_account(c, kAccountByName, a.username);
+      if (!existing) return std::move(existing).error();
+      if (*existing) return conflict("an account named '" + a.username + "' already exists");
+      auto q = c.query(kInsertAccount);
+      if (!q) return std::move(q).error();
+      bind_account(*q, a);
+      return q->run();
+    });
+  }
+  Status update_account(const Account& a) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kUpdateAccount);
+      if (!q) return std::move(q).error();
+      bind_account(*q, a);
+      if (auto s = q->run(); !s) return s;
+      if (sqlite3_changes(c.db()) == 0) return not_found("no account '" + a.id + "'");
+      return Status::Ok();
+    });
+  }
+  Result<std::optional<Account>> account_by_id(std::string_view id) override {
+    return read<std::optional<Account>>([&](Connection& c) { return one_account(c, kAccountById, id); });
+  }
+  Result<std::optional<Account>> account_by_username(std::string_view name) override {
+    return read<std::optional<Account>>([&](Connection& c) { return one_account(c, kAccountByName, name); });
+  }
+  Result<std::vector<Account>> accounts() override {
+    return read<std::vector<Account>>([&](Connection& c) -> Result<std::vector<Account>> {
+      auto q = c.query(kAllAccounts);
+      if (!q) return std::move(q).error();
+      std::vector<Account> out;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (!*row) return out;
+        out.push_back(account_row(*q));
+      }
+    });
+  }
+
+  // --- clients
+  Status put_client(const Client& cl) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kPutClient);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(cl.id)).bind(2, std::string_view(cl.name)).bind(3, cl.confidential);
+      q->bind(4, std::string_view(cl.secret_hash)).bind(5, std::string_view(cl.redirect_uris));
+      q->bind(6, std::string_view(cl.scopes)).bind(7, std::string_view(cl.account)).bind(8, cl.active);
+      q->bind(9, cl.created);
+      return q->run();
+    });
+  }
+  Result<std::optional<Client>> client(std::string_view id) override {
+    return read<std::optional<Client>>([&](Connection& c) -> Result<std::optional<Client>> {
+      auto q = c.query(kClientById);
+      if (!q) return std::move(q).error();
+      q->bind(1, id);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return std::optional<Client>();
+      return std::optional<Client>(client_row(*q));
+    });
+  }
+  Result<std::vector<Client>> clients() override {
+    return read<std::vector<Client>>([&](Connection& c) -> Result<std::vector<Client>> {
+      auto q = c.query(kAllClients);
+      if (!q) return std::move(q).error();
+      std::vector<Client> out;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (!*row) return out;
+        out.push_back(client_row(*q));
+      }
+    });
+  }
+
+  // --- sessions
+  Status create_session(const Session& s) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kInsertSession);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(s.id))
+          .bind(2, std::string_view(s.account))
+          .bind(3, std::string_view(s.client));
+      q->bind(4, std::string_view(s.scope)).bind(5, std::string_view(s.patient));
+      q->bind(6, std::string_view(s.auth_methods)).bind(7, std::string_view(s.remote));
+      q->bind(8, std::string_view(s.user_agent)).bind(9, s.created).bind(10, s.last_used).bind(11, s.expires);
+      q->bind(12, s.revoked);
+      return q->run();
+    });
+  }
+  Result<std::optional<Session>> session(std::string_view id) override {
+    return read<std::optional<Session>>([&](Connection& c) -> Result<std::optional<Session>> {
+      auto q = c.query(kSessionById);
+      if (!q) return std::move(q).error();
+      q->bind(1, id);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return std::optional<Session>();
+      return std::optional<Session>(session_row(*q));
+    });
+  }
+  Result<std::vector<Session>> sessions_of(std::string_view account) override {
+    return read<std::vector<Session>>([&](Connection& c) -> Result<std::vector<Session>> {
+      auto q = c.query(kSessionsOf);
+      if (!q) return std::move(q).error();
+      q->bind(1, account);
+      std::vector<Session> out;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (!*row) return out;
+        out.push_back(session_row(*q));
+      }
+    });
+  }
+  Status touch_session(std::string_view id, Micros when) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kTouchSession);
+      if (!q) return std::move(q).error();
+      q->bind(1, id).bind(2, when);
+      return q->run();
+    });
+  }
+  Status revoke_session(std::string_view id) override { return exec1(kRevokeSession, id); }
+  Status revoke_sessions_of(std::string_view account) override { return exec1(kRevokeSessionsOf, account); }
+
+  Status put_refresh_token(const RefreshToken& t) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kInsertRefresh);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(t.hash)).bind(2, std::string_view(t.session)).bind(3, t.created);
+      q->bind(4, t.expires).bind(5, t.used);
+      return q->run();
+    });
+  }
+  Result<std::optional<RefreshToken>> use_refresh_token(std::string_view hash) override {
+    std::optional<RefreshToken> out;
+    Status st = write([&](Connection& c) -> Status {
+      auto q = c.query(kSelectRefresh);
+      if (!q) return std::move(q).error();
+      q->bind(1, hash);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return Status::Ok();
+      RefreshToken t;
+      t.hash = q->text(0);
+      t.session = q->text(1);
+      t.created = q->int64(2);
+      t.expires = q->int64(3);
+      t.used = q->int64(4) != 0;
+      out = std::move(t);
+      auto u = c.query(kUseRefresh);
+      if (!u) return std::move(u).error();
+      u->bind(1, hash);
+      return u->run();
+    });
+    if (!st) return std::move(st).error();
+    return out;
+  }
+
+  Status put_auth_code(const AuthCode& a) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kInsertCode);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(a.hash))
+          .bind(2, std::string_view(a.client))
+          .bind(3, std::string_view(a.account));
+      q->bind(4, std::string_view(a.session)).bind(5, std::string_view(a.redirect_uri));
+      q->bind(6, std::string_view(a.challenge)).bind(7, std::string_view(a.scope));
+      q->bind(8, std::string_view(a.patient)).bind(9, std::string_view(a.nonce)).bind(10, a.expires);
+      q->bind(11, a.used);
+      return q->run();
+    });
+  }
+  Result<std::optional<AuthCode>> use_auth_code(std::string_view hash) override {
+    std::optional<AuthCode> out;
+    Status st = write([&](Connection& c) -> Status {
+      auto q = c.query(kSelectCode);
+      if (!q) return std::move(q).error();
+      q->bind(1, hash);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return Status::Ok();
+      AuthCode a;
+      a.hash = q->text(0);
+      a.client = q->text(1);
+      a.account = q->text(2);
+      a.session = q->text(3);
+      a.redirect_uri = q->text(4);
+      a.challenge = q->text(5);
+      a.scope = q->text(6);
+      a.patient = q->text(7);
+      a.nonce = q->text(8);
+      a.expires = q->int64(9);
+      a.used = q->int64(10) != 0;
+      out = std::move(a);
+      auto u = c.query(kUseCode);
+      if (!u) return std::move(u).error();
+      u->bind(1, hash);
+      return u->run();
+    });
+    if (!st) return std::move(st).error();
+    return out;
+  }
+
+  Status revoke_token_id(std::string_view jti, Micros expires) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kRevokeJti);
+      if (!q) return std::move(q).error();
+      q->bind(1, jti).bind(2, expires);
+      return q->run();
+    });
+  }
+  Result<bool> token_id_revoked(std::string_view jti) override {
+    return read<bool>([&](Connection& c) -> Result<bool> {
+      auto q = c.query(kJtiRevoked);
+      if (!q) return std::move(q).error();
+      q->bind(1, jti);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      return *row;
+    });
+  }
+
+  Status put_signing_key(const SigningKey& k) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kPutKey);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(k.kid))
+          .bind(2, std::string_view(k.alg))
+          .bind(3, std::string_view(k.public_pem));
+      q->bind(4, std::string_view(k.private_sealed))
+          .bind(5, k.created)
+          .bind(6, k.retire_at)
+          .bind(7, k.drop_at);
+      return q->run();
+    });
+  }
+  Result<std::vector<SigningKey>> signing_keys() override {
+    return read<std::vector<SigningKey>>([&](Connection& c) -> Result<std::vector<SigningKey>> {
+      auto q = c.query(kAllKeys);
+      if (!q) return std::move(q).error();
+      std::vector<SigningKey> out;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (!*row) return out;
+        SigningKey k;
+        k.kid = q->text(0);
+        k.alg = q->text(1);
+        k.public_pem = q->text(2);
+        k.private_sealed = q->text(3);
+        k.created = q->int64(4);
+        k.retire_at = q->int64(5);
+        k.drop_at = q->int64(6);
+        out.push_back(std::move(k));
+      }
+    });
+  }
+
+  Result<Throttle> throttle(std::string_view key) override {
+    return read<Throttle>([&](Connection& c) -> Result<Throttle> {
+      auto q = c.query(kSelectThrottle);
+      if (!q) return std::move(q).error();
+      q->bind(1, key);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      Throttle t;
+      t.key = key;
+      if (*row) {
+        t.failures = static_cast<int>(q->int64(0));
+        t.last_failure = q->int64(1);
+        t.locked_until = q->int64(2);
+      }
+      return t;
+    });
+  }
+  Status put_throttle(const Throttle& t) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kPutThrottle);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(t.key)).bind(2, t.failures).bind(3, t.last_failure).bind(4, t.locked_until);
+      return q->run();
+    });
+  }
+  Status clear_throttle(std::string_view key) override { return exec1(kClearThrottle, key); }
+
+  Result<AuditPage> audit(const AuditQuery& aq) override {
+    return read<AuditPage>([&](Connection& c) -> Result<AuditPage> {
+      auto q = c.query(kAuditQuery);
+      if (!q) return std::move(q).error();
+      int count = std::clamp(aq.count, 1, 1000);
+      q->bind(1, aq.before_seq > 0 ? aq.before_seq : std::numeric_limits<std::int64_t>::max());
+      q->bind(2, std::string_view(aq.patient)).bind(3, std::string_view(aq.agent));
+      q->bind(4, std::string_view(aq.subtype)).bind(5, aq.since).bind(6, aq.until).bind(7, count + 1);
+      AuditPage page;
+      for (;;) {
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        if (static_cast<int>(page.records.size()) == count) {
+          page.next_seq = page.records.back().seq;
+          break;
+        }
+        page.records.push_back(audit_row(*q));
+      }
+      return page;
+    });
+  }
+  Status audit_scan(const std::function<bool(const AuditRecord&)>& f) override {
+    auto c = take();
+    if (!c) return std::move(c).error();
+    std::int64_t after = 0;
+    for (;;) {
+      std::vector<AuditRecord> batch;
+      {
+        auto q = (*c)->query(kAuditScan);
+        if (!q) return std::move(q).error();
+        q->bind(1, after);
+        for (;;) {
+          auto row = q->step();
+          if (!row) return std::move(row).error();
+          if (!*row) break;
+          batch.push_back(audit_row(*q));
+        }
+      }
+      if (batch.empty()) break;
+      after = batch.back().seq;
+      for (const auto& r : batch)
+        if (!f(r)) {
+          give(std::move(*c));
+          return Status::Ok();
+        }
+    }
+    give(std::move(*c));
+    return Status::Ok();
+  }
+
+  Result<std::string> meta(std::string_view key) override {
+    return read<std::string>([&](Connection& c) -> Result<std::string> {
+      auto q = c.query(kGetMeta);
+      if (!q) return std::move(q).error();
+      q->bind(1, key);
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      return *row ? std::string(q->text(0)) : std::string();
+    });
+  }
+  Status set_meta(std::string_view key, std::string_view value) override {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(kSetMeta);
+      if (!q) return std::move(q).error();
+      q->bind(1, key).bind(2, value);
+      return q->run();
+    });
+  }
+
+  Result<std::int64_t> relabel(const Deriver& derive) override {
+    std::int64_t n = 0;
+    Status st = write([&](Connection& c) -> Status {
+      auto q = c.query(kAllCurrent);
+      if (!q) return std::move(q).error();
+      for (;;) {
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        std::string type(q->text(0)), id(q->text(1));
+        bool deleted = q->int64(2) != 0;
+        if (deleted) {
+          if (auto s = sqlite::write_security_rows(c, type, id, nullptr); !s) return s;
+          continue;
+        }
+        auto body = parse_json(q->text(3));
+        if (!body) return internal_error("stored body of " + type + "/" + id + " is not valid JSON");
+        SecurityRows rows = derive(type, *body);
+        if (auto s = sqlite::write_security_rows(c, type, id, &rows); !s) return s;
+        ++n;
+      }
+      return Status::Ok();
+    });
+    if (!st) return std::move(st).error();
+    return n;
+  }
+
+ private:
+  static Result<std::optional<Account>> one_account(Connection& c, const char* sql, std::string_view key) {
+    auto q = c.query(sql);
+    if (!q) return std::move(q).error();
+    q->bind(1, key);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<Account>();
+    return std::optional<Account>(account_row(*q));
+  }
+
+  Status exec1(const char* sql, std::string_view arg) {
+    return write([&](Connection& c) -> Status {
+      auto q = c.query(sql);
+      if (!q) return std::move(q).error();
+      q->bind(1, arg);
+      return q->run();
+    });
+  }
+
+  // Runs `f` in one IMMEDIATE transaction on the write connection.
+  template <typename F>
+  Status write(F&& f) {
+    std::lock_guard lock(write_mu_);
+    if (auto s = writer_->exec("BEGIN IMMEDIATE", "starting a security write"); !s) return s;
+    Status st;
+    try {
+      st = f(*writer_);
+    } catch (const std::exception& e) {
+      st = internal_error(std::string("security write failed: ") + e.what());
+    }
+    if (st.ok()) {
+      if (auto s = writer_->exec("COMMIT", "committing a security write"); !s) st = std::move(s);
+    }
+    if (!st.ok() && !sqlite3_get_autocommit(writer_->db()))
+      writer_->exec("ROLLBACK", "rolling back a security write").ok();
+    return st;
+  }
+
+  template <typename T, typename F>
+  Result<T> read(F&& f) {
+    auto c = take();
+    if (!c) return std::move(c).error();
+    Result<T> out = f(**c);
+    give(std::move(*c));
+    return out;
+  }
+
+  Result<std::unique_ptr<Connection>> take() {
+    {
+      std::lock_guard lock(pool_mu_);
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    auto c = Connection::open(path_, kBusyTimeoutMs);
+    if (!c) return c;
+    if (auto s = (*c)->exec("PRAGMA query_only=1", "configuring a security read connection"); !s)
+      return std::move(s).error();
+    return c;
+  }
+  void give(std::unique_ptr<Connection> c) {
+    std::lock_guard lock(pool_mu_);
+    if (idle_.size() < 8) idle_.push_back(std::move(c));
+  }
+
+  std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SecurityStore>> open_sqlite_security(const std::string& directory) {
+  if (sodium_init() < 0) return internal_error("libsodium failed to initialise");
+  std::string path = (std::filesystem::path(directory) / "parcours.db").string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return internal_error("no store in '" + directory + "'");
+  auto s = std::make_unique<SqliteSecurityStore>(path);
+  if (auto st = s->open(); !st) return std::move(st).error();
+  return std::unique_ptr<SecurityStore>(std::move(s));
+}
+
+}  // namespace parcours::store
