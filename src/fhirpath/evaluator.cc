@@ -55,7 +55,10 @@ Evaluator::Evaluator(const Expression& expression, const Environment& env, const
     : expr_(expression), env_(env) {
   if (input) context_.push_back(resource_value(input));
   const Json* res = env.resource ? env.resource : input;
-  if (res) resource_.push_back(resource_value(res));
+  if (res == input)
+    resource_ = context_;
+  else if (res)
+    resource_.push_back(resource_value(res));
 }
 
 std::string_view Evaluator::keep(std::string s) {

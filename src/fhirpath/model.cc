@@ -1,5 +1,7 @@
 #include "fhirpath/model.h"
 
+#include <unordered_map>
+
 namespace parcours::fhirpath {
 
 namespace {
@@ -158,21 +160,33 @@ void member(const Json& obj, std::string_view key, const fhir::TypeDef* type, co
   if (val || ext) emit(val, ext, type, resource, out);
 }
 
+// The type a choice suffix names among the element's types ("Quantity" in
+// valueQuantity; "DateTime" names dateTime: R4 §2.24.0.1 choice naming).
+const fhir::TypeDef* choice_type(const fhir::ElementDef& element, std::string_view suffix) {
+  for (fhir::TypeIndex ti : element.types) {
+    const fhir::TypeDef& t = fhir::type_at(ti);
+    if (t.name.size() != suffix.size() || suffix.empty()) continue;
+    char first = t.name[0];
+    if (first >= 'a' && first <= 'z') first = static_cast<char>(first - 'a' + 'A');
+    if (suffix[0] == first && suffix.substr(1) == t.name.substr(1)) return &t;
+  }
+  return nullptr;
+}
+
 // A choice element read from its base name: every "stem" + TypeName member.
-void choice(const Json& obj, const fhir::ElementDef& element, const fhir::TypeDef& owner,
-            const Json* resource, Coll& out) {
+void choice(const Json& obj, const fhir::ElementDef& element, const Json* resource, Coll& out) {
   std::string_view stem = element.name;
   for (const auto& [k, v] : obj.as_object()) {
     if (k.size() <= stem.size() || !is_upper(k[stem.size()]) || k.compare(0, stem.size(), stem) != 0)
       continue;
-    fhir::ElementMatch m = fhir::find_element(owner, k);
-    if (!m) continue;
+    const fhir::TypeDef* type = choice_type(element, std::string_view(k).substr(stem.size()));
+    if (!type) continue;
     const Json* ext = nullptr;
-    if (m.type->is_primitive()) {
+    if (type->is_primitive()) {
       for (const auto& [k2, v2] : obj.as_object())
         if (k2.size() == k.size() + 1 && k2[0] == '_' && std::string_view(k2).substr(1) == k) ext = &v2;
     }
-    emit(&v, ext, m.type, resource, out);
+    emit(&v, ext, type, resource, out);
   }
 }
 
@@ -192,7 +206,7 @@ void navigate_with(const Value& item, std::string_view name, const fhir::Element
                                   : fhir::find_element(*item.type, name);
     if (m.element) {
       if (m.element->choice() && name.size() == m.element->name.size()) {
-        choice(*obj, *m.element, *item.type, item.resource, out);
+        choice(*obj, *m.element, item.resource, out);
       } else if (m.type) {
         member(*obj, name, m.type, item.resource, out);
       }
@@ -204,6 +218,19 @@ void navigate_with(const Value& item, std::string_view name, const fhir::Element
 
 }  // namespace
 
+// resourceType → definition through a hash map built once: every
+// evaluation starts with this lookup.
+const fhir::TypeDef* resource_type(std::string_view name) {
+  static const std::unordered_map<std::string_view, const fhir::TypeDef*> by_name = [] {
+    std::unordered_map<std::string_view, const fhir::TypeDef*> m;
+    for (const fhir::TypeDef& t : fhir::all_types())
+      if (t.is_resource()) m.emplace(t.name, &t);
+    return m;
+  }();
+  auto it = by_name.find(name);
+  return it == by_name.end() ? nullptr : it->second;
+}
+
 Value resource_value(const Json* node) {
   Value x;
   x.node = node;
@@ -212,8 +239,8 @@ Value resource_value(const Json* node) {
   if (!node || !node->is_object()) return x;
   std::string_view rt = node->get_string("resourceType");
   if (!rt.empty()) {
-    const fhir::TypeDef* t = fhir::find_type(rt);
-    if (t && t->is_resource()) {
+    const fhir::TypeDef* t = resource_type(rt);
+    if (t) {
       x.type = t;
       x.kind = VKind::kNode;
     }

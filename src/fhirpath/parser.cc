@@ -21,7 +21,7 @@ namespace {
 // left-leaning chain such as 1+1+1+... or a.b.c... is built by a loop, but
 // evaluating or destroying it recurses once per level).
 constexpr int kMaxDepth = 200;
-constexpr std::uint32_t kMaxHeight = 400;
+constexpr std::uint32_t kMaxHeight = 256;
 
 constexpr int kPostfix = 12;
 constexpr int kUnary = 11;

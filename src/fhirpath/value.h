@@ -202,7 +202,7 @@ class SmallVec {
   std::size_t cap_ = 0;
 };
 
-using Coll = SmallVec<Value, 1>;
+using Coll = SmallVec<Value, 2>;
 using Span = std::span<const Value>;
 
 }  // namespace parcours::fhirpath
