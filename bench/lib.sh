@@ -25,15 +25,24 @@ need() {
 }
 need "$PARCOURS"
 
+# Busy fraction of all CPUs over the next $1 seconds (0-100), from /proc/stat.
+cpu_busy_percent() {
+  local a b
+  a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+  sleep "${1:-2}"
+  b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = (y[1] - x[1]) + (y[2] - x[2]);
+                                   printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
+}
+
 # Loud warning when other work competes for the 2 cores: figures are then
 # low, but the ratios to the baselines measured in the same run still hold.
 check_load() {
-  local load cores
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  cores=$(nproc)
-  echo "load average $load on $cores cores ($(date -u +%FT%TZ))"
-  if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c * 0.5) }'; then
-    echo "WARNING: the machine is busy (load $load): absolute figures are pessimistic; compare the ratios" >&2
+  local busy
+  busy=$(cpu_busy_percent 2)
+  echo "machine: $(nproc) cores, ${busy}% busy over the last 2 s before starting, load average $(cut -d' ' -f1-3 /proc/loadavg) ($(date -u +%FT%TZ))"
+  if ((busy > 10)); then
+    echo "WARNING: other processes use ${busy}% of the CPUs: absolute figures will be pessimistic; compare the ratios" >&2
   fi
 }
 
