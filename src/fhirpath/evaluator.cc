@@ -191,6 +191,15 @@ Coll Evaluator::eval(const Node& n, const Scope& scope) {
       return eval_binary(n, scope);
     case NodeKind::kTypeOp: {
       Coll v = eval(*n.target, scope);
+      if (n.op == BinOp::kAs && v.size() > 1 && !expr_.options.strict) {
+        // R4 search parameters write `(Observation.component.value as
+        // Quantity)` over many items: outside strict mode the operator
+        // filters like ofType().
+        Coll out;
+        for (const Value& x : v)
+          if (is_of_type(x, n.type, true)) out.push_back(x);
+        return out;
+      }
       const Value* x = single(v, n.op == BinOp::kIs ? "is" : "as");
       if (!x) return {};
       if (n.op == BinOp::kIs) return {Value::boolean(is_of_type(*x, n.type, false))};

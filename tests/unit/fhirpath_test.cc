@@ -253,6 +253,9 @@ TEST(FhirpathModel, ChoiceElements) {
   EXPECT_EQ(on_observation("Observation.value is Quantity"), "[true]");
   EXPECT_EQ(on_observation("(Observation.value as Quantity).code"), "[\"%\"]");
   EXPECT_EQ(on_observation("Observation.effective.is(dateTime)"), "[true]");
+  // R4-style `as` over several items filters, outside strict mode.
+  EXPECT_EQ(on_observation("(Observation.component.value as Quantity).value"), "[120]");
+  EXPECT_TRUE(on_observation("Observation.component.value.as(Quantity)").starts_with("error"));
   // Lenient (the default): a type-suffixed name still reads the element.
   EXPECT_EQ(on_observation("Observation.valueQuantity.value"), "[7.20]");
   // Strict mode with a known input type: a semantic error naming the position.
