@@ -147,18 +147,27 @@ Scopes Scopes::intersect(const Scopes& requested, const Scopes& allowed) {
   Scopes out;
   for (const auto& f : requested.flags_)
     if (allowed.has(f)) out.flags_.push_back(f);
+  // Each pair of the same context gives the narrower type and the common letters.
   for (const auto& r : requested.resources_) {
-    ResourceScope kept = r;
-    kept.c = kept.r = kept.u = kept.d = kept.s = false;
     for (const auto& a : allowed.resources_) {
-      if (a.context != r.context || (a.type != "*" && a.type != r.type)) continue;
-      kept.c |= r.c && a.c;
-      kept.r |= r.r && a.r;
-      kept.u |= r.u && a.u;
-      kept.d |= r.d && a.d;
-      kept.s |= r.s && a.s;
+      if (a.context != r.context) continue;
+      ResourceScope kept = r;
+      if (r.type == "*")
+        kept.type = a.type;
+      else if (a.type != "*" && a.type != r.type)
+        continue;
+      kept.c = r.c && a.c;
+      kept.r = r.r && a.r;
+      kept.u = r.u && a.u;
+      kept.d = r.d && a.d;
+      kept.s = r.s && a.s;
+      if (!(kept.c || kept.r || kept.u || kept.d || kept.s)) continue;
+      if (std::none_of(out.resources_.begin(), out.resources_.end(), [&](const ResourceScope& x) {
+            return x.context == kept.context && x.type == kept.type && x.c == kept.c && x.r == kept.r &&
+                   x.u == kept.u && x.d == kept.d && x.s == kept.s;
+          }))
+        out.resources_.push_back(std::move(kept));
     }
-    if (kept.c || kept.r || kept.u || kept.d || kept.s) out.resources_.push_back(std::move(kept));
   }
   return out;
 }
