@@ -1,0 +1,63 @@
+// ISAR, Identification of Seniors At Risk: six yes/no questions asked to
+// people aged 65 and over in the emergency department. McCusker J, Bellavance
+// F, Cardin S et al. Detection of older people at increased risk of adverse
+// health outcomes after an emergency visit: the ISAR screening tool. J Am
+// Geriatr Soc 1999;47:1229-37. One point per "yes", except question 4 ("do
+// you see well?") where "no" scores; total 0-6, ≥ 2 = at risk (functional
+// decline, readmission, institutionalisation, death at six months).
+#include "coordination/assessment/instruments.h"
+#include "coordination/assessment/scale.h"
+
+namespace parcours::coordination {
+namespace {
+
+const std::vector<Band>& bands() {
+  static const std::vector<Band> b = {
+      {0, 1, "isar-risque-faible", "Risque faible"},
+      {2, 6, "isar-risque-eleve", "Personne âgée à risque d'évolution défavorable"},
+  };
+  return b;
+}
+
+class Isar final : public Instrument {
+ public:
+  Isar() : url_(codes::questionnaire("isar")) {
+    for (int i = 1; i <= 6; ++i) items_.push_back(yes_no("isar-" + std::to_string(i)));
+  }
+  std::string_view id() const override { return "isar"; }
+  std::string_view url() const override { return url_; }
+  std::string_view title() const override { return "Identification of Seniors At Risk (ISAR)"; }
+  const std::vector<ItemDef>& items() const override { return items_; }
+
+  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
+    Assessment a = start(*this);
+    a.missing = missing_required(r, items_);
+    a.complete = a.missing.empty();
+    if (!a.complete) return a;
+    int total = 0;
+    for (int i = 1; i <= 6; ++i) {
+      const bool yes = *r.boolean("isar-" + std::to_string(i));
+      total += (i == 4) ? !yes : yes;  // question 4: "voyez-vous bien ?" scores on "non"
+    }
+    Finding f;
+    f.code = local_score("isar-score-total", "Score ISAR");
+    f.score = total;
+    f.interpretation = band_of(bands(), total);
+    f.note = "Score " + std::to_string(total) + "/6 (seuil de risque : 2).";
+    a.findings.push_back(std::move(f));
+    return a;
+  }
+
+ private:
+  std::string url_;
+  std::vector<ItemDef> items_;
+};
+
+}  // namespace
+
+const Instrument& isar_instrument() {
+  static const Isar instance;
+  return instance;
+}
+
+}  // namespace parcours::coordination
