@@ -42,15 +42,15 @@ Kind public_kind(VKind k) {
   return Kind::Element;
 }
 
-Item make_item(const Value& v, const Evaluator* ev) {
-  Item it;
-  it.type = std::string(type_name(v));
+// Fills `it` (built in place in the result vector: Items are large).
+void fill_item(Item& it, const Value& v, const Evaluator* ev) {
+  it.type.assign(type_name(v));
   bool in_arena = ev && v.node && ev->owns(v.node);
   if (v.is_fhir() && !in_arena) {
     it.kind = Kind::Element;
     it.node = v.node;
     it.extension = v.ext;
-    return it;
+    return;
   }
   it.kind = public_kind(v.kind);
   switch (v.kind) {
@@ -78,7 +78,6 @@ Item make_item(const Value& v, const Evaluator* ev) {
       if (v.node) it.value = *v.node;
       break;
   }
-  return it;
 }
 
 }  // namespace
@@ -89,12 +88,15 @@ bool Evaluator::owns(const Json* node) const {
   return false;
 }
 
-Item to_item(const Value& v) { return make_item(v, nullptr); }
+Item to_item(const Value& v) {
+  Item it;
+  fill_item(it, v, nullptr);
+  return it;
+}
 
 Collection to_items(Span c) {
-  Collection out;
-  out.reserve(c.size());
-  for (const Value& v : c) out.push_back(make_item(v, nullptr));
+  Collection out(c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) fill_item(out[i], c[i], nullptr);
   return out;
 }
 
@@ -139,9 +141,8 @@ Result<Collection> evaluate(const Expression& expression, const Json* input, con
     Evaluator ev(expression, env, input);
     Scope scope{ev.input(), -1, nullptr};
     Coll out = ev.eval(*expression.root, scope);
-    Collection items;
-    items.reserve(out.size());
-    for (const Value& v : out) items.push_back(make_item(v, &ev));
+    Collection items(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i) fill_item(items[i], out[i], &ev);
     return items;
   } catch (const EvalError& e) {
     return unprocessable("FHIRPath evaluation error: " + e.message);

@@ -221,6 +221,9 @@ void navigate_with(const Value& item, std::string_view name, const fhir::Element
 // resourceType → definition through a hash map built once: every
 // evaluation starts with this lookup.
 const fhir::TypeDef* resource_type(std::string_view name) {
+  // Indexing evaluates many expressions over one resource type in a row.
+  thread_local const fhir::TypeDef* last = nullptr;
+  if (last && last->name == name) return last;
   static const std::unordered_map<std::string_view, const fhir::TypeDef*> by_name = [] {
     std::unordered_map<std::string_view, const fhir::TypeDef*> m;
     for (const fhir::TypeDef& t : fhir::all_types())
@@ -228,7 +231,9 @@ const fhir::TypeDef* resource_type(std::string_view name) {
     return m;
   }();
   auto it = by_name.find(name);
-  return it == by_name.end() ? nullptr : it->second;
+  if (it == by_name.end()) return nullptr;
+  last = it->second;
+  return last;
 }
 
 Value resource_value(const Json* node) {
