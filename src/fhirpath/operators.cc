@@ -127,16 +127,12 @@ std::string unit_product(std::string_view a, std::string_view b, bool divide) {
   return std::string(a) + "." + std::string(b);
 }
 
-Value decimal_value(const Decimal& d) { return Value::decimal(d); }
-
 Decimal division_result(const Decimal& q) { return strip_zeros(q, 1); }
 
 bool temporal_kinds_compatible(VKind a, VKind b) {
   if (a == VKind::kTime || b == VKind::kTime) return a == b;
   return true;
 }
-
-std::string_view kind_name(const Value& v) { return type_name(v); }
 
 }  // namespace
 
@@ -357,7 +353,7 @@ std::optional<int> compare(const Value& a, const Value& b) {
   }
   auto qa = quantity(a), qb = quantity(b);
   if (qa && qb) return compare_quantities(*qa, *qb);
-  fail("cannot compare " + std::string(kind_name(a)) + " with " + std::string(kind_name(b)));
+  fail("cannot compare " + std::string(type_name(a)) + " with " + std::string(type_name(b)));
 }
 
 namespace {
@@ -413,14 +409,14 @@ Coll quantity_arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b
     default:
       break;
   }
-  fail("operator not defined on " + std::string(kind_name(a)) + " and " + std::string(kind_name(b)));
+  fail("operator not defined on " + std::string(type_name(a)) + " and " + std::string(type_name(b)));
 }
 
 Coll temporal_arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
   auto t = temporal(a);
   auto q = quantity(b);
   if (!t || !q || (op != BinOp::kAdd && op != BinOp::kSub))
-    fail("operator not defined on " + std::string(kind_name(a)) + " and " + std::string(kind_name(b)));
+    fail("operator not defined on " + std::string(type_name(a)) + " and " + std::string(type_name(b)));
   TimeUnit unit = calendar_keyword(q->unit);
   if (unit == TimeUnit::kNone) unit = ucum_time_unit(q->unit);
   if (unit == TimeUnit::kNone)
@@ -454,7 +450,7 @@ Coll arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
     return {Value::string(ev.keep(std::move(s)))};
   }
   if (!is_number(a.kind) || !is_number(b.kind))
-    fail("operator not defined on " + std::string(kind_name(a)) + " and " + std::string(kind_name(b)));
+    fail("operator not defined on " + std::string(type_name(a)) + " and " + std::string(type_name(b)));
   bool ints = a.kind == VKind::kInteger && b.kind == VKind::kInteger;
   switch (op) {
     case BinOp::kAdd:
@@ -471,26 +467,25 @@ Coll arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
       Decimal x = *numeric(a), y = *numeric(b);
       auto r = op == BinOp::kAdd ? add(x, y) : op == BinOp::kSub ? subtract(x, y) : multiply(x, y);
       if (!r) return {};
-      return {decimal_value(*r)};
+      return {Value::decimal(*r)};
     }
     case BinOp::kDiv: {
       auto r = divide(*numeric(a), *numeric(b), kDivisionScale);
       if (!r) return {};
-      return {decimal_value(division_result(*r))};
+      return {Value::decimal(division_result(*r))};
     }
     case BinOp::kIntDiv: {
       if (ints) {
         if (b.i == 0 || (a.i == INT64_MIN && b.i == -1)) return {};
         return {Value::integer(a.i / b.i)};
       }
+      // Decimal div: the quotient truncated to an Integer (N1 §6.6).
       Decimal y = *numeric(b);
       if (y.sign() == 0) return {};
-      auto q = divide(*numeric(a), y, 0);
       auto exact = divide(*numeric(a), y, Decimal::kMaxScale / 2);
-      if (!q || !exact) return {};
+      if (!exact) return {};
       auto t = rescale(*exact, 0, Rounding::kDown);
-      if (!t) return {};
-      auto i = t->to_int64();
+      auto i = t ? t->to_int64() : std::nullopt;
       if (!i) return {};
       return {Value::integer(*i)};
     }
@@ -509,7 +504,7 @@ Coll arithmetic(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
       if (!p) return {};
       auto r = subtract(x, *p);
       if (!r) return {};
-      return {decimal_value(*r)};
+      return {Value::decimal(*r)};
     }
     default:
       break;

@@ -162,8 +162,8 @@ class Parser {
     while (true) {
       const Token& t = peek();
       if (is_symbol(t, ".")) {
-        std::uint32_t pos = take().pos;
-        lhs = invocation(std::move(lhs), pos);
+        take();
+        lhs = invocation(std::move(lhs));
         if (!lhs || !grown(*lhs)) return nullptr;
         continue;
       }
@@ -225,14 +225,13 @@ class Parser {
     return true;
   }
 
-  std::unique_ptr<Node> invocation(std::unique_ptr<Node> target, std::uint32_t dot_pos) {
+  std::unique_ptr<Node> invocation(std::unique_ptr<Node> target) {
     const Token& t = peek();
     if (t.kind != Tok::kIdentifier && t.kind != Tok::kDelimited)
       return fail(t.pos, "expected a name after '.' but found " + describe(t));
     std::uint32_t pos = t.pos;
     bool delimited = t.kind == Tok::kDelimited;
     std::string name = take().value;
-    (void)dot_pos;
     if (!delimited && is_symbol(peek(), "(")) return function(std::move(name), pos, std::move(target));
     auto n = make(NodeKind::kMember, pos);
     n->name = std::move(name);
