@@ -297,5 +297,124 @@ TEST(Questionnaires, GeneratedResponsesScoreIntoValidObservationsWithKnownCodes)
   }
 }
 
+// --- Pathway templates --------------------------------------------------------
+
+constexpr std::string_view kSection = "https://parcours.example.fr/fhir/CodeSystem/pps-section";
+
+std::set<std::string> urls_of(const std::vector<File>& files, std::string_view type) {
+  std::set<std::string> out;
+  for (const Json* r : of_type(files, type)) out.insert(std::string(r->get_string("url")));
+  return out;
+}
+
+void collect_actions(const Json& holder, std::vector<const Json*>& out) {
+  if (const Json* actions = holder.find("action"))
+    for (const Json& a : actions->as_array()) {
+      out.push_back(&a);
+      collect_actions(a, out);
+    }
+}
+
+TEST(Pathways, TheSixTemplatesAreShipped) {
+  std::set<std::string> ids;
+  for (const Json* p : of_type(pathway_files(), "PlanDefinition"))
+    ids.insert(std::string(p->get_string("id")));
+  for (const char* id :
+       {"insuffisance-cardiaque-sortie-hospitalisation", "diabete-type-2", "maladie-renale-chronique", "bpco",
+        "personne-agee-risque-perte-autonomie", "post-avc"})
+    EXPECT_TRUE(ids.count(id)) << id;
+}
+
+TEST(Pathways, SourcesGoalsSectionsAndActionsHangTogether) {
+  const std::set<std::string> activities = urls_of(pathway_files(), "ActivityDefinition");
+  std::set<std::string> used_activities;
+  for (const Json* p : of_type(pathway_files(), "PlanDefinition")) {
+    const std::string name(p->get_string("id"));
+    SCOPED_TRACE(name);
+    // Cited public French guidance.
+    const Json* sources = p->find("relatedArtifact");
+    ASSERT_NE(sources, nullptr);
+    for (const Json& s : sources->as_array()) {
+      EXPECT_EQ(s.get_string("type"), "citation");
+      EXPECT_FALSE(s.get_string("citation").empty());
+    }
+    // Goals: every one used, at least two measurable.
+    std::set<std::string> goals;
+    int measurable = 0;
+    for (const Json& g : p->find("goal")->as_array()) {
+      EXPECT_TRUE(goals.insert(std::string(g.get_string("id"))).second);
+      EXPECT_FALSE(g.find("description")->get_string("text").empty());
+      if (const Json* t = g.find("target"))
+        for (const Json& target : t->as_array())
+          if (target.find("detailQuantity") || target.find("detailRange")) ++measurable;
+    }
+    EXPECT_GE(measurable, 2);
+    // Two sections, clinical and medico-social, each with actions.
+    const auto& top = p->find("action")->as_array();
+    ASSERT_EQ(top.size(), 2u);
+    std::vector<std::string> sections;
+    for (const Json& s : top) {
+      const Json& c = s.find("code")->as_array()[0].find("coding")->as_array()[0];
+      EXPECT_EQ(c.get_string("system"), kSection);
+      sections.emplace_back(c.get_string("code"));
+      EXPECT_FALSE(s.find("action")->as_array().empty());
+      EXPECT_EQ(s.find("definitionCanonical"), nullptr);
+    }
+    EXPECT_EQ(sections, (std::vector<std::string>{"clinique", "medico-social"}));
+    // Leaf actions.
+    std::vector<const Json*> actions;
+    collect_actions(*p, actions);
+    std::set<std::string> action_ids;
+    for (const Json* a : actions) EXPECT_TRUE(action_ids.insert(std::string(a->get_string("id"))).second);
+    std::set<std::string> goals_used;
+    for (const Json* a : actions) {
+      if (a->find("action")) continue;  // a section
+      const std::string id(a->get_string("id"));
+      EXPECT_FALSE(a->get_string("title").empty()) << id;
+      const std::string definition(a->get_string("definitionCanonical"));
+      EXPECT_TRUE(activities.count(definition)) << id << " → " << definition;
+      used_activities.insert(definition);
+      const Json* participants = a->find("participant");
+      ASSERT_NE(participants, nullptr) << id;
+      for (const Json& who : participants->as_array()) {
+        if (who.get_string("type") != "patient") {
+          EXPECT_NE(who.find("role"), nullptr) << id;
+        }
+      }
+      EXPECT_TRUE(a->find("timingTiming") || a->find("timingRange") || a->find("condition") ||
+                  a->find("relatedAction"))
+          << id << ": when?";
+      if (const Json* g = a->find("goalId"))
+        for (const Json& gid : g->as_array()) {
+          EXPECT_TRUE(goals.count(gid.as_string())) << id << " → goal " << gid.as_string();
+          goals_used.insert(gid.as_string());
+        }
+      if (const Json* rel = a->find("relatedAction")) {
+        for (const Json& r : rel->as_array()) {
+          EXPECT_TRUE(action_ids.count(std::string(r.get_string("actionId")))) << id;
+        }
+      }
+    }
+    EXPECT_EQ(goals_used, goals) << "every goal is pursued by at least one action";
+  }
+  EXPECT_EQ(used_activities, activities) << "every ActivityDefinition is used by a template";
+}
+
+TEST(Pathways, ActivitiesPointAtShippedQuestionnaires) {
+  const std::set<std::string> questionnaires = urls_of(questionnaire_files(), "Questionnaire");
+  int links = 0;
+  for (const Json* a : of_type(pathway_files(), "ActivityDefinition")) {
+    EXPECT_FALSE(a->get_string("kind").empty());
+    EXPECT_NE(a->find("code"), nullptr);
+    if (const Json* rel = a->find("relatedArtifact")) {
+      for (const Json& r : rel->as_array()) {
+        ++links;
+        EXPECT_TRUE(questionnaires.count(std::string(r.get_string("resource")))) << r.get_string("resource");
+      }
+    }
+  }
+  EXPECT_GE(links, 5);
+}
+
 }  // namespace
 }  // namespace parcours::coordination
