@@ -50,6 +50,7 @@ void fill_item(Item& it, const Value& v, const Evaluator* ev) {
     it.kind = Kind::Element;
     it.node = v.node;
     it.extension = v.ext;
+    it.definition = v.type;
     return;
   }
   it.kind = public_kind(v.kind);
@@ -136,9 +137,10 @@ Result<std::shared_ptr<const Expression>> compile_cached(std::string_view text) 
   return it->second;
 }
 
-Result<Collection> evaluate(const Expression& expression, const Json* input, const Environment& env) {
+namespace {
+
+Result<Collection> run(Evaluator& ev, const Expression& expression) {
   try {
-    Evaluator ev(expression, env, input);
     Scope scope{ev.input(), -1, nullptr};
     Coll out = ev.eval(*expression.root, scope);
     Collection items(out.size());
@@ -146,6 +148,77 @@ Result<Collection> evaluate(const Expression& expression, const Json* input, con
     return items;
   } catch (const EvalError& e) {
     return unprocessable("FHIRPath evaluation error: " + e.message);
+  } catch (const std::bad_alloc&) {
+    return unprocessable("FHIRPath evaluation error: out of memory");
+  }
+}
+
+// The internal value of a public Item (the Item's storage backs its views).
+std::optional<Value> value_of(const Item& it, const Json* resource) {
+  if (it.definition && (it.node || it.extension))
+    return typed_value(it.node, it.extension, it.definition, resource);
+  if (it.node) {
+    Coll c;
+    json_values(*it.node, resource, c);
+    if (c.empty()) return std::nullopt;
+    return c[0];
+  }
+  const Json& v = it.value;
+  switch (it.kind) {
+    case Kind::Boolean:
+      if (!v.is_bool()) return std::nullopt;
+      return Value::boolean(v.as_bool());
+    case Kind::Integer: {
+      auto i = v.to_int64();
+      if (!i) return std::nullopt;
+      return Value::integer(*i);
+    }
+    case Kind::Decimal:
+    case Kind::Quantity: {
+      auto d = v.is_number() ? Decimal::parse(v.number()) : std::nullopt;
+      if (!d) return std::nullopt;
+      return it.kind == Kind::Decimal ? Value::decimal(*d) : Value::quantity(*d, it.unit);
+    }
+    case Kind::String:
+      if (!v.is_string()) return std::nullopt;
+      return Value::string(v.as_string());
+    case Kind::Date:
+    case Kind::DateTime:
+    case Kind::Time: {
+      if (!v.is_string()) return std::nullopt;
+      VKind k = it.kind == Kind::Date   ? VKind::kDate
+                : it.kind == Kind::Time ? VKind::kTime
+                                        : VKind::kDateTime;
+      return Value::temporal(k, v.as_string());
+    }
+    case Kind::Element: {
+      if (v.is_null()) return std::nullopt;
+      Coll c;
+      json_values(v, resource, c);
+      if (c.empty()) return std::nullopt;
+      return c[0];
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Collection> evaluate(const Expression& expression, const Json* input, const Environment& env) {
+  try {
+    Evaluator ev(expression, env, input);
+    return run(ev, expression);
+  } catch (const std::bad_alloc&) {
+    return unprocessable("FHIRPath evaluation error: out of memory");
+  }
+}
+
+Result<Collection> evaluate(const Expression& expression, const Item& input, const Environment& env) {
+  auto v = value_of(input, env.resource);
+  if (!v) return evaluate(expression, static_cast<const Json*>(nullptr), env);
+  try {
+    Evaluator ev(expression, env, *v);
+    return run(ev, expression);
   } catch (const std::bad_alloc&) {
     return unprocessable("FHIRPath evaluation error: out of memory");
   }

@@ -51,6 +51,12 @@ std::optional<std::int64_t> integer_of(Span c, std::string_view what) {
   return v->i;
 }
 
+Evaluator::Evaluator(const Expression& expression, const Environment& env, const Value& input)
+    : expr_(expression), env_(env) {
+  context_.push_back(input);
+  if (env.resource) resource_.push_back(resource_value(env.resource));
+}
+
 Evaluator::Evaluator(const Expression& expression, const Environment& env, const Json* input)
     : expr_(expression), env_(env) {
   if (input) context_.push_back(resource_value(input));

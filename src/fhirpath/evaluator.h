@@ -46,6 +46,8 @@ class Evaluator {
   static constexpr std::size_t kMaxArena = 128u * 1024u * 1024u;  // all computed strings of one evaluation
 
   Evaluator(const Expression& expression, const Environment& env, const Json* input);
+  // The input collection is {input}, any value (an item of an earlier result).
+  Evaluator(const Expression& expression, const Environment& env, const Value& input);
 
   Coll eval(const Node& n, const Scope& scope);
 

@@ -16,6 +16,10 @@
 #include "base/result.h"
 #include "fhir/json.h"
 
+namespace parcours::fhir {
+struct TypeDef;
+}  // namespace parcours::fhir
+
 namespace parcours::fhirpath {
 
 // The value kinds of FHIRPath's System types, plus FHIR elements.
@@ -47,6 +51,10 @@ struct Item {
   // R4 §2.6.2.7), when present. `node` is null for a primitive that has
   // extensions but no value.
   const Json* extension = nullptr;
+  // Addition: the exact R4 type of a FHIR item (backbone types included, such
+  // as "Observation.component", which `type` names "BackboneElement"), so an
+  // item can be the input of another evaluation; nullptr for System values.
+  const fhir::TypeDef* definition = nullptr;
 };
 
 using Collection = std::vector<Item>;
@@ -99,6 +107,11 @@ Result<std::shared_ptr<const Expression>> compile_cached(std::string_view text);
 // Run-time errors (e.g. a singleton expected but many found) are Errors.
 // Thread-safe: an Expression may be evaluated by many threads at once.
 Result<Collection> evaluate(const Expression& expression, const Json* input, const Environment& env = {});
+// Addition: evaluates with the input collection {input}, an item of an
+// earlier result (composite search parameters evaluate their components on
+// each item of the composite's expression). The item, and the Json it points
+// to, must outlive the call.
+Result<Collection> evaluate(const Expression& expression, const Item& input, const Environment& env = {});
 
 // Renders an item as the `parcours fhirpath` CLI contract says
 // (docs: ARCHITECTURE.md): with_types wraps it as {"type": T, "value": V}.

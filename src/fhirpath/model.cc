@@ -87,17 +87,6 @@ Value primitive_value(const Json* v, const Json* ext, const fhir::TypeDef* type,
   return x;
 }
 
-Value typed_value(const Json* v, const Json* ext, const fhir::TypeDef* type, const Json* resource) {
-  if (type->is_primitive()) return primitive_value(v, ext, type, resource);
-  if (type->is_resource()) return resource_value(v);
-  Value x;
-  x.kind = VKind::kNode;
-  x.type = type;
-  x.node = v;
-  x.resource = resource;
-  return x;
-}
-
 // Appends the values of one element: `val` (a value or an array) and its
 // "_name" sibling `ext`, aligned by index for arrays (R4 §2.6.2.7).
 void emit(const Json* val, const Json* ext, const fhir::TypeDef* type, const Json* resource, Coll& out) {
@@ -217,6 +206,17 @@ void navigate_with(const Value& item, std::string_view name, const fhir::Element
 }
 
 }  // namespace
+
+Value typed_value(const Json* v, const Json* ext, const fhir::TypeDef* type, const Json* resource) {
+  if (type->is_primitive()) return primitive_value(v, ext, type, resource);
+  if (type->is_resource()) return resource_value(v);
+  Value x;
+  x.kind = VKind::kNode;
+  x.type = type;
+  x.node = v;
+  x.resource = resource;
+  return x;
+}
 
 // resourceType → definition through a hash map built once: every
 // evaluation starts with this lookup.

@@ -16,6 +16,10 @@ namespace parcours::fhirpath {
 // untyped JSON).
 Value resource_value(const Json* node);
 
+// A value of FHIR type `type` read from `node` (and a primitive's "_name"
+// sibling `ext`); an abstract Resource is typed by its resourceType.
+Value typed_value(const Json* node, const Json* ext, const fhir::TypeDef* type, const Json* resource);
+
 // Appends the values of untyped JSON (arrays flattened, nulls skipped).
 void json_values(const Json& j, const Json* resource, Coll& out);
 

@@ -466,6 +466,38 @@ TEST(FhirpathSearchParameters, EvaluateOverTheOfficialExamples) {
   EXPECT_TRUE(failures.empty()) << failures.size() << " evaluation errors";
 }
 
+TEST(FhirpathSearchParameters, CompositeComponentsOnItems) {
+  // Observation-code-value-quantity: the composite's expression, then each
+  // component's expression on every item (with the item's exact type).
+  auto composite = compile("Observation.component");
+  auto code = compile("code.text", CompileOptions{.input_type = "Observation.component", .strict = true});
+  auto value = compile("value.ofType(Quantity)");
+  ASSERT_TRUE(composite.ok() && code.ok() && value.ok());
+  auto items = evaluate(**composite, &observation());
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].type, "BackboneElement");
+  ASSERT_NE((*items)[0].definition, nullptr);
+  std::vector<std::string> got;
+  for (const Item& it : *items) {
+    auto c = evaluate(**code, it);
+    auto v = evaluate(**value, it);
+    ASSERT_TRUE(c.ok() && v.ok());
+    std::string row = c->empty() ? "-" : to_json(c->front(), false).dump();
+    row += " " + (v->empty() ? std::string("-") : to_json(v->front(), false).dump());
+    got.push_back(row);
+  }
+  EXPECT_EQ(got[0], R"("systolic" {"value":120,"system":"http://unitsofmeasure.org","code":"mm[Hg]"})");
+  EXPECT_EQ(got[1], R"("note" -)");
+  // System values as input too.
+  auto twice = compile("$this * 2");
+  auto n = evaluate(**compile("1.5"), nullptr);
+  ASSERT_TRUE(twice.ok() && n.ok());
+  auto r = evaluate(**twice, n->front());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(to_json(r->front(), false).dump(), "3.0");
+}
+
 TEST(FhirpathSearchParameters, ExtractTypicalIndexValues) {
   EXPECT_EQ(on_patient("Patient.name.family | Practitioner.name.family"), "[\"Martin\"]");
   EXPECT_EQ(on_patient("Patient.telecom.where(system='phone')"),
