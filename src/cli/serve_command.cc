@@ -34,6 +34,16 @@ Result<std::unique_ptr<store::Store>> open_store(const std::string& dir) {
   };
   auto opened = store::open_sqlite(opt);
   if (!opened) return opened;
+  // Search index: register the row names of every search parameter; rebuild
+  // the index when it was built from other definitions (docs/decisions/search.md).
+  auto stale = search::prepare_store(**opened);
+  if (!stale) return std::move(stale).error();
+  if (*stale) {
+    spdlog::info("search index: built from other search parameters, reindexing");
+    auto n = (*opened)->reindex(nullptr);
+    if (!n) return std::move(n).error();
+    spdlog::info("search index: {} resources reindexed", *n);
+  }
   // Resources written before this policy's labelling rules get their labels.
   auto sec = store::open_sqlite_security(dir);
   if (!sec) return std::move(sec).error();

@@ -1,6 +1,8 @@
 #include "search/indexer.h"
 
 #include "fhir/compartment.h"
+#include "search/extract.h"
+#include "search/registry.h"
 
 namespace parcours::search {
 
@@ -16,7 +18,14 @@ store::IndexRows index_resource(std::string_view type, const Json& resource) {
         rows.identifiers.push_back({std::string(id.get_string("system")), std::string(value)});
     }
   }
+  extract_rows(*Registry::current(), type, resource, rows.search);
   return rows;
+}
+
+Result<bool> prepare_store(store::Store& store) {
+  auto reg = Registry::current();
+  auto stale = store.register_search_params(reg->row_names(), reg->fingerprint());
+  return stale;
 }
 
 }  // namespace parcours::search

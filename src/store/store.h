@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "fhir/json.h"
+#include "store/search_index.h"
 #include "store/security_store.h"
 
 namespace parcours::store {
@@ -85,6 +86,19 @@ class Reader {
   // facts, the resource's own (author) facts, and open break-glass accesses.
   virtual Result<std::vector<AccessFact>> access_facts(std::string_view patient, std::string_view type,
                                                        std::string_view id) = 0;
+  // Search (store/search_index.h, docs/decisions/search.md): runs a plan made
+  // by search/planner.h, access policy included. Backends without search
+  // answer 501.
+  virtual Result<SearchPage> search(const SearchPlan& plan) {
+    (void)plan;
+    return Error(501, "not-supported", "this store has no search index");
+  }
+  // Number of rows matching `p` (a predicate of `plan`), counting at most
+  // `cap`; -1 when the backend cannot tell cheaply. The planner's statistics.
+  virtual Result<std::int64_t> estimate(const SearchPlan& plan, const Predicate& p, std::int64_t cap) {
+    (void)plan, (void)p, (void)cap;
+    return std::int64_t{-1};
+  }
 };
 
 struct PutOptions {
@@ -131,6 +145,25 @@ class Store {
   virtual Micros now() = 0;
   // Flushes and closes; later calls fail.
   virtual void close() = 0;
+  // Search parameters whose rows the indexer may produce from now on
+  // ("Observation.code"...), and the fingerprint of the definitions that
+  // produce them: the backend gives each name a compact key (committed before
+  // this returns). Returns true when the stored index was built from other
+  // definitions, or never built while resources exist: run reindex().
+  virtual Result<bool> register_search_params(const std::vector<std::string>& names,
+                                              std::string_view fingerprint) {
+    (void)names, (void)fingerprint;
+    return Error(501, "not-supported", "this store has no search index");
+  }
+  // Recomputes the index rows of every current resource with the indexer
+  // (after a definitions change, or when custom SearchParameters were
+  // registered), `batch` resources per atomic unit, then records the
+  // registered fingerprint. `progress` receives the number done so far.
+  // Returns the number of resources reindexed.
+  virtual Result<std::int64_t> reindex(const std::function<void(std::int64_t)>& progress, int batch = 500) {
+    (void)progress, (void)batch;
+    return Error(501, "not-supported", "this store cannot reindex");
+  }
 };
 
 // Facts extracted from a resource at write time and stored with its version in
@@ -142,6 +175,7 @@ struct IndexRows {
   std::vector<std::string> patients;
   std::vector<IdentifierKey> identifiers;  // Resource.identifier system|value
   SecurityRows security;                   // access-policy label and facts (security/facts.h)
+  SearchRows search;                       // typed search-index rows (search/indexer.h)
 };
 
 // Extracts IndexRows; supplied by the layer that knows the definitions (the

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,6 +60,14 @@ class Query {
     return *this;
   }
   Query& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Query& bind_double(int i, double v) {
+    note(sqlite3_bind_double(stmt_, i, v));
+    return *this;
+  }
+  Query& bind_blob(int i, std::string_view v) {
+    note(sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_STATIC));
+    return *this;
+  }
   Query& bind(int i, bool v) { return bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
   Query& bind_null(int i) {
     note(sqlite3_bind_null(stmt_, i));
@@ -88,6 +97,9 @@ class Query {
   int parameters() const { return sqlite3_bind_parameter_count(stmt_); }
 
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
+  int type(int col) const { return sqlite3_column_type(stmt_, col); }  // SQLITE_INTEGER...
+  int columns() const { return sqlite3_column_count(stmt_); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string_view text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
@@ -126,6 +138,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection() {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    for (auto& [sql, entry] : text_cache_) sqlite3_finalize(entry.first);
     sqlite3_close_v2(db_);
   }
 
@@ -141,6 +154,36 @@ class Connection {
       it = cache_.emplace(sql, stmt).first;
     }
     return Query(db_, it->second);
+  }
+
+  // A statement whose text is built at run time (search plans), cached by
+  // its text. At most kTextCacheSize are kept; the least recently used one
+  // that is not running is finalized first. Do not hold more than a few such
+  // Query objects at once.
+  Result<Query> query_text(const std::string& sql) {
+    auto it = text_cache_.find(sql);
+    if (it != text_cache_.end()) {
+      text_lru_.splice(text_lru_.begin(), text_lru_, it->second.second);
+      return Query(db_, it->second.first);
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &stmt, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error(db_, rc, "preparing a statement");
+    if (text_cache_.size() >= kTextCacheSize) {
+      for (auto victim = text_lru_.end(); victim != text_lru_.begin();) {
+        --victim;
+        auto found = text_cache_.find(*victim);
+        if (sqlite3_stmt_busy(found->second.first)) continue;
+        sqlite3_finalize(found->second.first);
+        text_cache_.erase(found);
+        text_lru_.erase(victim);
+        break;
+      }
+    }
+    text_lru_.push_front(sql);
+    text_cache_.emplace(sql, std::make_pair(stmt, text_lru_.begin()));
+    return Query(db_, stmt);
   }
 
   // Runs statements without caching them (pragmas, schema, rare control).
@@ -174,6 +217,9 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  static constexpr std::size_t kTextCacheSize = 128;
+  std::list<std::string> text_lru_;  // most recently used first
+  std::unordered_map<std::string, std::pair<sqlite3_stmt*, std::list<std::string>::iterator>> text_cache_;
 };
 
 }  // namespace parcours::store::sqlite

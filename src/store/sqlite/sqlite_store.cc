@@ -15,9 +15,11 @@
 #include <random>
 #include <thread>
 
+#include "store/sqlite/search_schema.h"
 #include "store/sqlite/security_rows.h"
 #include "store/sqlite/security_schema.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_search.h"
 #include "store/store.h"
 
 namespace parcours::store {
@@ -97,6 +99,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
 )sql",
     // 2: access-policy labels and facts, audit log, accounts (security_schema.h).
     sqlite::kSecurityMigration,
+    // 3: search index: resource keys, typed rows, full text (search_schema.h).
+    sqlite::kSearchMigration,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -466,6 +470,7 @@ struct ReaderPool {
   std::size_t max_idle = 8;
   bool closed = false;
   std::string path;
+  std::shared_ptr<const sqlite::SearchParamIds> search_ids;
 
   Result<std::unique_ptr<Connection>> take() {
     {
@@ -546,6 +551,14 @@ class ReaderImpl final : public Reader {
     if (broken_) return *broken_;
     return ReadOps(*conn_).access_facts(patient, type, id);
   }
+  Result<SearchPage> search(const SearchPlan& plan) override {
+    if (broken_) return *broken_;
+    return sqlite::run_search(*conn_, *pool_->search_ids, plan);
+  }
+  Result<std::int64_t> estimate(const SearchPlan& plan, const Predicate& p, std::int64_t cap) override {
+    if (broken_) return *broken_;
+    return sqlite::estimate(*conn_, *pool_->search_ids, plan, p, cap);
+  }
 
  private:
   // A deferred transaction plus one read pins the snapshot now, not at the
@@ -603,6 +616,12 @@ class WriterImpl final : public Writer {
     return ops_.access_facts(patient, type, id);
   }
   Status append_audit(const AuditRecord& record) override { return sqlite::append_audit(c_, record); }
+  Result<SearchPage> search(const SearchPlan& plan) override;
+  Result<std::int64_t> estimate(const SearchPlan& plan, const Predicate& p, std::int64_t cap) override;
+  // Recomputes the index rows of up to `limit` current resources after
+  // (type, id) in key order; `last` receives the last one done.
+  Result<std::int64_t> reindex_batch(std::pair<std::string, std::string>& last, int limit);
+  Connection& connection() { return c_; }
 
   Result<WriteOutcome> put(std::string_view type, std::string_view id, Json resource,
                            const PutOptions& options) override;
@@ -718,6 +737,12 @@ class SqliteStore final : public Store {
     }
   }
 
+ public:
+  Result<bool> register_search_params(const std::vector<std::string>& names,
+                                      std::string_view fingerprint) override;
+  Result<std::int64_t> reindex(const std::function<void(std::int64_t)>& progress, int batch) override;
+  const sqlite::SearchParamIds& search_ids() const { return *search_ids_; }
+
  private:
   Status migrate();
   void writer_loop();
@@ -730,6 +755,9 @@ class SqliteStore final : public Store {
   }
 
   SqliteOptions options_;
+  std::shared_ptr<sqlite::SearchParamIds> search_ids_ = std::make_shared<sqlite::SearchParamIds>();
+  std::mutex fingerprint_mu_;
+  std::string fingerprint_;            // of the registered search parameters (register_search_params)
   std::unique_ptr<Connection> wconn_;  // owned by the writer thread once started
   std::shared_ptr<ReaderPool> pool_;
   std::atomic<Micros> last_now_{0};
@@ -793,6 +821,8 @@ Status SqliteStore::open() {
 
   pool_ = std::make_shared<ReaderPool>();
   pool_->path = path;
+  if (auto s = search_ids_->load(*wconn_); !s) return s;
+  pool_->search_ids = search_ids_;
   pool_->max_idle = static_cast<std::size_t>(std::max(1, options_.reader_connections));
   writer_ = std::thread([this] { writer_loop(); });
   return Status::Ok();
@@ -1135,6 +1165,10 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
     if (auto s = add_live(type, 1); !s) return std::move(s).error();
   }
   if (auto s = write_index_rows(type, id, &rows, live); !s) return std::move(s).error();
+  if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), type, id, *seq, v.last_updated, patient,
+                                         &rows.search);
+      !s)
+    return std::move(s).error();
   return out;
 }
 
@@ -1161,7 +1195,132 @@ Result<std::optional<ResourceVersion>> WriterImpl::remove(std::string_view type,
     return std::move(s).error();
   if (auto s = add_live(type, -1); !s) return std::move(s).error();
   if (auto s = write_index_rows(type, id, nullptr, true); !s) return std::move(s).error();
+  if (auto s =
+          sqlite::write_search_rows(c_, store_.search_ids(), type, id, *seq, v.last_updated, {}, nullptr);
+      !s)
+    return std::move(s).error();
   return std::optional<ResourceVersion>(std::move(v));
+}
+
+// --- search -------------------------------------------------------------------------
+
+Result<SearchPage> WriterImpl::search(const SearchPlan& plan) {
+  return sqlite::run_search(c_, store_.search_ids(), plan);
+}
+
+Result<std::int64_t> WriterImpl::estimate(const SearchPlan& plan, const Predicate& p, std::int64_t cap) {
+  return sqlite::estimate(c_, store_.search_ids(), plan, p, cap);
+}
+
+constexpr const char* kReindexNext =
+    "SELECT c.type, c.id, c.seq, v.last_updated, v.body FROM resource_current c JOIN resource_version v "
+    "ON v.seq = c.seq WHERE c.deleted = 0 AND (c.type, c.id) > (?1, ?2) ORDER BY c.type, c.id LIMIT ?3";
+constexpr const char* kSetPatient = "UPDATE resource_current SET patient=?3 WHERE type=?1 AND id=?2";
+constexpr const char* kLiveResources = "SELECT 1 FROM resource_current WHERE deleted = 0 LIMIT 1";
+constexpr const char* kFingerprintKey = "fingerprint";
+
+Result<std::int64_t> WriterImpl::reindex_batch(std::pair<std::string, std::string>& last, int limit) {
+  struct Item {
+    std::string type, id;
+    std::int64_t seq, last_updated;
+    std::string body;
+  };
+  std::vector<Item> items;
+  {
+    auto q = c_.query(kReindexNext);
+    if (!q) return std::move(q).error();
+    q->bind(1, std::string_view(last.first)).bind(2, std::string_view(last.second)).bind(3, limit);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      items.push_back({std::string(q->text(0)), std::string(q->text(1)), q->int64(2), q->int64(3),
+                       std::string(q->text(4))});
+    }
+  }
+  for (const auto& it : items) {
+    auto json = parse_json(it.body);
+    if (!json) return internal_error("stored body of " + ref(it.type, it.id) + " is not valid JSON");
+    IndexRows rows = indexer_(it.type, *json);
+    std::string_view patient;
+    for (const auto& p : rows.patients)
+      if (!p.empty()) {
+        patient = p;
+        break;
+      }
+    {
+      auto q = c_.query(kSetPatient);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(it.type)).bind(2, std::string_view(it.id)).bind_or_null(3, patient);
+      if (auto s = q->run(); !s) return s.error();
+    }
+    if (auto s = write_index_rows(it.type, it.id, &rows, true); !s) return s.error();
+    if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), it.type, it.id, it.seq, it.last_updated,
+                                           patient, &rows.search);
+        !s)
+      return s.error();
+  }
+  if (!items.empty()) last = {items.back().type, items.back().id};
+  return static_cast<std::int64_t>(items.size());
+}
+
+Result<bool> SqliteStore::register_search_params(const std::vector<std::string>& names,
+                                                 std::string_view fingerprint) {
+  std::vector<std::pair<std::string, std::int64_t>> added;
+  bool stale = false;
+  Status st = write([&](Writer& w) -> Status {
+    auto& c = static_cast<WriterImpl&>(w).connection();
+    auto ids = search_ids_->insert(c, names);
+    if (!ids) return std::move(ids).error();
+    added = std::move(*ids);
+    auto stored = sqlite::read_meta(c, kFingerprintKey);
+    if (!stored) return std::move(stored).error();
+    if (*stored != fingerprint) {
+      auto q = c.query(kLiveResources);
+      if (!q) return std::move(q).error();
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (*row) {
+        stale = true;  // built from other definitions: reindex() records the new fingerprint
+      } else if (auto s = sqlite::write_meta(c, kFingerprintKey, fingerprint); !s) {
+        return s;  // nothing indexed yet: the index is current by definition
+      }
+    }
+    return Status::Ok();
+  });
+  if (!st) return st.error();
+  search_ids_->publish(added);  // committed: readers and later units may use them
+  std::lock_guard lock(fingerprint_mu_);
+  fingerprint_ = std::string(fingerprint);
+  return stale;
+}
+
+Result<std::int64_t> SqliteStore::reindex(const std::function<void(std::int64_t)>& progress, int batch) {
+  std::pair<std::string, std::string> last;
+  std::int64_t done = 0;
+  for (;;) {
+    std::int64_t n = 0;
+    Status st = write([&](Writer& w) -> Status {
+      auto r = static_cast<WriterImpl&>(w).reindex_batch(last, std::max(1, batch));
+      if (!r) return std::move(r).error();
+      n = *r;
+      return Status::Ok();
+    });
+    if (!st) return st.error();
+    done += n;
+    if (progress) progress(done);
+    if (n == 0) break;
+  }
+  std::string fp;
+  {
+    std::lock_guard lock(fingerprint_mu_);
+    fp = fingerprint_;
+  }
+  Status st = write([&](Writer& w) -> Status {
+    return sqlite::write_meta(static_cast<WriterImpl&>(w).connection(), kFingerprintKey, fp);
+  });
+  if (!st) return st.error();
+  return done;
 }
 
 }  // namespace

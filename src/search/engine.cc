@@ -1,0 +1,149 @@
+#include "search/engine.h"
+
+namespace parcours::search {
+namespace {
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int a = hex(s[i + 1]), b = hex(s[i + 2]);
+      if (a < 0 || b < 0) return std::nullopt;
+      out.push_back(static_cast<char>(a * 16 + b));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+store::SearchCursor cursor_at(const store::SearchHit& h, bool backward) {
+  store::SearchCursor c;
+  c.backward = backward;
+  c.rid = h.match.rid;
+  c.keys = h.match.keys;
+  return c;
+}
+
+}  // namespace
+
+Result<std::vector<Param>> parse_form(std::string_view text) {
+  std::vector<Param> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto amp = text.find('&', start);
+    if (amp == std::string_view::npos) amp = text.size();
+    std::string_view pair = text.substr(start, amp - start);
+    start = amp + 1;
+    if (pair.empty()) {
+      if (amp == text.size()) break;
+      continue;
+    }
+    auto eq = pair.find('=');
+    auto name = decode(pair.substr(0, eq));
+    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value) return bad_request("Malformed parameter '" + std::string(pair) + "'");
+    out.push_back({std::move(*name), std::move(*value)});
+    if (amp == text.size()) break;
+  }
+  return out;
+}
+
+Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
+  SearchResult out;
+  ParseOptions po;
+  po.strict = req.strict;
+  po.base_url = req.base_url;
+  po.default_count = req.default_count;
+  auto q = parse_query(req.types, req.params, po);
+  if (!q) return std::move(q).error();
+  out.query = std::move(*q);
+  out.query.compartment = req.compartment;
+  PlanOptions pl;
+  pl.policy = req.policy;
+  pl.now = req.now;
+  pl.base_url = req.base_url;
+  auto planned = make_plan(out.query, reader, pl);
+  if (!planned) return std::move(planned).error();
+  store::SearchPlan& plan = planned->plan;
+  if (!out.query.cursor.empty()) {
+    auto c = decode_cursor(out.query.cursor, plan.sort.size());
+    if (!c) return std::move(c).error();
+    plan.cursor = std::move(*c);
+    // Totals describe the whole result, not the page: count them on the
+    // first page only unless asked.
+    if (out.query.total != TotalMode::Accurate) plan.count_total = false;
+  }
+  auto page = reader.search(plan);
+  if (!page) return std::move(page).error();
+  out.page = std::move(*page);
+  const auto& hits = out.page.hits;
+  const bool backward = plan.cursor && plan.cursor->backward;
+  if (!backward) {
+    if (out.page.more && !hits.empty()) out.next_cursor = encode_cursor(cursor_at(hits.back(), false));
+    if (plan.cursor) {
+      if (!hits.empty()) {
+        out.prev_cursor = encode_cursor(cursor_at(hits.front(), true));
+      } else {
+        store::SearchCursor c = *plan.cursor;
+        c.backward = true;
+        out.prev_cursor = encode_cursor(c);
+      }
+    }
+  } else {
+    if (out.page.more && !hits.empty()) out.prev_cursor = encode_cursor(cursor_at(hits.front(), true));
+    if (!hits.empty()) {
+      out.next_cursor = encode_cursor(cursor_at(hits.back(), false));
+    } else {
+      store::SearchCursor c = *plan.cursor;
+      c.backward = false;
+      out.next_cursor = encode_cursor(c);
+    }
+  }
+  if (out.query.explain) {
+    out.explain = std::move(planned->notes);
+    for (auto& line : out.page.explain) out.explain.push_back(std::move(line));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> find(store::Reader& reader, const std::string& type, std::string_view query,
+                                      int limit, const store::RowFilter& policy,
+                                      const std::string& base_url) {
+  auto params = parse_form(query);
+  if (!params) return std::move(params).error();
+  std::vector<Param> kept;
+  for (auto& p : *params) {
+    if (p.name == "_count" || p.name == "_sort" || p.name == "_total" || p.name == "_summary" ||
+        p.name == "_elements" || p.name == "_include" || p.name == "_revinclude" || p.name == "_format")
+      continue;  // they do not change which resources match
+    kept.push_back(std::move(p));
+  }
+  kept.push_back({"_count", std::to_string(limit)});
+  kept.push_back({"_total", "none"});
+  SearchRequest req;
+  req.types = {type};
+  req.params = std::move(kept);
+  req.strict = true;
+  req.policy = policy;
+  req.base_url = base_url;
+  auto r = execute(reader, req);
+  if (!r) return std::move(r).error();
+  std::vector<std::string> ids;
+  for (const auto& h : r->page.hits) ids.push_back(h.id);
+  return ids;
+}
+
+}  // namespace parcours::search

@@ -1,0 +1,411 @@
+#include "search/extract.h"
+
+#include <cmath>
+
+#include "search/text.h"
+#include "search/values.h"
+
+namespace parcours::search {
+namespace {
+
+using Kind = fhir::SearchParamType;
+constexpr std::size_t kMaxIndexedText = 1024;  // longer strings are indexed by their start
+
+std::string_view str(const Json* j) { return j && j->is_string() ? std::string_view(j->as_string()) : ""; }
+
+std::string clip(std::string_view s) {
+  if (s.size() <= kMaxIndexedText) return std::string(s);
+  std::size_t n = kMaxIndexedText;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // a whole UTF-8 character
+  return std::string(s.substr(0, n));
+}
+
+// The text of an item that is a string-like value (FHIR primitive node or a
+// computed System value).
+std::optional<std::string_view> primitive_text(const fhirpath::Item& it) {
+  if (it.node) {
+    if (it.node->is_string()) return std::string_view(it.node->as_string());
+    return std::nullopt;
+  }
+  if (it.value.is_string()) return std::string_view(it.value.as_string());
+  return std::nullopt;
+}
+
+std::optional<std::string> number_text(const fhirpath::Item& it) {
+  const Json* n = it.node ? it.node : &it.value;
+  if (n->is_number()) return n->number();
+  return std::nullopt;
+}
+
+struct Out {
+  store::SearchRows& rows;
+  const ParamDef& param;
+  std::string_view name;
+  std::int32_t grp;
+
+  void token(std::string_view system, std::string_view code) {
+    if (system.empty() && code.empty()) return;
+    rows.tokens.push_back({name, grp, clip(system), clip(code)});
+  }
+  void token_as(std::string_view row_name, std::string_view system, std::string_view code) {
+    if (system.empty() && code.empty()) return;
+    rows.tokens.push_back({row_name, grp, clip(system), clip(code)});
+  }
+  void string_as(std::string_view row_name, std::string_view exact) {
+    if (exact.empty()) return;
+    std::string e = clip(exact);
+    rows.strings.push_back({row_name, grp, fold(e), e});
+  }
+  void string(std::string_view exact) { string_as(name, exact); }
+  // :text rows (R4 §3.1.1.4.10); not for composite components, which have no modifiers.
+  void text(std::string_view display) {
+    if (grp == 0) string_as(param.text_name, display);
+  }
+  void date(const DateRange& r) { rows.dates.push_back({name, grp, r.low, r.high}); }
+  void reference(const ReferenceParts& p) { rows.references.push_back({name, grp, p.type, p.id, p.version}); }
+};
+
+void coding(Out& o, const Json& c) {
+  o.token(c.get_string("system"), c.get_string("code"));
+  o.text(c.get_string("display"));
+}
+
+void add_token(Out& o, const fhirpath::Item& it) {
+  const Json* n = it.node;
+  const std::string& t = it.type;
+  if (n && n->is_object()) {
+    if (t == "Coding") {
+      coding(o, *n);
+    } else if (t == "CodeableConcept") {
+      if (const Json* cs = n->find("coding"); cs && cs->is_array())
+        for (const Json& c : cs->as_array()) coding(o, c);
+      o.text(n->get_string("text"));
+    } else if (t == "Identifier") {
+      o.token(n->get_string("system"), n->get_string("value"));
+      if (const Json* type = n->find("type"); type && type->is_object()) {
+        o.text(type->get_string("text"));
+        // :of-type (R4 §3.1.1.4.10): type-system|type-code|value.
+        if (const Json* cs = type->find("coding"); cs && cs->is_array())
+          for (const Json& c : cs->as_array())
+            if (!n->get_string("value").empty())
+              o.token_as(o.param.of_type_name,
+                         std::string(c.get_string("system")) + "|" + std::string(c.get_string("code")),
+                         n->get_string("value"));
+      }
+    } else if (t == "ContactPoint") {
+      o.token(n->get_string("system"), n->get_string("value"));
+    }
+    return;
+  }
+  if (it.kind == fhirpath::Kind::Boolean || (n && n->is_bool())) {
+    bool b = n && n->is_bool() ? n->as_bool() : it.value.is_bool() && it.value.as_bool();
+    o.token("", b ? "true" : "false");
+    return;
+  }
+  if (auto s = primitive_text(it))
+    o.token("", *s);
+  else if (auto num = number_text(it))
+    o.token("", *num);
+}
+
+void add_string(Out& o, const fhirpath::Item& it) {
+  const Json* n = it.node;
+  if (n && n->is_object()) {
+    auto each = [&](std::string_view key) {
+      const Json* v = n->find(key);
+      if (!v) return;
+      if (v->is_string())
+        o.string(v->as_string());
+      else if (v->is_array())
+        for (const Json& x : v->as_array()) o.string(str(&x));
+    };
+    if (it.type == "HumanName") {
+      for (auto k : {"family", "given", "prefix", "suffix", "text"}) each(k);
+    } else if (it.type == "Address") {
+      for (auto k : {"line", "city", "district", "state", "postalCode", "country", "text"}) each(k);
+    }
+    return;
+  }
+  if (auto s = primitive_text(it)) o.string(*s);
+}
+
+void add_date(Out& o, const fhirpath::Item& it) {
+  const Json* n = it.node;
+  if (n && n->is_object()) {
+    auto period = [&](const Json& p) {
+      auto start = date_range(p.get_string("start"));
+      auto end = date_range(p.get_string("end"));
+      if (!start && !end) return;
+      o.date(DateRange{start ? start->low : kMinMicros, end ? end->high : kMaxMicros});
+    };
+    if (it.type == "Period") {
+      period(*n);
+    } else if (it.type == "Timing") {
+      if (const Json* ev = n->find("event"); ev && ev->is_array())
+        for (const Json& e : ev->as_array())
+          if (auto r = date_range(str(&e))) o.date(*r);
+      if (const Json* rep = n->find("repeat"); rep && rep->is_object())
+        if (const Json* b = rep->find("boundsPeriod"); b && b->is_object()) period(*b);
+    }
+    return;
+  }
+  if (auto s = primitive_text(it))
+    if (auto r = date_range(*s)) o.date(*r);
+}
+
+void add_quantity(Out& o, std::string_view value_text, std::string_view system, std::string_view code) {
+  auto v = parse_decimal(value_text);
+  if (!v) return;
+  CanonicalUnit cu = canonical_unit(system, code);
+  double canon = *v * cu.factor;
+  if (!std::isfinite(canon)) canon = *v;
+  o.rows.quantities.push_back({o.name, o.grp, *v, std::string(system), std::string(code), canon, cu.code});
+}
+
+void add_quantity_item(Out& o, const fhirpath::Item& it) {
+  const Json* n = it.node;
+  if (n && n->is_object()) {
+    const Json* value = n->find("value");
+    if (!value || !value->is_number()) return;
+    if (it.type == "Money") {
+      add_quantity(o, value->number(), "urn:iso:std:iso:4217", n->get_string("currency"));
+      return;
+    }
+    std::string_view code = n->get_string("code");
+    if (code.empty()) code = n->get_string("unit");
+    add_quantity(o, value->number(), n->get_string("system"), code);
+    return;
+  }
+  if (it.kind == fhirpath::Kind::Quantity && it.value.is_number())
+    add_quantity(o, it.value.number(), it.unit.empty() ? "" : kUcum, it.unit);
+  else if (auto num = number_text(it))
+    add_quantity(o, *num, "", "");
+}
+
+void add_reference(Out& o, const fhirpath::Item& it) {
+  const Json* n = it.node;
+  if (n && n->is_object()) {
+    if (const Json* rt = n->find("resourceType");
+        rt && rt->is_string()) {  // a resource (Bundle.entry.resource)
+      if (!n->get_string("id").empty()) o.reference({rt->as_string(), std::string(n->get_string("id")), ""});
+      return;
+    }
+    if (auto p = parse_reference(n->get_string("reference"))) o.reference(*p);
+    if (const Json* id = n->find("identifier"); id && id->is_object())
+      o.token_as(o.param.identifier_name, id->get_string("system"), id->get_string("value"));
+    return;
+  }
+  if (auto s = primitive_text(it))
+    if (auto p = parse_reference(*s)) o.reference(*p);
+}
+
+void add_uri(Out& o, const fhirpath::Item& it) {
+  if (auto s = primitive_text(it); s && !s->empty()) o.rows.uris.push_back({o.name, o.grp, clip(*s)});
+}
+
+void add_number(Out& o, const fhirpath::Item& it) {
+  if (auto num = number_text(it))
+    if (auto v = parse_decimal(*num)) o.rows.numbers.push_back({o.name, o.grp, *v});
+}
+
+void add_position(Out& o, const fhirpath::Item& it) {
+  const Json* n = it.node;
+  if (!n || !n->is_object()) return;
+  const Json* lat = n->find("latitude");
+  const Json* lon = n->find("longitude");
+  if (!lat || !lon) return;
+  auto la = lat->to_double(), lo = lon->to_double();
+  if (la && lo) o.rows.positions.push_back({o.name, *la, *lo});
+}
+
+// Strings for _content: every text value except identifiers of things
+// (references, systems, urls, ids, binary data) and the narrative (its text
+// is added once, without tags).
+void collect_content(const Json& j, std::string_view key, std::string& out) {
+  if (j.is_string()) {
+    if (key == "reference" || key == "system" || key == "url" || key == "id" || key == "data" ||
+        key == "fullUrl" || key == "div" || key == "resourceType")
+      return;
+    if (!out.empty()) out.push_back(' ');
+    out += j.as_string();
+  } else if (j.is_array()) {
+    for (const auto& x : j.as_array()) collect_content(x, key, out);
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.as_object()) collect_content(v, k, out);
+  }
+}
+
+std::size_t row_count(const store::SearchRows& r) {
+  return r.tokens.size() + r.strings.size() + r.dates.size() + r.numbers.size() + r.quantities.size() +
+         r.references.size() + r.uris.size() + r.positions.size();
+}
+
+template <class T>
+void move_all(std::vector<T>& from, std::vector<T>& to) {
+  for (auto& x : from) to.push_back(std::move(x));
+}
+
+void append_rows(store::SearchRows& from, store::SearchRows& to) {
+  move_all(from.tokens, to.tokens);
+  move_all(from.strings, to.strings);
+  move_all(from.dates, to.dates);
+  move_all(from.numbers, to.numbers);
+  move_all(from.quantities, to.quantities);
+  move_all(from.references, to.references);
+  move_all(from.uris, to.uris);
+  move_all(from.positions, to.positions);
+}
+
+}  // namespace
+
+std::optional<ReferenceParts> parse_reference(std::string_view ref) {
+  if (ref.empty() || ref.front() == '#') return std::nullopt;
+  ReferenceParts p;
+  if (ref.find(':') != std::string_view::npos) {  // absolute URL, urn, canonical
+    if (auto bar = ref.rfind('|'); bar != std::string_view::npos) {
+      p.version = ref.substr(bar + 1);
+      ref = ref.substr(0, bar);
+    } else if (auto h = ref.find("/_history/"); h != std::string_view::npos) {
+      p.version = ref.substr(h + 10);
+      ref = ref.substr(0, h);
+    }
+    p.id = ref;
+    return p;
+  }
+  auto slash = ref.find('/');
+  if (slash == std::string_view::npos) {
+    p.id = ref;
+    return p;
+  }
+  std::string_view type = ref.substr(0, slash), rest = ref.substr(slash + 1);
+  if (auto h = rest.find("/_history/"); h != std::string_view::npos) {
+    p.version = rest.substr(h + 10);
+    rest = rest.substr(0, h);
+  }
+  if (!fhir::is_resource_type(type) || rest.empty() || rest.find('/') != std::string_view::npos) {
+    p = ReferenceParts{};
+    p.id = ref;
+    return p;
+  }
+  p.type = type;
+  p.id = rest;
+  return p;
+}
+
+std::string narrative_text(std::string_view x) {
+  std::string out;
+  bool tag = false;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    char c = x[i];
+    if (tag) {
+      if (c == '>') {
+        tag = false;
+        out.push_back(' ');
+      }
+      continue;
+    }
+    if (c == '<') {
+      tag = true;
+      continue;
+    }
+    if (c == '&') {
+      static const std::pair<std::string_view, char> kEntities[] = {
+          {"&amp;", '&'},   {"&lt;", '<'},   {"&gt;", '>'},  {"&quot;", '"'},
+          {"&apos;", '\''}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+      bool found = false;
+      for (const auto& [e, ch] : kEntities)
+        if (x.substr(i, e.size()) == e) {
+          out.push_back(ch);
+          i += e.size() - 1;
+          found = true;
+          break;
+        }
+      if (found) continue;
+    }
+    out.push_back(c);
+  }
+  return fold(out) == "" ? std::string() : out;
+}
+
+void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_view name, std::int32_t grp,
+                const fhirpath::Collection& items, store::SearchRows& rows) {
+  Out o{rows, param, name, grp};
+  for (const auto& it : items) {
+    switch (kind) {
+      case Kind::kToken:
+        add_token(o, it);
+        break;
+      case Kind::kString:
+        add_string(o, it);
+        break;
+      case Kind::kDate:
+        add_date(o, it);
+        break;
+      case Kind::kNumber:
+        add_number(o, it);
+        break;
+      case Kind::kQuantity:
+        add_quantity_item(o, it);
+        break;
+      case Kind::kReference:
+        add_reference(o, it);
+        break;
+      case Kind::kUri:
+        add_uri(o, it);
+        break;
+      case Kind::kSpecial:
+        add_position(o, it);
+        break;
+      case Kind::kComposite:
+        break;
+    }
+  }
+}
+
+void extract_rows(const Registry& registry, std::string_view type, const Json& resource,
+                  store::SearchRows& out) {
+  fhirpath::Environment env;
+  env.resource = &resource;
+  env.resolve_placeholders = true;
+  for (const ParamDef* p : registry.for_type(type)) {
+    if (!p->compiled || p->code == "_id" || p->code == "_lastUpdated")
+      continue;  // columns of the resource row
+    auto items = fhirpath::evaluate(*p->compiled, &resource, env);
+    if (!items || items->empty()) continue;
+    if (p->kind != Kind::kComposite) {
+      add_values(*p, p->kind, p->name, 0, *items, out);
+      continue;
+    }
+    // Composite: the components of each matched element share a group. A
+    // component is evaluated as (composite)[i].select(component), so the
+    // element keeps its type (a bare JSON node would lose it).
+    // Groups missing a component can never match: they get no rows.
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      auto grp = static_cast<std::int32_t>(i + 1);
+      store::SearchRows group;
+      bool complete = true;
+      for (const auto& c : p->components) {
+        auto e = fhirpath::compile_cached("(" + p->expression + ")[" + std::to_string(i) + "].select(" +
+                                          c.expression + ")");
+        if (!e) {
+          complete = false;
+          break;
+        }
+        auto values = fhirpath::evaluate(**e, &resource, env);
+        std::size_t before = row_count(group);
+        if (values) add_values(*p, c.kind, c.name, grp, *values, group);
+        if (row_count(group) == before) {
+          complete = false;
+          break;
+        }
+      }
+      if (complete) append_rows(group, out);
+    }
+  }
+  if (const Json* text = resource.find("text"); text && text->is_object())
+    out.narrative = narrative_text(text->get_string("div"));
+  collect_content(resource, "", out.content);
+  if (!out.narrative.empty()) out.content += " " + out.narrative;
+}
+
+}  // namespace parcours::search

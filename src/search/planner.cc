@@ -1,0 +1,745 @@
+#include "search/planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "fhir/base64.h"
+#include "search/extract.h"
+#include "search/text.h"
+#include "search/values.h"
+
+namespace parcours::search {
+namespace {
+
+using Kind = fhir::SearchParamType;
+using store::CmpOp;
+using store::Column;
+using store::IndexTable;
+using store::PlanValue;
+using store::Predicate;
+using store::RowCond;
+
+IndexTable table_of(Kind k) {
+  switch (k) {
+    case Kind::kToken:
+      return IndexTable::Token;
+    case Kind::kString:
+      return IndexTable::String;
+    case Kind::kDate:
+      return IndexTable::Date;
+    case Kind::kNumber:
+      return IndexTable::Number;
+    case Kind::kQuantity:
+      return IndexTable::Quantity;
+    case Kind::kReference:
+      return IndexTable::Reference;
+    case Kind::kUri:
+      return IndexTable::Uri;
+    case Kind::kSpecial:
+      return IndexTable::Position;
+    case Kind::kComposite:
+      return IndexTable::Token;
+  }
+  return IndexTable::Token;
+}
+
+RowCond cmp(Column c, CmpOp op, PlanValue v) { return RowCond::cmp(c, op, std::move(v)); }
+
+// Date prefixes over a target range [Low, High] (R4 §3.1.1.4.1 table of
+// prefixes, "range" semantics): S is the search value's range.
+RowCond date_cond(Prefix p, const DateRange& s, std::int64_t now, Column low, Column high) {
+  auto contains = [&] { return RowCond::all({cmp(low, CmpOp::Ge, s.low), cmp(high, CmpOp::Le, s.high)}); };
+  switch (p) {
+    case Prefix::Eq:
+      return contains();
+    case Prefix::Ne:
+      return RowCond::negate(contains());
+    case Prefix::Gt:  // the range above S overlaps the target
+      return cmp(high, CmpOp::Gt, s.high);
+    case Prefix::Lt:
+      return cmp(low, CmpOp::Lt, s.low);
+    case Prefix::Ge:
+      return RowCond::any({cmp(high, CmpOp::Gt, s.high), contains()});
+    case Prefix::Le:
+      return RowCond::any({cmp(low, CmpOp::Lt, s.low), contains()});
+    case Prefix::Sa:  // starts after S ends
+      return cmp(low, CmpOp::Gt, s.high);
+    case Prefix::Eb:
+      return cmp(high, CmpOp::Lt, s.low);
+    case Prefix::Ap: {
+      // Approximately: S widened by 10% of the gap between now and S,
+      // overlapping the target.
+      std::int64_t gap = s.low > now ? s.low - now : now - s.low;
+      std::int64_t d = gap / 10;
+      std::int64_t lo = s.low - d, hi = s.high + d;
+      return RowCond::all({cmp(low, CmpOp::Le, hi), cmp(high, CmpOp::Ge, lo)});
+    }
+  }
+  return RowCond::never();
+}
+
+// Number prefixes over a target value (a point), with the search value's
+// implicit precision range R for eq/ne/sa/eb and 10% for ap (R4 §3.1.1.4.1).
+RowCond number_cond(Prefix p, const DecimalRange& r, Column c, double factor = 1) {
+  double v = r.value * factor, lo = r.low * factor, hi = r.high * factor;
+  if (lo > hi) std::swap(lo, hi);
+  switch (p) {
+    case Prefix::Eq:
+      return RowCond::all({cmp(c, CmpOp::Ge, lo), cmp(c, CmpOp::Lt, hi)});
+    case Prefix::Ne:
+      return RowCond::any({cmp(c, CmpOp::Lt, lo), cmp(c, CmpOp::Ge, hi)});
+    case Prefix::Gt:
+      return cmp(c, CmpOp::Gt, v);
+    case Prefix::Lt:
+      return cmp(c, CmpOp::Lt, v);
+    case Prefix::Ge:
+      return cmp(c, CmpOp::Ge, v);
+    case Prefix::Le:
+      return cmp(c, CmpOp::Le, v);
+    case Prefix::Sa:
+      return cmp(c, CmpOp::Ge, hi);
+    case Prefix::Eb:
+      return cmp(c, CmpOp::Lt, lo);
+    case Prefix::Ap: {
+      double d = std::max(std::fabs(v) * 0.1, (hi - lo) / 2);
+      return RowCond::all({cmp(c, CmpOp::Ge, v - d), cmp(c, CmpOp::Le, v + d)});
+    }
+  }
+  return RowCond::never();
+}
+
+struct Ctx {
+  store::Reader& reader;
+  const PlanOptions& options;
+};
+
+// token value "[system|]code" (R4 §3.1.1.4.10).
+RowCond token_cond(std::string_view value) {
+  auto parts = split_unescaped(value, '|');
+  if (parts.size() == 1) return cmp(Column::Code, CmpOp::Eq, unescape(parts[0]));
+  std::string system = unescape(parts[0]), code = unescape(parts[1]);
+  if (code.empty()) return cmp(Column::System, CmpOp::Eq, system);
+  return RowCond::all({cmp(Column::Code, CmpOp::Eq, code), cmp(Column::System, CmpOp::Eq, system)});
+}
+
+// Quantity "[prefix]number[|system|code]" (R4 §3.1.1.4.7).
+RowCond quantity_cond(std::string_view value) {
+  auto [prefix, rest] = split_prefix(value);
+  auto parts = split_unescaped(rest, '|');
+  auto r = decimal_range(unescape(parts[0]));
+  if (!r) return RowCond::never();
+  std::string system = parts.size() == 3 ? unescape(parts[1]) : "";
+  std::string code = parts.size() == 3 ? unescape(parts[2]) : "";
+  if (code.empty()) {
+    RowCond c = number_cond(prefix, *r, Column::Value);
+    if (!system.empty()) c = RowCond::all({std::move(c), cmp(Column::UnitSystem, CmpOp::Eq, system)});
+    return c;
+  }
+  CanonicalUnit cu = canonical_unit(system, code);
+  if (!cu.ucum && system.empty())  // no system and not UCUM: match the code whatever the system
+    return RowCond::all({cmp(Column::Unit, CmpOp::Eq, code), number_cond(prefix, *r, Column::Value)});
+  return RowCond::all(
+      {cmp(Column::CanonUnit, CmpOp::Eq, cu.code), number_cond(prefix, *r, Column::CanonValue, cu.factor)});
+}
+
+// Reference value: "Type/id", "Type/id/_history/v", "id", an absolute URL
+// (to this server: made relative), a canonical "url|version".
+RowCond reference_cond(std::string_view raw, std::string_view type_modifier, const ParamDef& def,
+                       const std::string& base_url) {
+  std::string value = unescape(raw);
+  if (!type_modifier.empty())
+    return RowCond::all(
+        {cmp(Column::RefId, CmpOp::Eq, value), cmp(Column::RefType, CmpOp::Eq, std::string(type_modifier))});
+  if (!base_url.empty() && value.size() > base_url.size() + 1 && value.starts_with(base_url) &&
+      value[base_url.size()] == '/')
+    value = value.substr(base_url.size() + 1);
+  auto parts = parse_reference(value);
+  if (!parts) return RowCond::never();
+  if (parts->type.empty() && value.find(':') == std::string::npos) {
+    // A bare id: any target type (the parameter's own targets).
+    (void)def;
+    return cmp(Column::RefId, CmpOp::Eq, parts->id);
+  }
+  std::vector<RowCond> all{cmp(Column::RefId, CmpOp::Eq, parts->id),
+                           cmp(Column::RefType, CmpOp::Eq, parts->type)};
+  if (!parts->version.empty()) all.push_back(cmp(Column::RefVersion, CmpOp::Eq, parts->version));
+  return RowCond::all(std::move(all));
+}
+
+RowCond uri_cond(std::string_view raw, std::string_view modifier) {
+  std::string v = unescape(raw);
+  if (modifier == "below") return cmp(Column::Uri, CmpOp::StartsWith, v);
+  if (modifier == "above") {
+    // Stored uris the value starts with, cut at path boundaries (R4 §3.1.1.4.11).
+    std::vector<PlanValue> prefixes{v};
+    for (std::size_t i = v.find("://") == std::string::npos ? 0 : v.find("://") + 3; i < v.size(); ++i)
+      if (v[i] == '/') {
+        prefixes.emplace_back(v.substr(0, i));
+        prefixes.emplace_back(v.substr(0, i + 1));
+      }
+    return RowCond::in(Column::Uri, std::move(prefixes));
+  }
+  return cmp(Column::Uri, CmpOp::Eq, v);
+}
+
+// The cond of one value of a non-composite parameter, for its own table.
+RowCond value_cond(Kind kind, std::string_view modifier, std::string_view value, const ParamDef& def,
+                   const Ctx& ctx) {
+  switch (kind) {
+    case Kind::kToken:
+      return token_cond(value);
+    case Kind::kString: {
+      std::string v = unescape(value);
+      if (modifier == "exact")
+        return RowCond::all({cmp(Column::Norm, CmpOp::Eq, fold(v)), cmp(Column::Exact, CmpOp::Eq, v)});
+      if (modifier == "contains") return cmp(Column::Norm, CmpOp::Contains, fold(v));
+      return cmp(Column::Norm, CmpOp::StartsWith, fold(v));
+    }
+    case Kind::kDate: {
+      auto [p, v] = split_prefix(value);
+      auto r = date_range(v);
+      return r ? date_cond(p, *r, ctx.options.now, Column::Low, Column::High) : RowCond::never();
+    }
+    case Kind::kNumber: {
+      auto [p, v] = split_prefix(value);
+      auto r = decimal_range(v);
+      return r ? number_cond(p, *r, Column::Value) : RowCond::never();
+    }
+    case Kind::kQuantity:
+      return quantity_cond(value);
+    case Kind::kReference:
+      return reference_cond(value, fhir::is_resource_type(modifier) ? modifier : "", def,
+                            ctx.options.base_url);
+    case Kind::kUri:
+      return uri_cond(value, modifier);
+    case Kind::kSpecial: {
+      auto parts = split_unescaped(value, '|');
+      double lat = *parse_decimal(parts[0]), lon = *parse_decimal(parts[1]);
+      double km = parts.size() >= 3 && !parts[2].empty() ? *parse_decimal(parts[2]) : 1.0;
+      std::string units = parts.size() == 4 ? parts[3] : "km";
+      if (units == "m") km /= 1000;
+      if (units == "[mi_i]" || units == "mi") km *= 1.609344;
+      RowCond c;
+      c.kind = RowCond::Kind::Near;
+      c.values = {lat, lon, km};
+      return c;
+    }
+    case Kind::kComposite:
+      break;
+  }
+  return RowCond::never();
+}
+
+// ValueSet expansion for :in / :not-in (R4 §3.1.1.5.5), from a ValueSet
+// stored on this server: its expansion.contains, or its compose.include
+// (concepts, whole systems, nested value sets) minus compose.exclude.
+struct Expansion {
+  std::set<std::pair<std::string, std::string>> codes;
+  std::set<std::string> systems;  // whole code systems
+  bool found = false;
+};
+
+Result<std::optional<Json>> find_value_set(Ctx& ctx, const std::string& ref) {
+  if (ref.starts_with("ValueSet/")) {
+    auto v = ctx.reader.read("ValueSet", ref.substr(9));
+    if (!v) return std::move(v).error();
+    if (!*v || (*v)->deleted) return std::optional<Json>();
+    auto j = parse_json((*v)->body);
+    if (!j) return std::move(j).error();
+    return std::optional<Json>(std::move(*j));
+  }
+  auto reg = Registry::current();
+  const ParamDef* url = reg->find("ValueSet", "url");
+  if (!url) return std::optional<Json>();
+  store::SearchPlan p;
+  p.types = {"ValueSet"};
+  Predicate m;
+  m.kind = Predicate::Kind::Match;
+  m.param = url->name;
+  m.table = IndexTable::Uri;
+  auto parts = parse_reference(ref);
+  m.cond = cmp(Column::Uri, CmpOp::Eq, parts ? parts->id : ref);
+  p.where.push_back(std::move(m));
+  p.driver = 0;
+  p.count = 1;
+  auto page = ctx.reader.search(p);
+  if (!page) return std::move(page).error();
+  if (page->hits.empty()) return std::optional<Json>();
+  auto j = parse_json(page->hits.front().body);
+  if (!j) return std::move(j).error();
+  return std::optional<Json>(std::move(*j));
+}
+
+Status expand(Ctx& ctx, const std::string& ref, Expansion& out, int depth) {
+  if (depth > 4) return Status::Ok();
+  auto vs = find_value_set(ctx, ref);
+  if (!vs) return vs.error();
+  if (!*vs) return Status::Ok();
+  out.found = true;
+  const Json& v = **vs;
+  std::function<void(const Json&)> contains = [&](const Json& list) {
+    if (!list.is_array()) return;
+    for (const Json& c : list.as_array()) {
+      if (!c.get_string("code").empty()) out.codes.emplace(c.get_string("system"), c.get_string("code"));
+      if (const Json* sub = c.find("contains")) contains(*sub);
+    }
+  };
+  if (const Json* exp = v.find("expansion"); exp && exp->find("contains")) {
+    contains(*exp->find("contains"));
+    return Status::Ok();
+  }
+  const Json* compose = v.find("compose");
+  if (!compose) return Status::Ok();
+  if (const Json* inc = compose->find("include"); inc && inc->is_array()) {
+    for (const Json& i : inc->as_array()) {
+      std::string system(i.get_string("system"));
+      const Json* concepts = i.find("concept");
+      if (concepts && concepts->is_array()) {
+        for (const Json& c : concepts->as_array()) out.codes.emplace(system, c.get_string("code"));
+      } else if (!system.empty() && !i.find("filter")) {
+        out.systems.insert(system);
+      }
+      if (const Json* nested = i.find("valueSet"); nested && nested->is_array())
+        for (const Json& n : nested->as_array())
+          if (n.is_string())
+            if (auto s = expand(ctx, n.as_string(), out, depth + 1); !s) return s;
+    }
+  }
+  if (const Json* exc = compose->find("exclude"); exc && exc->is_array())
+    for (const Json& e : exc->as_array())
+      if (const Json* concepts = e.find("concept"); concepts && concepts->is_array())
+        for (const Json& c : concepts->as_array())
+          out.codes.erase({std::string(e.get_string("system")), std::string(c.get_string("code"))});
+  return Status::Ok();
+}
+
+Predicate match(const std::string& param, IndexTable t, RowCond c) {
+  Predicate p;
+  p.kind = c.kind == RowCond::Kind::False ? Predicate::Kind::Nothing : Predicate::Kind::Match;
+  p.param = param;
+  p.table = t;
+  p.cond = std::move(c);
+  return p;
+}
+
+Predicate no_match(const std::string& param, IndexTable t, RowCond c) {
+  Predicate p;
+  p.kind = Predicate::Kind::NoMatch;
+  p.param = param;
+  p.table = t;
+  p.cond = std::move(c);
+  return p;
+}
+
+Predicate any_of(std::vector<Predicate> v) {
+  if (v.size() == 1) return std::move(v.front());
+  Predicate p;
+  p.kind = Predicate::Kind::Any;
+  p.sub = std::move(v);
+  return p;
+}
+
+Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
+  const ParamDef& def = *c.param;
+  const std::string& m = c.modifier;
+  // :missing (R4 §3.1.1.5.1): presence of any row of the parameter.
+  if (m == "missing") {
+    bool missing = c.values.front() == "true";
+    std::string name =
+        def.kind == Kind::kComposite && !def.components.empty() ? def.components[0].name : def.name;
+    IndexTable t = def.kind == Kind::kComposite && !def.components.empty() ? table_of(def.components[0].kind)
+                                                                           : table_of(def.kind);
+    return missing ? no_match(name, t, RowCond::always()) : match(name, t, RowCond::always());
+  }
+  if (def.kind == Kind::kComposite) {
+    std::vector<Predicate> alts;
+    for (const auto& v : c.values) {
+      auto parts = split_unescaped(v, '$');
+      Predicate p;
+      p.kind = Predicate::Kind::Composite;
+      for (std::size_t i = 0; i < def.components.size() && i < parts.size(); ++i) {
+        const auto& comp = def.components[i];
+        p.components.push_back(
+            {comp.name, table_of(comp.kind), value_cond(comp.kind, "", parts[i], def, ctx)});
+      }
+      alts.push_back(std::move(p));
+    }
+    return any_of(std::move(alts));
+  }
+  if (def.kind == Kind::kToken) {
+    if (m == "text") {
+      std::vector<RowCond> conds;
+      for (const auto& v : c.values) conds.push_back(cmp(Column::Norm, CmpOp::StartsWith, fold(unescape(v))));
+      return match(def.text_name, IndexTable::String, RowCond::any(std::move(conds)));
+    }
+    if (m == "of-type") {
+      std::vector<RowCond> conds;
+      for (const auto& v : c.values) {
+        auto parts = split_unescaped(v, '|');
+        conds.push_back(
+            RowCond::all({cmp(Column::Code, CmpOp::Eq, unescape(parts[2])),
+                          cmp(Column::System, CmpOp::Eq, unescape(parts[0]) + "|" + unescape(parts[1]))}));
+      }
+      return match(def.of_type_name, IndexTable::Token, RowCond::any(std::move(conds)));
+    }
+    if (m == "in" || m == "not-in") {
+      Expansion e;
+      for (const auto& v : c.values)
+        if (auto s = expand(ctx, unescape(v), e, 0); !s) return s.error();
+      std::vector<RowCond> conds;
+      for (const auto& s : e.systems) conds.push_back(cmp(Column::System, CmpOp::Eq, s));
+      for (const auto& [s, code] : e.codes)
+        conds.push_back(
+            RowCond::all({cmp(Column::Code, CmpOp::Eq, code), cmp(Column::System, CmpOp::Eq, s)}));
+      RowCond any = RowCond::any(std::move(conds));
+      return m == "in" ? match(def.name, IndexTable::Token, std::move(any))
+                       : no_match(def.name, IndexTable::Token, std::move(any));
+    }
+  }
+  if (def.kind == Kind::kReference && m == "identifier") {
+    std::vector<RowCond> conds;
+    for (const auto& v : c.values) conds.push_back(token_cond(v));
+    return match(def.identifier_name, IndexTable::Token, RowCond::any(std::move(conds)));
+  }
+  std::vector<RowCond> conds;
+  for (const auto& v : c.values) conds.push_back(value_cond(def.kind, m, v, def, ctx));
+  RowCond any = RowCond::any(std::move(conds));
+  if (m == "not") return no_match(def.name, table_of(def.kind), std::move(any));
+  return match(def.name, table_of(def.kind), std::move(any));
+}
+
+std::string fts_query(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& raw : values) {
+    std::string v = unescape(raw);
+    bool prefix = !v.empty() && v.back() == '*';
+    std::string words = fold_words(v);
+    if (words.empty()) continue;
+    std::string q;
+    std::size_t start = 0;
+    while (start < words.size()) {
+      auto sp = words.find(' ', start);
+      if (sp == std::string::npos) sp = words.size();
+      if (!q.empty()) q += " ";
+      q += "\"" + words.substr(start, sp - start) + "\"";
+      start = sp + 1;
+    }
+    if (prefix) q += "*";
+    out += (out.empty() ? "" : " OR ") + std::string("(") + q + ")";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const PlanOptions& options) {
+  Ctx ctx{reader, options};
+  switch (c.kind) {
+    case Clause::Kind::Param:
+      return param_predicate(c, ctx);
+    case Clause::Kind::Id: {
+      Predicate p;
+      p.kind = Predicate::Kind::Id;
+      for (const auto& v : c.values) p.values.push_back(unescape(v));
+      return p;
+    }
+    case Clause::Kind::LastUpdated: {
+      if (c.modifier == "missing") {
+        Predicate p;
+        p.kind = c.values.front() == "true" ? Predicate::Kind::Nothing : Predicate::Kind::All;
+        return p;
+      }
+      std::vector<RowCond> conds;
+      for (const auto& v : c.values) {
+        auto [pre, text] = split_prefix(v);
+        auto r = date_range(text);
+        conds.push_back(r ? date_cond(pre, *r, options.now, Column::Low, Column::High) : RowCond::never());
+      }
+      Predicate p;
+      p.kind = Predicate::Kind::LastUpdated;
+      p.cond = RowCond::any(std::move(conds));
+      return p;
+    }
+    case Clause::Kind::Text:
+    case Clause::Kind::Content: {
+      Predicate p;
+      p.kind = Predicate::Kind::Text;
+      p.column = c.kind == Clause::Kind::Text ? Column::Norm : Column::Exact;
+      std::string q = fts_query(c.values);
+      if (q.empty()) {
+        p.kind = Predicate::Kind::All;  // no words: no condition
+        return p;
+      }
+      p.values.push_back(std::move(q));
+      return p;
+    }
+    case Clause::Kind::List: {
+      std::vector<Predicate> alts;
+      for (const auto& v : c.values) {
+        Predicate p;
+        p.kind = Predicate::Kind::ReferencedBy;
+        p.types = {"List"};
+        std::string id = unescape(v);
+        if (id.starts_with("List/")) id = id.substr(5);
+        p.values = {id};
+        p.param = "List.item";
+        alts.push_back(std::move(p));
+      }
+      return any_of(std::move(alts));
+    }
+    case Clause::Kind::Chain: {
+      if (!c.alternatives.empty()) {
+        std::vector<Predicate> alts;
+        for (const auto& a : c.alternatives) {
+          auto p = clause_predicate(*a, reader, options);
+          if (!p) return p;
+          alts.push_back(std::move(*p));
+        }
+        return any_of(std::move(alts));
+      }
+      auto sub = clause_predicate(*c.next, reader, options);
+      if (!sub) return sub;
+      Predicate p;
+      p.kind = Predicate::Kind::Chain;
+      p.param = c.param->name;
+      p.table = IndexTable::Reference;
+      p.types = c.target_types;
+      p.cond = cmp(Column::RefType, CmpOp::Eq, c.target_types.front());
+      p.sub.push_back(std::move(*sub));
+      return p;
+    }
+    case Clause::Kind::Has: {
+      auto sub = clause_predicate(*c.next, reader, options);
+      if (!sub) return sub;
+      Predicate p;
+      p.kind = Predicate::Kind::Has;
+      p.param = c.param->name;
+      p.table = IndexTable::Reference;
+      p.types = {c.has_type};
+      p.sub.push_back(std::move(*sub));
+      return p;
+    }
+  }
+  return internal_error("unknown clause");
+}
+
+namespace {
+
+store::SortKey sort_key(const SortSpec& s) {
+  store::SortKey k;
+  k.descending = s.descending;
+  if (s.code == "_id") {
+    k.source = store::SortKey::Source::Id;
+    return k;
+  }
+  if (s.code == "_lastUpdated") {
+    k.source = store::SortKey::Source::LastUpdated;
+    return k;
+  }
+  k.param = s.param->name;
+  k.table = table_of(s.param->kind);
+  switch (s.param->kind) {
+    case Kind::kString:
+      k.column = Column::Norm;
+      break;
+    case Kind::kToken:
+      k.column = Column::Code;
+      break;
+    case Kind::kDate:
+      k.column = s.descending ? Column::High : Column::Low;
+      break;
+    case Kind::kNumber:
+    case Kind::kQuantity:
+      k.column = Column::Value;
+      break;
+    case Kind::kUri:
+      k.column = Column::Uri;
+      break;
+    case Kind::kReference:
+      k.column = Column::RefId;
+      break;
+    default:
+      k.column = Column::Code;
+  }
+  return k;
+}
+
+// Orders the sub-predicates of chains and _has too (most selective first),
+// with estimates where they are cheap (plain matches).
+void order_nested(Predicate& p, store::Reader& reader, const store::SearchPlan& scope, std::int64_t cap) {
+  for (auto& s : p.sub) order_nested(s, reader, scope, cap);
+  if (p.kind != Predicate::Kind::Chain && p.kind != Predicate::Kind::Has && p.kind != Predicate::Kind::All)
+    return;
+  store::SearchPlan inner;
+  inner.types = p.kind == Predicate::Kind::All ? scope.types : p.types;
+  for (auto& s : p.sub) {
+    if (s.drivable() && (s.kind == Predicate::Kind::Match || s.kind == Predicate::Kind::Id)) {
+      auto e = reader.estimate(inner, s, cap);
+      if (e && *e >= 0) s.estimate = *e;
+    }
+  }
+  std::stable_sort(p.sub.begin(), p.sub.end(), [](const Predicate& a, const Predicate& b) {
+    auto key = [](const Predicate& x) {
+      return !x.drivable() ? INT64_MAX : x.estimate < 0 ? INT64_MAX - 1 : x.estimate;
+    };
+    return key(a) < key(b);
+  });
+}
+
+}  // namespace
+
+Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptions& options) {
+  Planned out;
+  store::SearchPlan& plan = out.plan;
+  plan.types = q.types;
+  plan.policy = options.policy;
+  plan.count = q.count;
+  plan.explain = q.explain;
+  plan.includes = q.includes;
+  for (const auto& c : q.clauses) {
+    auto p = clause_predicate(c, reader, options);
+    if (!p) return std::move(p).error();
+    p->label = c.param ? c.param->code : "";
+    plan.where.push_back(std::move(*p));
+  }
+  if (!q.compartment.empty()) {
+    Predicate p;
+    p.kind = Predicate::Kind::Compartment;
+    p.values = {q.compartment};
+    plan.where.push_back(std::move(p));
+  }
+  // Statistics: a bounded count of each enumerable predicate's rows.
+  const std::int64_t cap = options.estimate_cap;
+  for (auto& p : plan.where) {
+    order_nested(p, reader, plan, cap);
+    if (!p.drivable()) continue;
+    auto e = reader.estimate(plan, p, cap);
+    if (!e) return std::move(e).error();
+    p.estimate = *e;
+  }
+  std::stable_sort(plan.where.begin(), plan.where.end(), [](const Predicate& a, const Predicate& b) {
+    auto key = [](const Predicate& x) {
+      return !x.drivable() ? INT64_MAX : x.estimate < 0 ? INT64_MAX - 1 : x.estimate;
+    };
+    return key(a) < key(b);
+  });
+  plan.driver = -1;
+  for (std::size_t i = 0; i < plan.where.size(); ++i)
+    if (plan.where[i].drivable()) {
+      plan.driver = static_cast<int>(i);
+      out.driver_estimate = plan.where[i].estimate;
+      break;
+    }
+  for (const auto& s : q.sort) plan.sort.push_back(sort_key(s));
+
+  // Strategy. A selective driver: enumerate it and sort what passes. No
+  // selective driver and one sort key: walk that key's index in order and
+  // stop after a page (the sort is pushed into the index).
+  const bool selective = plan.driver >= 0 && out.driver_estimate >= 0 && out.driver_estimate < cap;
+  if (!selective && plan.sort.size() == 1) {
+    if (plan.sort[0].source == store::SortKey::Source::Rows && !q.types.empty()) {
+      plan.sort_driven = true;
+      out.notes.push_back("strategy: walk the index of _sort=" + q.sort[0].code +
+                          " in order, test every predicate, stop after the page");
+    } else {
+      plan.driver = -1;  // _id / _lastUpdated: the type's own index is in that order
+      out.notes.push_back("strategy: walk the resources of the type in _sort order, test every predicate");
+    }
+  } else if (plan.driver >= 0) {
+    out.notes.push_back("strategy: enumerate [" +
+                        describe(plan.where[static_cast<std::size_t>(plan.driver)]) +
+                        "], test the others, sort the matches");
+  } else {
+    out.notes.push_back("strategy: scan the type by insertion order, test every predicate");
+  }
+  for (const auto& p : plan.where) out.notes.push_back("predicate: " + describe(p));
+
+  switch (q.total) {
+    case TotalMode::None:
+      break;
+    case TotalMode::Accurate:
+      plan.count_total = true;
+      break;
+    case TotalMode::Estimate:
+    case TotalMode::Default:
+      plan.count_total = selective || plan.where.empty() || q.summary == SummaryMode::Count;
+      break;
+  }
+  if (q.summary == SummaryMode::Count) plan.count_total = true;
+  return out;
+}
+
+// --- cursors -------------------------------------------------------------------
+
+std::string encode_cursor(const store::SearchCursor& c) {
+  Json a = Json::array();
+  a.push_back(c.backward ? "b" : "f");
+  a.push_back(Json(c.rid));
+  for (const auto& k : c.keys) {
+    struct V {
+      Json operator()(std::monostate) const { return Json(); }
+      Json operator()(std::int64_t i) const { return Json(i); }
+      Json operator()(double d) const {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "d:%.17g", d);
+        return Json(std::string(buf));
+      }
+      Json operator()(const std::string& s) const { return Json("s:" + s); }
+    };
+    a.push_back(std::visit(V{}, k));
+  }
+  std::string b = fhir::base64_encode(a.dump());
+  for (auto& ch : b) {
+    if (ch == '+') ch = '-';
+    if (ch == '/') ch = '_';
+  }
+  while (!b.empty() && b.back() == '=') b.pop_back();
+  return b;
+}
+
+Result<store::SearchCursor> decode_cursor(std::string_view token, std::size_t keys) {
+  auto bad = [] {
+    return bad_request("Invalid or outdated _cursor: restart the search from its first page", "_cursor");
+  };
+  if (token.size() > 8192) return bad();
+  std::string b(token);
+  for (auto& ch : b) {
+    if (ch == '-') ch = '+';
+    if (ch == '_') ch = '/';
+  }
+  while (b.size() % 4) b.push_back('=');
+  auto raw = fhir::base64_decode(b);
+  if (!raw) return bad();
+  auto j = parse_json(*raw);
+  if (!j || !j->is_array() || j->size() != keys + 2) return bad();
+  const auto& a = j->as_array();
+  store::SearchCursor c;
+  if (!a[0].is_string() || (a[0].as_string() != "f" && a[0].as_string() != "b")) return bad();
+  c.backward = a[0].as_string() == "b";
+  auto rid = a[1].to_int64();
+  if (!rid) return bad();
+  c.rid = *rid;
+  for (std::size_t i = 2; i < a.size(); ++i) {
+    const Json& k = a[i];
+    if (k.is_null()) {
+      c.keys.emplace_back(std::monostate{});
+    } else if (k.is_number()) {
+      auto v = k.to_int64();
+      if (!v) return bad();
+      c.keys.emplace_back(*v);
+    } else if (k.is_string() && k.as_string().starts_with("s:")) {
+      c.keys.emplace_back(k.as_string().substr(2));
+    } else if (k.is_string() && k.as_string().starts_with("d:")) {
+      auto d = parse_decimal(k.as_string().substr(2));
+      if (!d) return bad();
+      c.keys.emplace_back(*d);
+    } else {
+      return bad();
+    }
+  }
+  return c;
+}
+
+}  // namespace parcours::search

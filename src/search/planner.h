@@ -1,0 +1,45 @@
+// Query AST -> backend-neutral plan (store/search_index.h).
+//
+// The planner turns each clause into a predicate with the spec's semantics
+// (prefix ranges, modifiers, chains, _has), asks the store for a bounded
+// count of each predicate's rows, orders them most selective first (the
+// first one enumerates, the others test), decides whether walking the sort
+// index beats sorting the matches, and writes down why (explain).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "search/query.h"
+#include "store/store.h"
+
+namespace parcours::search {
+
+struct PlanOptions {
+  store::RowFilter policy;  // access policy inside the query; empty: none
+  std::int64_t now = 0;     // microseconds UTC: `ap` on dates is relative to it
+  std::string base_url;     // "http://host/fhir": absolute references to it are local
+  // Predicates estimated at or above this many rows count as unselective.
+  std::int64_t estimate_cap = 500;
+};
+
+struct Planned {
+  store::SearchPlan plan;
+  std::vector<std::string> notes;  // the planner's reasoning, for explain
+  std::int64_t driver_estimate = -1;
+};
+
+Result<Planned> make_plan(const Query& query, store::Reader& reader, const PlanOptions& options);
+
+// One clause as a predicate (used by make_plan; exposed for tests).
+Result<store::Predicate> clause_predicate(const Clause& clause, store::Reader& reader,
+                                          const PlanOptions& options);
+
+// Paging cursors: opaque URL-safe tokens holding the sort-key values and
+// the rid of the row a page starts after (or ends before).
+std::string encode_cursor(const store::SearchCursor& cursor);
+Result<store::SearchCursor> decode_cursor(std::string_view token, std::size_t keys);
+
+}  // namespace parcours::search

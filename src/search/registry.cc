@@ -1,0 +1,318 @@
+#include "search/registry.h"
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "fhirpath/fhirpath.h"
+
+namespace parcours::search {
+
+// Bump whenever extraction (search/extract.cc) would produce other rows for
+// the same data: stores built before then are reindexed (docs/decisions/search.md).
+constexpr std::string_view kExtractionVersion = "extract-1";
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split_union(std::string_view e) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  char quote = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    char c = e[i];
+    if (quote) {
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '`' || c == '"')
+      quote = c;
+    else if (c == '(' || c == '[')
+      ++depth;
+    else if (c == ')' || c == ']')
+      --depth;
+    else if (c == '|' && depth == 0) {
+      out.push_back(trim(e.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  out.push_back(trim(e.substr(start)));
+  return out;
+}
+
+std::string_view root_of(std::string_view branch) {
+  while (!branch.empty() && (branch.front() == '(' || branch.front() == ' ')) branch.remove_prefix(1);
+  std::size_t n = 0;
+  while (n < branch.size() && (std::isalnum(static_cast<unsigned char>(branch[n])) || branch[n] == '_')) ++n;
+  return branch.substr(0, n);
+}
+
+std::uint64_t fnv(std::uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= 0xff;
+  h *= 0x100000001b3ULL;
+  return h;
+}
+
+const fhir::SearchParamDef* by_url(std::string_view url) {
+  auto all = fhir::search_params();
+  auto it = std::lower_bound(all.begin(), all.end(), url,
+                             [](const fhir::SearchParamDef& d, std::string_view u) { return d.url < u; });
+  return it != all.end() && it->url == url ? &*it : nullptr;
+}
+
+std::optional<fhir::SearchParamType> kind_of(std::string_view t) {
+  static const std::pair<std::string_view, fhir::SearchParamType> kKinds[] = {
+      {"number", fhir::SearchParamType::kNumber},       {"date", fhir::SearchParamType::kDate},
+      {"string", fhir::SearchParamType::kString},       {"token", fhir::SearchParamType::kToken},
+      {"reference", fhir::SearchParamType::kReference}, {"composite", fhir::SearchParamType::kComposite},
+      {"quantity", fhir::SearchParamType::kQuantity},   {"uri", fhir::SearchParamType::kUri},
+      {"special", fhir::SearchParamType::kSpecial}};
+  for (const auto& [n, k] : kKinds)
+    if (n == t) return k;
+  return std::nullopt;
+}
+
+void set_names(ParamDef& d) {
+  // Parameters of Resource and DomainResource share one row name across
+  // types, so system-wide searches (_tag, _profile...) need one predicate.
+  d.name = (d.shared_base.empty() ? d.type : d.shared_base) + "." + d.code;
+  d.text_name = d.name + ":text";
+  d.identifier_name = d.name + ":identifier";
+  d.of_type_name = d.name + ":of-type";
+  for (std::size_t i = 0; i < d.components.size(); ++i)
+    d.components[i].name = d.name + "$" + std::to_string(i);
+}
+
+}  // namespace
+
+std::string branches_for(std::string_view expression, std::string_view type) {
+  std::string out;
+  for (std::string_view b : split_union(expression)) {
+    std::string_view root = root_of(b);
+    bool keep =
+        root == type || root == "Resource" || root == "DomainResource" || !fhir::is_resource_type(root);
+    if (!keep || b.empty()) continue;
+    if (!out.empty()) out += " | ";
+    out += b;
+  }
+  return out;
+}
+
+struct Registry::Impl {
+  struct TypeParams {
+    std::vector<const ParamDef*> params;
+    std::once_flag compiled;
+  };
+  std::deque<ParamDef> defs;  // stable addresses
+  std::map<std::string, TypeParams, std::less<>> by_type;
+  std::map<std::string, const ParamDef*, std::less<>> by_code;  // by name "Type.code"
+  std::string fingerprint;
+
+  void add(ParamDef d) {
+    set_names(d);
+    defs.push_back(std::move(d));
+    const ParamDef* p = &defs.back();
+    by_type[p->type].params.push_back(p);
+    by_code[p->type + "." + p->code] = p;
+  }
+
+  void compile_type(TypeParams& tp, std::string_view type) {
+    std::call_once(tp.compiled, [&] {
+      for (const ParamDef* cp : tp.params) {
+        auto* p = const_cast<ParamDef*>(cp);  // filled once, before any reader sees it
+        if (!p->expression.empty()) {
+          fhirpath::CompileOptions o;
+          o.input_type = type;
+          auto e = fhirpath::compile(p->expression, o);
+          if (!e) e = fhirpath::compile(p->expression);
+          if (e) p->compiled = *e;
+        }
+        for (auto& c : p->components) {
+          auto e = fhirpath::compile_cached(c.expression);
+          if (e) c.compiled = *e;
+        }
+      }
+    });
+  }
+};
+
+namespace {
+
+std::unique_ptr<Registry::Impl> builtins() {
+  auto impl = std::make_unique<Registry::Impl>();
+  std::uint64_t h = fnv(0xcbf29ce484222325ULL, kExtractionVersion);
+  for (std::string_view type : fhir::resource_types()) {
+    impl->by_type[std::string(type)];  // every type has an entry, even without parameters
+    for (const fhir::SearchParamDef* def : fhir::search_params_for(type)) {
+      ParamDef d;
+      d.type = type;
+      d.code = def->code;
+      d.url = def->url;
+      d.kind = def->type;
+      d.expression = branches_for(def->expression, type);
+      if (def->bases.size() == 1 && (def->bases[0] == "Resource" || def->bases[0] == "DomainResource"))
+        d.shared_base = def->bases[0];
+      for (auto t : def->targets) d.targets.emplace_back(t);
+      for (const auto& c : def->components) {
+        ParamComponent pc;
+        const fhir::SearchParamDef* cd = by_url(c.definition);
+        pc.kind = cd ? cd->type : fhir::SearchParamType::kToken;
+        pc.expression = c.expression;
+        d.components.push_back(std::move(pc));
+      }
+      h = fnv(h, d.type);
+      h = fnv(h, d.code);
+      h = fnv(h, d.expression);
+      impl->add(std::move(d));
+    }
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  impl->fingerprint = buf;
+  return impl;
+}
+
+// Every registry ever installed stays alive: index rows view the names of
+// the one they were extracted with.
+std::mutex g_install_mu;
+std::vector<std::shared_ptr<const Registry>>& all_registries() {
+  static std::vector<std::shared_ptr<const Registry>> v;
+  return v;
+}
+std::atomic<std::shared_ptr<const Registry>>& current_slot() {
+  static std::atomic<std::shared_ptr<const Registry>> slot{std::make_shared<const Registry>(builtins())};
+  return slot;
+}
+
+}  // namespace
+
+Registry::Registry(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  // Components point at their composite.
+  for (auto& d : impl_->defs)
+    for (std::size_t i = 0; i < d.components.size(); ++i) d.components[i].def = &d;
+}
+Registry::~Registry() = default;
+
+std::shared_ptr<const Registry> Registry::current() { return current_slot().load(); }
+
+const ParamDef* Registry::find(std::string_view type, std::string_view code) const {
+  std::string name;
+  name.reserve(type.size() + code.size() + 1);
+  name.append(type).append(".").append(code);
+  auto it = impl_->by_code.find(name);
+  if (it == impl_->by_code.end()) return nullptr;
+  auto t = impl_->by_type.find(type);
+  if (t != impl_->by_type.end()) impl_->compile_type(t->second, type);
+  return it->second;
+}
+
+const std::vector<const ParamDef*>& Registry::for_type(std::string_view type) const {
+  static const std::vector<const ParamDef*> kNone;
+  auto t = impl_->by_type.find(type);
+  if (t == impl_->by_type.end()) return kNone;
+  impl_->compile_type(t->second, type);
+  return t->second.params;
+}
+
+std::vector<std::string> Registry::row_names() const {
+  std::set<std::string> out;
+  for (const auto& d : impl_->defs) {
+    out.insert(d.name);
+    if (d.kind == fhir::SearchParamType::kToken) {
+      out.insert(d.text_name);
+      out.insert(d.of_type_name);
+    }
+    if (d.kind == fhir::SearchParamType::kReference) out.insert(d.identifier_name);
+    for (const auto& c : d.components) out.insert(c.name);
+  }
+  return {out.begin(), out.end()};
+}
+
+std::string Registry::fingerprint() const { return impl_->fingerprint; }
+
+Result<std::vector<std::string>> Registry::install_custom(const std::vector<Json>& search_parameters) {
+  std::lock_guard lock(g_install_mu);
+  auto impl = builtins();
+  std::vector<std::string> problems;
+  std::uint64_t h = 0;
+  for (char c : impl->fingerprint) h = h * 31 + static_cast<unsigned char>(c);
+  for (const Json& sp : search_parameters) {
+    std::string url(sp.get_string("url"));
+    std::string code(sp.get_string("code"));
+    std::string expression(sp.get_string("expression"));
+    auto kind = kind_of(sp.get_string("type"));
+    if (code.empty() || !kind || (expression.empty() && *kind != fhir::SearchParamType::kComposite)) {
+      problems.push_back("SearchParameter " + url + ": needs a code, a type and an expression");
+      continue;
+    }
+    if (sp.get_string("status") == "retired") continue;
+    const Json* bases = sp.find("base");
+    if (!bases || !bases->is_array()) {
+      problems.push_back("SearchParameter " + url + ": needs a base");
+      continue;
+    }
+    for (const Json& b : bases->as_array()) {
+      if (!b.is_string() || !fhir::is_resource_type(b.as_string())) continue;
+      const std::string& type = b.as_string();
+      if (impl->by_code.count(type + "." + code)) {
+        problems.push_back("SearchParameter " + url + ": " + type + "." + code + " is already defined");
+        continue;
+      }
+      ParamDef d;
+      d.type = type;
+      d.code = code;
+      d.url = url;
+      d.kind = *kind;
+      d.custom = true;
+      d.expression = branches_for(expression, type);
+      if (const Json* t = sp.find("target"); t && t->is_array())
+        for (const Json& x : t->as_array())
+          if (x.is_string()) d.targets.push_back(x.as_string());
+      if (const Json* comps = sp.find("component"); comps && comps->is_array()) {
+        for (const Json& c : comps->as_array()) {
+          ParamComponent pc;
+          const fhir::SearchParamDef* cd = by_url(c.get_string("definition"));
+          pc.kind = cd ? cd->type : fhir::SearchParamType::kToken;
+          pc.expression = c.get_string("expression");
+          d.components.push_back(std::move(pc));
+        }
+      }
+      if (auto e = fhirpath::compile(d.expression); !e && !d.expression.empty()) {
+        problems.push_back("SearchParameter " + url + ": " + e.error().message());
+        continue;
+      }
+      h = fnv(h, d.url);
+      h = fnv(h, d.type);
+      h = fnv(h, d.code);
+      h = fnv(h, sp.get_string("type"));
+      h = fnv(h, d.expression);
+      impl->add(std::move(d));
+    }
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  if (!search_parameters.empty()) impl->fingerprint = buf;
+  auto reg = std::make_shared<const Registry>(std::move(impl));
+  all_registries().push_back(current_slot().load());
+  all_registries().push_back(reg);
+  current_slot().store(reg);
+  return problems;
+}
+
+}  // namespace parcours::search

@@ -1,0 +1,81 @@
+// The search parameters the engine knows: every official R4 SearchParameter
+// (fhir/definitions.h), per resource type, with its FHIRPath expression
+// reduced to the union branches that apply to that type and compiled once;
+// plus custom SearchParameter resources stored on the server (usable after
+// `parcours reindex`, docs/decisions/search.md).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "fhir/definitions.h"
+#include "fhir/json.h"
+
+namespace parcours::fhirpath {
+class Expression;
+}
+
+namespace parcours::search {
+
+struct ParamDef;
+
+struct ParamComponent {
+  const ParamDef* def = nullptr;                               // the composite it belongs to
+  fhir::SearchParamType kind = fhir::SearchParamType::kToken;  // the component definition's type
+  std::string expression;                                      // relative to the composite's element
+  std::shared_ptr<const fhirpath::Expression> compiled;
+  std::string name;  // row name: "<composite name>$<n>"
+};
+
+struct ParamDef {
+  std::string type;  // the resource type it applies to ("Observation")
+  std::string code;  // "code", "_tag"...
+  std::string url;
+  fhir::SearchParamType kind = fhir::SearchParamType::kToken;
+  std::string expression;            // the branches for `type` only; empty: not extracted
+  std::vector<std::string> targets;  // reference: allowed target types
+  std::vector<ParamComponent> components;
+  bool custom = false;
+  std::string shared_base;  // "Resource" / "DomainResource" for their parameters ('' otherwise)
+
+  // Row names (stable for the life of the process).
+  std::string name;             // "Observation.code"; "Resource._tag" for shared ones
+  std::string text_name;        // token :text rows (string table)
+  std::string identifier_name;  // reference :identifier rows (token table)
+  std::string of_type_name;     // Identifier :of-type rows (token table)
+
+  std::shared_ptr<const fhirpath::Expression> compiled;  // null when not extracted
+};
+
+class Registry {
+ public:
+  // The registry in use (built-ins, plus the custom parameters installed).
+  static std::shared_ptr<const Registry> current();
+  // Replaces the custom parameters by those of `search_parameters`
+  // (SearchParameter resources); invalid ones are skipped and reported.
+  static Result<std::vector<std::string>> install_custom(const std::vector<Json>& search_parameters);
+
+  const ParamDef* find(std::string_view type, std::string_view code) const;
+  // Every parameter usable on `type` (own, then DomainResource, Resource).
+  const std::vector<const ParamDef*>& for_type(std::string_view type) const;
+  // Every row name the indexer may produce, for the store.
+  std::vector<std::string> row_names() const;
+  // Changes whenever extraction would produce other rows.
+  std::string fingerprint() const;
+
+  struct Impl;
+  explicit Registry(std::unique_ptr<Impl> impl);
+  ~Registry();
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The union branches of `expression` that apply to `type`: those rooted at
+// `type`, Resource or DomainResource, or not rooted at a type name.
+std::string branches_for(std::string_view expression, std::string_view type);
+
+}  // namespace parcours::search

@@ -1,0 +1,84 @@
+// Schema of the search index (docs/decisions/search.md): one row per live
+// resource with an integer key (rid), one table per index row type keyed by
+// rid first (rows of one resource are adjacent: cheap diffs and per-resource
+// checks), and a secondary index per table that starts with the parameter
+// and the value (seeks by value).
+#pragma once
+
+namespace parcours::store::sqlite {
+
+inline constexpr const char* kSearchMigration = R"sql(
+CREATE TABLE search_param (
+  pid INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE            -- "Observation.code", "Observation.code:text", "X.y$0"...
+);
+CREATE TABLE search_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE search_resource (
+  rid INTEGER PRIMARY KEY,             -- surrogate key of the resource in every index table
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,                -- resource_version.seq of the current version
+  last_updated INTEGER NOT NULL,       -- microseconds UTC (_lastUpdated)
+  patient TEXT                         -- compartment key (first patient compartment)
+);
+CREATE UNIQUE INDEX search_resource_by_id ON search_resource(type, id);
+CREATE INDEX search_resource_by_type ON search_resource(type);
+CREATE INDEX search_resource_by_time ON search_resource(type, last_updated);
+CREATE TABLE sp_token (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  system TEXT NOT NULL, code TEXT NOT NULL,
+  PRIMARY KEY (rid, param, grp, system, code)
+) WITHOUT ROWID;
+CREATE INDEX sp_token_by_code ON sp_token(param, code, system);
+CREATE TABLE sp_string (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  norm TEXT NOT NULL, exact TEXT NOT NULL,
+  PRIMARY KEY (rid, param, grp, exact)
+) WITHOUT ROWID;
+CREATE INDEX sp_string_by_norm ON sp_string(param, norm);
+CREATE TABLE sp_date (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  low INTEGER NOT NULL, high INTEGER NOT NULL,
+  PRIMARY KEY (rid, param, grp, low, high)
+) WITHOUT ROWID;
+CREATE INDEX sp_date_by_low ON sp_date(param, low);
+CREATE INDEX sp_date_by_high ON sp_date(param, high);
+CREATE TABLE sp_number (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (rid, param, grp, value)
+) WITHOUT ROWID;
+CREATE INDEX sp_number_by_value ON sp_number(param, value);
+CREATE TABLE sp_quantity (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  value REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL,
+  canon_value REAL NOT NULL, canon_code TEXT NOT NULL,
+  PRIMARY KEY (rid, param, grp, system, code, value)
+) WITHOUT ROWID;
+CREATE INDEX sp_quantity_by_canon ON sp_quantity(param, canon_code, canon_value);
+CREATE INDEX sp_quantity_by_value ON sp_quantity(param, value);
+CREATE TABLE sp_reference (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  type TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL,
+  PRIMARY KEY (rid, param, grp, type, id, version)
+) WITHOUT ROWID;
+CREATE INDEX sp_reference_by_target ON sp_reference(param, id, type);
+CREATE TABLE sp_uri (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL, grp INTEGER NOT NULL,
+  uri TEXT NOT NULL,
+  PRIMARY KEY (rid, param, grp, uri)
+) WITHOUT ROWID;
+CREATE INDEX sp_uri_by_value ON sp_uri(param, uri);
+CREATE TABLE sp_position (
+  rid INTEGER NOT NULL, param INTEGER NOT NULL,
+  latitude REAL NOT NULL, longitude REAL NOT NULL,
+  PRIMARY KEY (rid, param, latitude, longitude)
+) WITHOUT ROWID;
+CREATE INDEX sp_position_by_latitude ON sp_position(param, latitude);
+CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2');
+)sql";
+
+}  // namespace parcours::store::sqlite

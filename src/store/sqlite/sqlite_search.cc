@@ -1,0 +1,1133 @@
+// SQL for the search index: row maintenance and plan execution. The plan
+// (store/search_index.h) says what; this file says how in SQLite's dialect.
+// Layout and the reasons behind it: docs/decisions/search.md.
+#include "store/sqlite/sqlite_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_set>
+
+namespace parcours::store::sqlite {
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// --- tables --------------------------------------------------------------------
+
+struct TableInfo {
+  const char* name;
+  std::vector<const char*> columns;  // value columns, in row order
+  bool grp = true;
+};
+
+const TableInfo& info(IndexTable t) {
+  static const TableInfo kTables[] = {
+      {"sp_token", {"system", "code"}},
+      {"sp_string", {"norm", "exact"}},
+      {"sp_date", {"low", "high"}},
+      {"sp_number", {"value"}},
+      {"sp_quantity", {"value", "system", "code", "canon_value", "canon_code"}},
+      {"sp_reference", {"type", "id", "version"}},
+      {"sp_uri", {"uri"}},
+      {"sp_position", {"latitude", "longitude"}, false},
+  };
+  return kTables[static_cast<int>(t)];
+}
+
+constexpr IndexTable kAllTables[] = {IndexTable::Token,  IndexTable::String,   IndexTable::Date,
+                                     IndexTable::Number, IndexTable::Quantity, IndexTable::Reference,
+                                     IndexTable::Uri,    IndexTable::Position};
+
+// The statements of one table, built once (Connection::query keys its cache
+// on the text's address, so these strings live for the whole program).
+struct TableSql {
+  std::string select_rows;  // (param, grp, values...) of one rid
+  std::string insert;
+  std::string remove_one;
+  std::string remove_all;
+};
+
+const TableSql& table_sql(IndexTable t) {
+  static const std::vector<TableSql> all = [] {
+    std::vector<TableSql> out;
+    for (IndexTable table : kAllTables) {
+      const TableInfo& ti = info(table);
+      TableSql s;
+      std::string cols = "param";
+      if (ti.grp) cols += ", grp";
+      for (const char* c : ti.columns) cols += std::string(", ") + c;
+      s.select_rows = "SELECT " + cols + " FROM " + ti.name + " WHERE rid=?1";
+      int n = 1 + (ti.grp ? 2 : 1) + static_cast<int>(ti.columns.size());
+      s.insert = "INSERT OR IGNORE INTO " + std::string(ti.name) + "(rid, " + cols + ") VALUES(?1";
+      for (int i = 2; i <= n; ++i) s.insert += ", ?" + std::to_string(i);
+      s.insert += ")";
+      s.remove_one = "DELETE FROM " + std::string(ti.name) + " WHERE rid=?1 AND param=?2";
+      int i = 3;
+      if (ti.grp) s.remove_one += " AND grp=?" + std::to_string(i++);
+      for (const char* c : ti.columns) s.remove_one += std::string(" AND ") + c + "=?" + std::to_string(i++);
+      s.remove_all = "DELETE FROM " + std::string(ti.name) + " WHERE rid=?1";
+      out.push_back(std::move(s));
+    }
+    return out;
+  }();
+  return all[static_cast<int>(t)];
+}
+
+constexpr const char* kFindRid = "SELECT rid FROM search_resource WHERE type=?1 AND id=?2";
+constexpr const char* kInsertResource =
+    "INSERT INTO search_resource(type, id, seq, last_updated, patient) VALUES(?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kUpdateResource =
+    "UPDATE search_resource SET seq=?2, last_updated=?3, patient=?4 WHERE rid=?1";
+constexpr const char* kDeleteResource = "DELETE FROM search_resource WHERE rid=?1";
+constexpr const char* kSelectText = "SELECT narrative, content FROM sp_text WHERE rowid=?1";
+constexpr const char* kInsertText = "INSERT INTO sp_text(rowid, narrative, content) VALUES(?1, ?2, ?3)";
+constexpr const char* kDeleteText = "DELETE FROM sp_text WHERE rowid=?1";
+constexpr const char* kSelectParams = "SELECT pid, name FROM search_param";
+constexpr const char* kInsertParam = "INSERT OR IGNORE INTO search_param(name) VALUES(?1)";
+constexpr const char* kFindParam = "SELECT pid FROM search_param WHERE name=?1";
+constexpr const char* kReadMeta = "SELECT value FROM search_meta WHERE key=?1";
+constexpr const char* kWriteMeta =
+    "INSERT INTO search_meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value";
+
+// --- values ----------------------------------------------------------------------
+
+void bind_value(Query& q, int i, const PlanValue& v) {
+  std::visit(Overloaded{[&](std::monostate) { q.bind_null(i); }, [&](std::int64_t x) { q.bind(i, x); },
+                        [&](double d) { q.bind_double(i, d); },
+                        [&](const std::string& s) { q.bind(i, std::string_view(s)); }},
+             v);
+}
+
+PlanValue column_value(const Query& q, int col) {
+  switch (q.type(col)) {
+    case SQLITE_INTEGER:
+      return q.int64(col);
+    case SQLITE_FLOAT: {
+      double d = q.real(col);
+      if (std::isinf(d) && d < 0) return std::monostate{};  // "missing" sentinel of descending keys
+      return d;
+    }
+    case SQLITE_TEXT:
+      return std::string(q.text(col));
+    default:
+      return std::monostate{};  // NULL, or the empty BLOB sentinel of ascending keys
+  }
+}
+
+// One index row as (param, grp, values...), comparable for diffs.
+using Tuple = std::vector<PlanValue>;
+
+Result<std::vector<Tuple>> select_tuples(Connection& c, IndexTable t, std::int64_t rid) {
+  const TableInfo& ti = info(t);
+  auto q = c.query(table_sql(t).select_rows.c_str());
+  if (!q) return std::move(q).error();
+  q->bind(1, rid);
+  std::vector<Tuple> out;
+  int n = (ti.grp ? 2 : 1) + static_cast<int>(ti.columns.size());
+  for (;;) {
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    Tuple& tu = out.emplace_back();
+    tu.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) tu.push_back(column_value(*q, i));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status run_tuple(Connection& c, const std::string& sql, std::int64_t rid, const Tuple& t) {
+  auto q = c.query(sql.c_str());
+  if (!q) return std::move(q).error();
+  q->bind(1, rid);
+  for (std::size_t i = 0; i < t.size(); ++i) bind_value(*q, static_cast<int>(i) + 2, t[i]);
+  return q->run();
+}
+
+class RowBuilder {
+ public:
+  explicit RowBuilder(const SearchParamIds& ids) : ids_(ids) {}
+
+  Result<std::int64_t> pid(std::string_view name) {
+    auto p = ids_.find(name);
+    if (!p) return internal_error("search parameter '" + std::string(name) + "' is not registered");
+    return *p;
+  }
+
+  // The rows of `rows` for table t, as sorted unique tuples.
+  Result<std::vector<Tuple>> tuples(IndexTable t, const SearchRows& rows) {
+    std::vector<Tuple> out;
+    Status st;
+    auto add = [&](std::string_view param, std::int64_t grp, std::initializer_list<PlanValue> values,
+                   bool with_grp = true) {
+      if (!st) return;
+      auto p = pid(param);
+      if (!p) {
+        st = std::move(p).error();
+        return;
+      }
+      Tuple tu;
+      tu.reserve(values.size() + 2);
+      tu.emplace_back(*p);
+      if (with_grp) tu.emplace_back(grp);
+      for (const auto& v : values) tu.push_back(v);
+      out.push_back(std::move(tu));
+    };
+    switch (t) {
+      case IndexTable::Token:
+        for (const auto& r : rows.tokens) add(r.param, r.grp, {r.system, r.code});
+        break;
+      case IndexTable::String:
+        for (const auto& r : rows.strings) add(r.param, r.grp, {r.norm, r.exact});
+        break;
+      case IndexTable::Date:
+        for (const auto& r : rows.dates) add(r.param, r.grp, {r.low, r.high});
+        break;
+      case IndexTable::Number:
+        for (const auto& r : rows.numbers) add(r.param, r.grp, {r.value});
+        break;
+      case IndexTable::Quantity:
+        for (const auto& r : rows.quantities)
+          add(r.param, r.grp, {r.value, r.system, r.code, r.canon_value, r.canon_code});
+        break;
+      case IndexTable::Reference:
+        for (const auto& r : rows.references) add(r.param, r.grp, {r.type, r.id, r.version});
+        break;
+      case IndexTable::Uri:
+        for (const auto& r : rows.uris) add(r.param, r.grp, {r.uri});
+        break;
+      case IndexTable::Position:
+        for (const auto& r : rows.positions) add(r.param, 0, {r.latitude, r.longitude}, false);
+        break;
+    }
+    if (!st) return st.error();
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+ private:
+  const SearchParamIds& ids_;
+};
+
+Status delete_all(Connection& c, std::int64_t rid) {
+  for (IndexTable t : kAllTables) {
+    auto q = c.query(table_sql(t).remove_all.c_str());
+    if (!q) return std::move(q).error();
+    q->bind(1, rid);
+    if (auto s = q->run(); !s) return s;
+  }
+  for (const char* sql : {kDeleteText, kDeleteResource}) {
+    auto q = c.query(sql);
+    if (!q) return std::move(q).error();
+    q->bind(1, rid);
+    if (auto s = q->run(); !s) return s;
+  }
+  return Status::Ok();
+}
+
+Status write_text(Connection& c, std::int64_t rid, const SearchRows& rows, bool existed) {
+  bool had = false;
+  if (existed) {
+    auto q = c.query(kSelectText);
+    if (!q) return std::move(q).error();
+    q->bind(1, rid);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    had = *row;
+    if (had && q->text(0) == rows.narrative && q->text(1) == rows.content) return Status::Ok();
+  }
+  if (had) {
+    auto d = c.query(kDeleteText);
+    if (!d) return std::move(d).error();
+    d->bind(1, rid);
+    if (auto s = d->run(); !s) return s;
+  }
+  if (rows.narrative.empty() && rows.content.empty()) return Status::Ok();
+  auto q = c.query(kInsertText);
+  if (!q) return std::move(q).error();
+  q->bind(1, rid).bind(2, std::string_view(rows.narrative)).bind(3, std::string_view(rows.content));
+  return q->run();
+}
+
+}  // namespace
+
+// --- parameter keys ----------------------------------------------------------------
+
+std::optional<std::int64_t> SearchParamIds::find(std::string_view name) const {
+  std::shared_lock lock(mu_);
+  auto it = ids_.find(name);
+  if (it == ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status SearchParamIds::load(Connection& c) {
+  auto q = c.query(kSelectParams);
+  if (!q) return std::move(q).error();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    ids_[std::string(q->text(1))] = q->int64(0);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> SearchParamIds::insert(
+    Connection& c, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& name : names) {
+    if (find(name)) continue;
+    {
+      auto q = c.query(kInsertParam);
+      if (!q) return std::move(q).error();
+      q->bind(1, std::string_view(name));
+      if (auto s = q->run(); !s) return s.error();
+    }
+    auto q = c.query(kFindParam);
+    if (!q) return std::move(q).error();
+    q->bind(1, std::string_view(name));
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return internal_error("search parameter '" + name + "' was not registered");
+    out.emplace_back(name, q->int64(0));
+  }
+  return out;
+}
+
+void SearchParamIds::publish(const std::vector<std::pair<std::string, std::int64_t>>& ids) {
+  std::unique_lock lock(mu_);
+  for (const auto& [name, pid] : ids) ids_[name] = pid;
+}
+
+// --- row maintenance ------------------------------------------------------------------
+
+Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_view type, std::string_view id,
+                         std::int64_t seq, std::int64_t last_updated, std::string_view patient,
+                         const SearchRows* rows) {
+  std::optional<std::int64_t> rid;
+  {
+    auto q = c.query(kFindRid);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (*row) rid = q->int64(0);
+  }
+  if (!rows) return rid ? delete_all(c, *rid) : Status::Ok();
+
+  const bool existed = rid.has_value();
+  if (existed) {
+    auto q = c.query(kUpdateResource);
+    if (!q) return std::move(q).error();
+    q->bind(1, *rid).bind(2, seq).bind(3, last_updated).bind_or_null(4, patient);
+    if (auto s = q->run(); !s) return s;
+  } else {
+    auto q = c.query(kInsertResource);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, seq).bind(4, last_updated).bind_or_null(5, patient);
+    if (auto s = q->run(); !s) return s;
+    rid = static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
+  }
+
+  RowBuilder rb(ids);
+  for (IndexTable t : kAllTables) {
+    auto fresh = rb.tuples(t, *rows);
+    if (!fresh) return std::move(fresh).error();
+    const TableSql& sql = table_sql(t);
+    if (!existed) {
+      for (const auto& tu : *fresh)
+        if (auto s = run_tuple(c, sql.insert, *rid, tu); !s) return s;
+      continue;
+    }
+    auto old = select_tuples(c, t, *rid);
+    if (!old) return std::move(old).error();
+    std::vector<Tuple> gone, added;
+    std::set_difference(old->begin(), old->end(), fresh->begin(), fresh->end(), std::back_inserter(gone));
+    std::set_difference(fresh->begin(), fresh->end(), old->begin(), old->end(), std::back_inserter(added));
+    for (const auto& tu : gone)
+      if (auto s = run_tuple(c, sql.remove_one, *rid, tu); !s) return s;
+    for (const auto& tu : added)
+      if (auto s = run_tuple(c, sql.insert, *rid, tu); !s) return s;
+  }
+  return write_text(c, *rid, *rows, existed);
+}
+
+Result<std::string> read_meta(Connection& c, std::string_view key) {
+  auto q = c.query(kReadMeta);
+  if (!q) return std::move(q).error();
+  q->bind(1, key);
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  return *row ? std::string(q->text(0)) : std::string();
+}
+
+Status write_meta(Connection& c, std::string_view key, std::string_view value) {
+  auto q = c.query(kWriteMeta);
+  if (!q) return std::move(q).error();
+  q->bind(1, key).bind(2, value);
+  return q->run();
+}
+
+// --- plans as SQL --------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kMissingAsc = "X''";      // sorts after every value
+constexpr const char* kMissingDesc = "-9e999";  // -infinity: sorts before every value
+
+class Sql {
+ public:
+  Sql(const SearchParamIds& ids, const SearchPlan& plan) : ids_(ids), plan_(plan) {}
+
+  std::vector<PlanValue> params;
+
+  std::string bind(PlanValue v) {
+    params.push_back(std::move(v));
+    return "?" + std::to_string(params.size());
+  }
+  std::string pid(const std::string& name) {
+    auto p = ids_.find(name);
+    return bind(p ? *p : std::int64_t{-1});  // unknown: no rows
+  }
+  std::string alias(const char* prefix) { return prefix + std::to_string(++aliases_); }
+
+  // The access policy over the resource row `r` (a search_resource alias).
+  std::string policy(const std::string& r) {
+    if (!plan_.policy) return "1";
+    SqlFragment f = plan_.policy(SqlColumns{r + ".type", r + ".id"}, static_cast<int>(params.size()) + 1);
+    for (auto& v : f.params) std::visit([&](auto&& x) { params.emplace_back(x); }, v);
+    return "(" + f.sql + ")";
+  }
+
+  std::string types_in(const std::string& col, const std::vector<std::string>& types) {
+    if (types.size() == 1) return col + " = " + bind(types.front());
+    std::string s = col + " IN (";
+    for (std::size_t i = 0; i < types.size(); ++i) s += (i ? ", " : "") + bind(types[i]);
+    return s + ")";
+  }
+
+  static std::string column(IndexTable t, Column c) {
+    switch (c) {
+      case Column::System:
+      case Column::UnitSystem:
+        return "system";
+      case Column::Code:
+      case Column::Unit:
+        return "code";
+      case Column::Norm:
+        return "norm";
+      case Column::Exact:
+        return "exact";
+      case Column::Low:
+        return "low";
+      case Column::High:
+        return "high";
+      case Column::Value:
+        return "value";
+      case Column::CanonValue:
+        return "canon_value";
+      case Column::CanonUnit:
+        return "canon_code";
+      case Column::RefType:
+        return "type";
+      case Column::RefId:
+        return "id";
+      case Column::RefVersion:
+        return "version";
+      case Column::Uri:
+        return "uri";
+      case Column::Latitude:
+        return "latitude";
+      case Column::Longitude:
+        return "longitude";
+    }
+    (void)t;
+    return "?";
+  }
+
+  // `col_of` names the SQL expression of a logical column.
+  template <class ColOf>
+  std::string cond(const RowCond& c, const ColOf& col_of) {
+    switch (c.kind) {
+      case RowCond::Kind::True:
+        return "1";
+      case RowCond::Kind::False:
+        return "0";
+      case RowCond::Kind::And:
+      case RowCond::Kind::Or: {
+        std::string s = "(";
+        for (std::size_t i = 0; i < c.kids.size(); ++i) {
+          if (i) s += c.kind == RowCond::Kind::And ? " AND " : " OR ";
+          s += cond(c.kids[i], col_of);
+        }
+        return s + ")";
+      }
+      case RowCond::Kind::Not:
+        return "NOT " + cond(c.kids.front(), col_of);
+      case RowCond::Kind::Near: {
+        // Bounding box on latitude (index), then the haversine distance (km).
+        double lat = std::get<double>(c.values.at(0)), lon = std::get<double>(c.values.at(1)),
+               km = std::get<double>(c.values.at(2));
+        double dlat = km / 111.0 + 1e-9;
+        std::string la = col_of(Column::Latitude), lo = col_of(Column::Longitude);
+        std::string plat = bind(lat), plon = bind(lon);
+        return "(" + la + " BETWEEN " + bind(lat - dlat) + " AND " + bind(lat + dlat) +
+               " AND 12742.0176 * asin(min(1.0, sqrt(pow(sin(radians(" + la + " - " + plat +
+               ") / 2), 2) + cos(radians(" + plat + ")) * cos(radians(" + la + ")) * pow(sin(radians(" + lo +
+               " - " + plon + ") / 2), 2)))) <= " + bind(km) + ")";
+      }
+      case RowCond::Kind::Cmp:
+        break;
+    }
+    std::string col = col_of(c.column);
+    const PlanValue& v = c.values.empty() ? kNull : c.values.front();
+    switch (c.op) {
+      case CmpOp::Eq:
+        return col + " = " + bind(v);
+      case CmpOp::Ne:
+        return col + " <> " + bind(v);
+      case CmpOp::Lt:
+        return col + " < " + bind(v);
+      case CmpOp::Le:
+        return col + " <= " + bind(v);
+      case CmpOp::Gt:
+        return col + " > " + bind(v);
+      case CmpOp::Ge:
+        return col + " >= " + bind(v);
+      case CmpOp::StartsWith: {
+        const std::string& p = std::get<std::string>(v);
+        if (p.empty()) return "1";
+        // A byte range, so the (param, value) index serves it: UTF-8 text
+        // never holds 0xFF.
+        return "(" + col + " >= " + bind(p) + " AND " + col + " < " + bind(p + "\xFF") + ")";
+      }
+      case CmpOp::Contains:
+        return "instr(" + col + ", " + bind(v) + ") > 0";
+      case CmpOp::In: {
+        if (c.values.empty()) return "0";
+        std::string s = col + " IN (";
+        for (std::size_t i = 0; i < c.values.size(); ++i) s += (i ? ", " : "") + bind(c.values[i]);
+        return s + ")";
+      }
+    }
+    return "0";
+  }
+
+  std::string row_cond(const RowCond& c, IndexTable t, const std::string& a) {
+    return cond(c, [&](Column col) { return a + "." + column(t, col); });
+  }
+
+  // A boolean test on the resource row `r`.
+  std::string test(const Predicate& p, const std::string& r) {
+    using K = Predicate::Kind;
+    switch (p.kind) {
+      case K::Match:
+      case K::NoMatch: {
+        std::string a = alias("m");
+        std::string s = std::string(p.kind == K::NoMatch ? "NOT " : "") + "EXISTS (SELECT 1 FROM " +
+                        info(p.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND " + a +
+                        ".param = " + pid(p.param);
+        std::string c = row_cond(p.cond, p.table, a);
+        if (c != "1") s += " AND " + c;
+        return s + ")";
+      }
+      case K::Composite:
+        return "EXISTS (" + composite(p, r) + ")";
+      case K::Chain: {
+        std::string f = alias("f"), t = alias("t");
+        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " JOIN search_resource " + t + " ON " +
+                        t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " + f +
+                        ".rid = " + r + ".rid AND " + f + ".param = " + pid(p.param);
+        std::string c = row_cond(p.cond, IndexTable::Reference, f);
+        if (c != "1") s += " AND " + c;
+        if (!p.types.empty()) s += " AND " + types_in(t + ".type", p.types);
+        for (const auto& sub : p.sub) s += " AND " + test(sub, t);
+        return s + " AND " + policy(t) + ")";
+      }
+      case K::Has: {
+        std::string f = alias("f"), src = alias("s");
+        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " JOIN search_resource " + src + " ON " +
+                        src + ".rid = " + f + ".rid WHERE " + f + ".param = " + pid(p.param) + " AND " + f +
+                        ".id = " + r + ".id AND " + f + ".type = " + r + ".type";
+        for (const auto& sub : p.sub) s += " AND " + test(sub, src);
+        return s + " AND " + policy(src) + ")";
+      }
+      case K::Id: {
+        if (p.values.empty()) return "0";
+        std::string s = r + ".id IN (";
+        for (std::size_t i = 0; i < p.values.size(); ++i) s += (i ? ", " : "") + bind(p.values[i]);
+        return s + ")";
+      }
+      case K::LastUpdated:
+        return cond(p.cond, [&](Column) { return r + ".last_updated"; });
+      case K::Compartment: {
+        std::string a = alias("p");
+        return "EXISTS (SELECT 1 FROM resource_patient " + a + " WHERE " + a + ".type = " + r + ".type AND " +
+               a + ".id = " + r + ".id AND " + a + ".patient = " + bind(p.values.at(0)) + ")";
+      }
+      case K::ReferencedBy: {
+        std::string l = alias("l"), f = alias("f");
+        return "EXISTS (SELECT 1 FROM search_resource " + l + " JOIN sp_reference " + f + " ON " + f +
+               ".rid = " + l + ".rid WHERE " + l + ".type = " + bind(p.types.at(0)) + " AND " + l +
+               ".id = " + bind(p.values.at(0)) + " AND " + f + ".param = " + pid(p.param) + " AND " + f +
+               ".type = " + r + ".type AND " + f + ".id = " + r + ".id AND " + policy(l) + ")";
+      }
+      case K::Text:
+        return r + ".rid IN (SELECT rowid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p)) + ")";
+      case K::Any:
+      case K::All: {
+        if (p.sub.empty()) return p.kind == K::All ? "1" : "0";
+        std::string s = "(";
+        for (std::size_t i = 0; i < p.sub.size(); ++i) {
+          if (i) s += p.kind == K::All ? " AND " : " OR ";
+          s += test(p.sub[i], r);
+        }
+        return s + ")";
+      }
+      case K::Not:
+        return "NOT " + test(p.sub.at(0), r);
+      case K::Nothing:
+        return "0";
+    }
+    return "0";
+  }
+
+  // A SELECT of the rids of the resources (of `types`) satisfying `p`;
+  // duplicates allowed. Only for drivable predicates.
+  std::string produce(const Predicate& p, const std::vector<std::string>& types) {
+    using K = Predicate::Kind;
+    switch (p.kind) {
+      case K::Match: {
+        std::string a = alias("m");
+        std::string s = "SELECT " + a + ".rid FROM " + info(p.table).name + " " + a + " WHERE " + a +
+                        ".param = " + pid(p.param);
+        std::string c = row_cond(p.cond, p.table, a);
+        if (c != "1") s += " AND " + c;
+        return s;
+      }
+      case K::Composite:
+        return composite(p, "");
+      case K::Chain: {
+        std::string f = alias("f"), t = alias("t");
+        std::string s = "SELECT " + f + ".rid FROM search_resource " + t + " JOIN sp_reference " + f +
+                        " ON " + f + ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " +
+                        f + ".type = " + t + ".type WHERE " + resource_set(p.sub, p.types, t);
+        std::string c = row_cond(p.cond, IndexTable::Reference, f);
+        if (c != "1") s += " AND " + c;
+        return s + " AND " + policy(t);
+      }
+      case K::Has: {
+        std::string src = alias("s"), f = alias("f"), t = alias("t");
+        std::vector<std::string> source_types;
+        if (!p.types.empty()) source_types.push_back(p.types.front());
+        return "SELECT " + t + ".rid FROM search_resource " + src + " JOIN sp_reference " + f + " ON " + f +
+               ".rid = " + src + ".rid AND " + f + ".param = " + pid(p.param) + " JOIN search_resource " + t +
+               " ON " + t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " +
+               resource_set(p.sub, source_types, src) + " AND " + policy(src);
+      }
+      case K::Id: {
+        std::string x = alias("x");
+        std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
+        if (!types.empty()) s += types_in(x + ".type", types) + " AND ";
+        return s + test(p, x);
+      }
+      case K::LastUpdated: {
+        std::string x = alias("x");
+        std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
+        if (!types.empty()) s += types_in(x + ".type", types) + " AND ";
+        return s + test(p, x);
+      }
+      case K::Compartment: {
+        std::string a = alias("p"), x = alias("x");
+        std::string s = "SELECT " + x + ".rid FROM resource_patient " + a + " JOIN search_resource " + x +
+                        " ON " + x + ".type = " + a + ".type AND " + x + ".id = " + a + ".id WHERE " + a +
+                        ".patient = " + bind(p.values.at(0));
+        if (!types.empty()) s += " AND " + types_in(a + ".type", types);
+        return s;
+      }
+      case K::ReferencedBy: {
+        std::string l = alias("l"), f = alias("f"), x = alias("x");
+        return "SELECT " + x + ".rid FROM search_resource " + l + " JOIN sp_reference " + f + " ON " + f +
+               ".rid = " + l + ".rid AND " + f + ".param = " + pid(p.param) + " JOIN search_resource " + x +
+               " ON " + x + ".type = " + f + ".type AND " + x + ".id = " + f + ".id WHERE " + l +
+               ".type = " + bind(p.types.at(0)) + " AND " + l + ".id = " + bind(p.values.at(0)) + " AND " +
+               policy(l);
+      }
+      case K::Text:
+        return "SELECT rowid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
+      case K::Any: {
+        std::string s;
+        for (std::size_t i = 0; i < p.sub.size(); ++i) s += (i ? " UNION " : "") + produce(p.sub[i], types);
+        return s.empty() ? "SELECT NULL WHERE 0" : s;
+      }
+      case K::All: {
+        std::string x = alias("x");
+        return "SELECT " + x + ".rid FROM search_resource " + x + " WHERE " + resource_set(p.sub, types, x);
+      }
+      case K::Nothing:
+        return "SELECT NULL WHERE 0";
+      case K::NoMatch:
+      case K::Not: {
+        std::string x = alias("x");
+        std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
+        if (!types.empty()) s += types_in(x + ".type", types) + " AND ";
+        return s + test(p, x);
+      }
+    }
+    return "SELECT NULL WHERE 0";
+  }
+
+  // The condition "row `x` (a search_resource alias) is one of `types` and
+  // satisfies every predicate": the first drivable one enumerates.
+  std::string resource_set(const std::vector<Predicate>& preds, const std::vector<std::string>& types,
+                           const std::string& x) {
+    std::string s;
+    std::size_t driver = preds.size();
+    for (std::size_t i = 0; i < preds.size(); ++i)
+      if (preds[i].drivable()) {
+        driver = i;
+        break;
+      }
+    if (driver < preds.size()) {
+      s = x + ".rid IN (" + produce(preds[driver], types) + ")";
+      if (!types.empty()) s += " AND +" + types_in(x + ".type", types);
+    } else if (!types.empty()) {
+      s = types_in(x + ".type", types);
+    } else {
+      s = "1";
+    }
+    for (std::size_t i = 0; i < preds.size(); ++i)
+      if (i != driver) s += " AND " + test(preds[i], x);
+    return s;
+  }
+
+  // Composite: component 0 drives, the others join on (rid, grp). With `r`,
+  // a test bound to that resource; without, a producer of rids.
+  std::string composite(const Predicate& p, const std::string& r) {
+    if (p.components.empty()) return r.empty() ? "SELECT NULL WHERE 0" : "SELECT 1 WHERE 0";
+    std::vector<std::string> as;
+    for (std::size_t i = 0; i < p.components.size(); ++i) as.push_back(alias("c"));
+    std::string s = "SELECT " + (r.empty() ? as[0] + ".rid" : std::string("1")) + " FROM " +
+                    info(p.components[0].table).name + " " + as[0];
+    for (std::size_t i = 1; i < p.components.size(); ++i) {
+      const auto& c = p.components[i];
+      s += " JOIN " + std::string(info(c.table).name) + " " + as[i] + " ON " + as[i] + ".rid = " + as[0] +
+           ".rid AND " + as[i] + ".grp = " + as[0] + ".grp AND " + as[i] + ".param = " + pid(c.param);
+      std::string cc = row_cond(c.cond, c.table, as[i]);
+      if (cc != "1") s += " AND " + cc;
+    }
+    s += " WHERE " + as[0] + ".param = " + pid(p.components[0].param);
+    if (!r.empty()) s += " AND " + as[0] + ".rid = " + r + ".rid";
+    std::string c0 = row_cond(p.components[0].cond, p.components[0].table, as[0]);
+    if (c0 != "1") s += " AND " + c0;
+    return s;
+  }
+
+  static std::string fts_query(const Predicate& p) {
+    return std::string(p.column == Column::Norm ? "narrative" : "content") + " : (" +
+           (p.values.empty() ? std::string("\"\"") : p.values.front()) + ")";
+  }
+
+ private:
+  static inline const PlanValue kNull{};
+  const SearchParamIds& ids_;
+  const SearchPlan& plan_;
+  int aliases_ = 0;
+};
+
+// The expression of sort key k over the resource row r, with the sentinel of
+// missing values.
+std::string sort_expr(Sql& sql, const SortKey& k, const std::string& r) {
+  switch (k.source) {
+    case SortKey::Source::Id:
+      return r + ".id";
+    case SortKey::Source::LastUpdated:
+      return r + ".last_updated";
+    case SortKey::Source::Rows:
+      break;
+  }
+  std::string a = sql.alias("k");
+  std::string col = Sql::column(k.table, k.column);
+  return "coalesce((SELECT " + std::string(k.descending ? "max(" : "min(") + a + "." + col + ") FROM " +
+         info(k.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND " + a +
+         ".param = " + sql.pid(k.param) + "), " + (k.descending ? kMissingDesc : kMissingAsc) + ")";
+}
+
+std::string sentinel(bool descending) { return descending ? kMissingDesc : kMissingAsc; }
+
+// "After the cursor" (or before it when `before`) in the order given by
+// `exprs` with `desc`, then the rid tiebreak in direction `rid_desc`.
+std::string cursor_cond(Sql& sql, const std::vector<std::string>& exprs, const std::vector<bool>& desc,
+                        const std::vector<PlanValue>& keys, const std::string& rid_expr, bool rid_desc,
+                        std::int64_t rid, bool before) {
+  auto value = [&](std::size_t i) {
+    if (std::holds_alternative<std::monostate>(keys[i])) return sentinel(desc[i]);
+    return sql.bind(keys[i]);
+  };
+  bool uniform = std::all_of(desc.begin(), desc.end(), [&](bool d) { return d == rid_desc; });
+  if (uniform) {
+    bool greater = rid_desc == before;  // ascending forward: >, descending forward: <
+    std::string lhs = "(", rhs = "(";
+    for (std::size_t i = 0; i < exprs.size(); ++i) {
+      lhs += exprs[i] + ", ";
+      rhs += value(i) + ", ";
+    }
+    lhs += rid_expr + ")";
+    rhs += sql.bind(rid) + ")";
+    if (exprs.empty()) return rid_expr + (greater ? " > " : " < ") + sql.bind(rid);
+    return lhs + (greater ? " > " : " < ") + rhs;
+  }
+  // Mixed directions: the lexicographic expansion.
+  std::string s = "(" + rid_expr + ((rid_desc == before) ? " > " : " < ") + sql.bind(rid) + ")";
+  for (std::size_t n = exprs.size(); n-- > 0;) {
+    bool greater = desc[n] == before;
+    std::string v = value(n);
+    s = "(" + exprs[n] + (greater ? " > " : " < ") + v + " OR (" + exprs[n] + " = " + v + " AND " + s + "))";
+  }
+  return s;
+}
+
+struct Runner {
+  Connection& c;
+  Sql& sql;
+  const SearchPlan& plan;
+  SearchPage& page;
+
+  Status explain(const std::string& text) {
+    if (!plan.explain) return Status::Ok();
+    page.explain.push_back("SQL: " + text);
+    auto q = c.query_text("EXPLAIN QUERY PLAN " + text);
+    if (!q) return std::move(q).error();
+    for (std::size_t i = 0; i < sql.params.size(); ++i)
+      bind_value(*q, static_cast<int>(i) + 1, sql.params[i]);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      page.explain.push_back("  plan " + std::to_string(q->int64(0)) + "/" + std::to_string(q->int64(1)) +
+                             ": " + std::string(q->text(3)));
+    }
+    return Status::Ok();
+  }
+
+  Result<Query> prepare(const std::string& text) {
+    if (auto s = explain(text); !s) return s.error();
+    auto q = c.query_text(text);
+    if (!q) return std::move(q).error();
+    for (std::size_t i = 0; i < sql.params.size(); ++i)
+      bind_value(*q, static_cast<int>(i) + 1, sql.params[i]);
+    return q;
+  }
+};
+
+constexpr const char* kHitColumns = "r.rid, r.type, r.id, v.version, v.last_updated, v.body";
+
+SearchHit read_hit(const Query& q, std::size_t keys) {
+  SearchHit h;
+  h.match.rid = q.int64(0);
+  h.type = q.text(1);
+  h.id = q.text(2);
+  h.version = q.int64(3);
+  h.last_updated = q.int64(4);
+  h.body = q.text(5);
+  for (std::size_t i = 0; i < keys; ++i) h.match.keys.push_back(column_value(q, static_cast<int>(6 + i)));
+  return h;
+}
+
+// Steps `q` appending distinct hits until `limit` are held; returns whether
+// a row beyond the limit exists.
+Result<bool> collect(Query& q, std::size_t keys, std::size_t limit, std::vector<SearchHit>& out) {
+  for (;;) {
+    auto row = q.step();
+    if (!row) return std::move(row).error();
+    if (!*row) return false;
+    std::int64_t rid = q.int64(0);
+    if (!out.empty() && out.back().match.rid == rid) continue;  // same resource, equal extreme values
+    if (out.size() == limit) return true;
+    out.push_back(read_hit(q, keys));
+  }
+}
+
+// Filter-driven: the driver enumerates, the other predicates test, SQLite
+// sorts what passed.
+Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page,
+                    std::size_t limit) {
+  Sql sql(ids, plan);
+  const bool backward = plan.cursor && plan.cursor->backward;
+  std::vector<std::string> exprs;
+  std::vector<bool> desc;
+  std::string select = std::string("SELECT ") + kHitColumns;
+  for (std::size_t i = 0; i < plan.sort.size(); ++i) {
+    exprs.push_back(sort_expr(sql, plan.sort[i], "r"));
+    desc.push_back(plan.sort[i].descending);
+    select += ", " + exprs.back() + " AS k" + std::to_string(i);
+  }
+  const bool rid_desc = !plan.sort.empty() && plan.sort.back().descending;
+  std::string text = select + " FROM search_resource r JOIN resource_version v ON v.seq = r.seq WHERE ";
+  std::string where;
+  if (plan.driver >= 0) {
+    where = "r.rid IN (" + sql.produce(plan.where[static_cast<std::size_t>(plan.driver)], plan.types) + ")";
+    if (!plan.types.empty()) where += " AND +" + sql.types_in("r.type", plan.types);
+  } else {
+    where = plan.types.empty() ? "1" : sql.types_in("r.type", plan.types);
+  }
+  for (std::size_t i = 0; i < plan.where.size(); ++i)
+    if (static_cast<int>(i) != plan.driver) where += " AND " + sql.test(plan.where[i], "r");
+  where += " AND " + sql.policy("r");
+  text += where;
+  if (plan.cursor) {
+    std::vector<std::string> aliases;
+    for (std::size_t i = 0; i < exprs.size(); ++i) aliases.push_back("k" + std::to_string(i));
+    text += " AND " +
+            cursor_cond(sql, aliases, desc, plan.cursor->keys, "r.rid", rid_desc, plan.cursor->rid, backward);
+  }
+  text += " ORDER BY ";
+  for (std::size_t i = 0; i < exprs.size(); ++i)
+    text += "k" + std::to_string(i) + ((desc[i] != backward) ? " DESC, " : ", ");
+  text += std::string("r.rid") + ((rid_desc != backward) ? " DESC" : "");
+  text += " LIMIT " + sql.bind(static_cast<std::int64_t>(limit + 1));
+  Runner run{c, sql, plan, page};
+  auto q = run.prepare(text);
+  if (!q) return std::move(q).error();
+  auto more = collect(*q, exprs.size(), limit, page.hits);
+  if (!more) return std::move(more).error();
+  page.more = *more;
+  return Status::Ok();
+}
+
+// Sort-driven: walk the first sort key's (param, value) index in order and
+// test every predicate; resources without a value follow, by rid.
+Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page,
+                       std::size_t limit) {
+  const SortKey& k = plan.sort.front();
+  const bool backward = plan.cursor && plan.cursor->backward;
+  const bool walk_desc = k.descending != backward;
+  const bool cursor_missing = plan.cursor && std::holds_alternative<std::monostate>(plan.cursor->keys.at(0));
+  // Phases in paging order: valued rows, then those without a value.
+  std::vector<int> phases = backward ? std::vector<int>{2, 1} : std::vector<int>{1, 2};
+  for (int phase : phases) {
+    if (page.hits.size() > limit) break;
+    if (plan.cursor) {
+      // Forward from a missing-value cursor: only phase 2 remains; backward
+      // from a valued cursor: only phase 1 remains.
+      if (!backward && cursor_missing && phase == 1) continue;
+      if (backward && !cursor_missing && phase == 2) continue;
+    }
+    Sql sql(ids, plan);
+    std::string col = Sql::column(k.table, k.column);
+    std::string text;
+    if (phase == 1) {
+      std::string p = sql.pid(k.param);
+      text = std::string("SELECT ") + kHitColumns + ", s." + col + " AS k0 FROM " + info(k.table).name +
+             " s JOIN search_resource r ON r.rid = s.rid JOIN resource_version v ON v.seq = r.seq WHERE "
+             "s.param = " +
+             p + " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
+             info(k.table).name + " s2 WHERE s2.rid = s.rid AND s2.param = " + p + ")";
+      if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
+    } else {
+      std::string p = sql.pid(k.param);
+      text = std::string("SELECT ") + kHitColumns + ", " + sentinel(k.descending) +
+             " AS k0 FROM search_resource r JOIN resource_version v ON v.seq = r.seq WHERE " +
+             (plan.types.empty() ? std::string("1") : sql.types_in("r.type", plan.types)) +
+             " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
+             " s2 WHERE s2.rid = r.rid AND s2.param = " + p + ")";
+    }
+    for (const auto& w : plan.where) text += " AND " + sql.test(w, "r");
+    text += " AND " + sql.policy("r");
+    if (plan.cursor) {
+      bool in_cursor_phase = (phase == 2) == cursor_missing;
+      if (in_cursor_phase) {
+        if (phase == 1)
+          text += " AND (s." + col + ", s.rid) " + (walk_desc ? "< (" : "> (") +
+                  sql.bind(plan.cursor->keys.at(0)) + ", " + sql.bind(plan.cursor->rid) + ")";
+        else
+          text += std::string(" AND r.rid ") + (walk_desc ? "< " : "> ") + sql.bind(plan.cursor->rid);
+      }
+    }
+    if (phase == 1)
+      text += " ORDER BY s." + col + (walk_desc ? " DESC" : "") + ", s.rid" + (walk_desc ? " DESC" : "");
+    else
+      text += std::string(" ORDER BY r.rid") + (walk_desc ? " DESC" : "");
+    Runner run{c, sql, plan, page};
+    auto q = run.prepare(text);
+    if (!q) return std::move(q).error();
+    auto more = collect(*q, 1, limit, page.hits);
+    if (!more) return std::move(more).error();
+    if (*more) {
+      page.more = true;
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
+Status count_total(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page) {
+  Sql sql(ids, plan);
+  std::string text = "SELECT count(*) FROM search_resource r WHERE ";
+  text += sql.resource_set(plan.where, plan.types, "r");
+  text += " AND " + sql.policy("r");
+  Runner run{c, sql, plan, page};
+  auto q = run.prepare(text);
+  if (!q) return std::move(q).error();
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  page.total = *row ? q->int64(0) : 0;
+  return Status::Ok();
+}
+
+std::string json_array(const std::vector<std::string>& items) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) s += ",";
+    s += "\"";
+    for (char ch : items[i]) {
+      if (ch == '"' || ch == '\\') s += '\\';
+      s += ch;
+    }
+    s += "\"";
+  }
+  return s + "]";
+}
+
+std::string json_array(const std::vector<std::int64_t>& items) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) s += (i ? "," : "") + std::to_string(items[i]);
+  return s + "]";
+}
+
+// _include / _revinclude for `from` (hits of the page or of the previous
+// iteration); appends new resources to page.included.
+Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, const IncludeSpec& inc,
+                    const std::vector<const SearchHit*>& from, std::unordered_set<std::int64_t>& seen,
+                    SearchPage& page, std::vector<const SearchHit*>* fresh_out) {
+  std::vector<std::size_t> fresh_index;
+  auto run_query = [&](Sql& sql, const std::string& text) -> Status {
+    Runner run{c, sql, plan, page};
+    auto q = run.prepare(text);
+    if (!q) return std::move(q).error();
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      std::int64_t rid = q->int64(0);
+      if (!seen.insert(rid).second) continue;
+      if (static_cast<int>(page.included.size()) >= plan.max_included) {
+        page.included_truncated = true;
+        break;
+      }
+      page.included.push_back(read_hit(*q, 0));
+      fresh_index.push_back(page.included.size() - 1);
+    }
+    return Status::Ok();
+  };
+  auto params_in = [&](Sql& sql, const std::string& col) -> std::string {
+    if (inc.params.empty()) return "1";
+    std::string s = col + " IN (";
+    for (std::size_t i = 0; i < inc.params.size(); ++i) s += (i ? ", " : "") + sql.pid(inc.params[i]);
+    return s + ")";
+  };
+  if (!inc.reverse) {
+    std::vector<std::int64_t> rids;
+    for (const auto* h : from)
+      if (inc.source_type.empty() || h->type == inc.source_type) rids.push_back(h->match.rid);
+    if (rids.empty()) return Status::Ok();
+    Sql sql(ids, plan);
+    std::string text =
+        std::string("SELECT DISTINCT ") + kHitColumns +
+        " FROM sp_reference f JOIN search_resource r ON r.type = f.type AND r.id = f.id "
+        "JOIN resource_version v ON v.seq = r.seq WHERE f.rid IN (SELECT value FROM json_each(" +
+        sql.bind(json_array(rids)) + ")) AND " + params_in(sql, "f.param");
+    if (!inc.target_type.empty()) text += " AND r.type = " + sql.bind(inc.target_type);
+    text += " AND " + sql.policy("r");
+    if (auto s = run_query(sql, text); !s) return s;
+  } else {
+    // Group the targets by type so the (param, id, type) index serves.
+    std::map<std::string, std::vector<std::string>> by_type;
+    for (const auto* h : from)
+      if (inc.target_type.empty() || h->type == inc.target_type) by_type[h->type].push_back(h->id);
+    for (const auto& [type, idlist] : by_type) {
+      Sql sql(ids, plan);
+      std::string text = std::string("SELECT DISTINCT ") + kHitColumns +
+                         " FROM sp_reference f JOIN search_resource r ON r.rid = f.rid "
+                         "JOIN resource_version v ON v.seq = r.seq WHERE " +
+                         params_in(sql, "f.param") + " AND f.id IN (SELECT value FROM json_each(" +
+                         sql.bind(json_array(idlist)) + ")) AND f.type = " + sql.bind(type);
+      if (!inc.source_type.empty()) text += " AND r.type = " + sql.bind(inc.source_type);
+      text += " AND " + sql.policy("r");
+      if (auto s = run_query(sql, text); !s) return s;
+    }
+  }
+  if (fresh_out)
+    for (std::size_t i : fresh_index) fresh_out->push_back(&page.included[i]);
+  return Status::Ok();
+}
+
+Status run_includes(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page) {
+  if (plan.includes.empty() || page.hits.empty()) return Status::Ok();
+  std::unordered_set<std::int64_t> seen;
+  for (const auto& h : page.hits) seen.insert(h.match.rid);
+  page.included.reserve(static_cast<std::size_t>(plan.max_included) + 1);  // pointers below stay valid
+  std::vector<const SearchHit*> from;
+  for (const auto& h : page.hits) from.push_back(&h);
+  std::vector<const SearchHit*> fresh;
+  for (const auto& inc : plan.includes)
+    if (auto s = include_once(c, ids, plan, inc, from, seen, page, &fresh); !s) return s;
+  // :iterate specs run again on what the previous round brought (R4 §3.1.1.5.5).
+  bool iterate =
+      std::any_of(plan.includes.begin(), plan.includes.end(), [](const auto& i) { return i.iterate; });
+  for (int round = 0; iterate && round < 8 && !fresh.empty() && !page.included_truncated; ++round) {
+    std::vector<const SearchHit*> next;
+    for (const auto& inc : plan.includes)
+      if (inc.iterate)
+        if (auto s = include_once(c, ids, plan, inc, fresh, seen, page, &next); !s) return s;
+    fresh = std::move(next);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SearchPage> run_search(Connection& c, const SearchParamIds& ids, const SearchPlan& plan) {
+  SearchPage page;
+  if (plan.count > 0) {
+    std::size_t limit = static_cast<std::size_t>(std::clamp(plan.count, 1, 10000));
+    bool sort_driven =
+        plan.sort_driven && plan.sort.size() == 1 && plan.sort[0].source == SortKey::Source::Rows;
+    Status s =
+        sort_driven ? run_sort_driven(c, ids, plan, page, limit) : run_filtered(c, ids, plan, page, limit);
+    if (!s) return s.error();
+    if (plan.cursor && plan.cursor->backward) std::reverse(page.hits.begin(), page.hits.end());
+    if (auto st = run_includes(c, ids, plan, page); !st) return st.error();
+  }
+  if (plan.count_total)
+    if (auto s = count_total(c, ids, plan, page); !s) return s.error();
+  return page;
+}
+
+Result<std::int64_t> estimate(Connection& c, const SearchParamIds& ids, const SearchPlan& plan,
+                              const Predicate& p, std::int64_t cap) {
+  if (!p.drivable()) return std::int64_t{-1};
+  SearchPlan bare;  // the estimate ignores the policy: it only orders predicates
+  bare.types = plan.types;
+  Sql sql(ids, bare);
+  std::string text = "SELECT count(*) FROM (" + sql.produce(p, plan.types) + " LIMIT " + sql.bind(cap) + ")";
+  auto q = c.query_text(text);
+  if (!q) return std::move(q).error();
+  for (std::size_t i = 0; i < sql.params.size(); ++i) bind_value(*q, static_cast<int>(i) + 1, sql.params[i]);
+  auto row = q->step();
+  if (!row) return std::move(row).error();
+  return *row ? q->int64(0) : std::int64_t{0};
+}
+
+}  // namespace parcours::store::sqlite

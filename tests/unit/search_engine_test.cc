@@ -1,0 +1,289 @@
+// The search engine on a real store, with hand-checked expectations: every
+// parameter type, prefix and modifier, the special parameters, chains,
+// _has, includes, sorting and paging (FHIR R4 §3.1.1).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "search/text.h"
+#include "search/values.h"
+#include "unit/search_support.h"
+
+namespace parcours {
+namespace {
+
+using testing::SearchStore;
+using Ids = std::vector<std::string>;
+
+Ids sorted(Ids v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// --- values -----------------------------------------------------------------------
+
+TEST(SearchValues, FoldsCaseAndAccents) {
+  EXPECT_EQ(search::fold("Hélène LEFÈVRE"), "helene lefevre");
+  EXPECT_EQ(search::fold("  Œuvre   Straße  "), "oeuvre strasse");
+  EXPECT_EQ(search::fold("Çà et là, ŁÓDŹ"), "ca et la, lodz");
+  EXPECT_EQ(search::fold("Villeneuve-d’Ascq"), "villeneuve-d'ascq");
+}
+
+TEST(SearchValues, DateRangesFollowPrecision) {
+  auto y = search::date_range("2024");
+  ASSERT_TRUE(y);
+  EXPECT_EQ(y->low, 1704067200000000LL);       // 2024-01-01T00:00:00Z
+  EXPECT_EQ(y->high, 1735689600000000LL - 1);  // 2024-12-31T23:59:59.999999Z
+  auto m = search::date_range("2024-02");
+  EXPECT_EQ(m->high - m->low + 1, 29LL * 86400 * 1000000);  // leap February
+  auto d = search::date_range("2024-03-15");
+  EXPECT_EQ(d->high - d->low + 1, 86400LL * 1000000);
+  auto t = search::date_range("2024-03-15T10:30:00+02:00");
+  EXPECT_EQ(t->low, search::date_range("2024-03-15T08:30:00Z")->low);
+  EXPECT_EQ(t->high - t->low + 1, 1000000);
+  auto ms = search::date_range("2024-03-15T08:30:00.120Z");
+  EXPECT_EQ(ms->high - ms->low + 1, 1000);
+  EXPECT_FALSE(search::date_range("2024-13"));
+  EXPECT_FALSE(search::date_range("2023-02-29"));
+  EXPECT_FALSE(search::date_range("2024-01-01T25:00"));
+}
+
+TEST(SearchValues, DecimalRangesFollowPrecision) {
+  auto r = search::decimal_range("100");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->low, 99.5);
+  EXPECT_EQ(r->high, 100.5);
+  r = search::decimal_range("1.50");
+  EXPECT_DOUBLE_EQ(r->low, 1.495);
+  EXPECT_DOUBLE_EQ(r->high, 1.505);
+  r = search::decimal_range("1e2");
+  EXPECT_EQ(r->low, 50);
+  EXPECT_EQ(r->high, 150);
+  r = search::decimal_range("-2.5");
+  EXPECT_DOUBLE_EQ(r->low, -2.55);
+  EXPECT_DOUBLE_EQ(r->high, -2.45);
+  r = search::decimal_range("0");
+  EXPECT_DOUBLE_EQ(r->low, -0.5);
+  EXPECT_FALSE(search::decimal_range("1.2.3"));
+}
+
+TEST(SearchValues, UcumCanonicalUnits) {
+  auto mg = search::canonical_unit(search::kUcum, "mg");
+  auto g = search::canonical_unit(search::kUcum, "g");
+  EXPECT_EQ(mg.code, g.code);
+  EXPECT_DOUBLE_EQ(mg.factor, 1e-3);
+  auto mgdl = search::canonical_unit(search::kUcum, "mg/dL");
+  auto gl = search::canonical_unit(search::kUcum, "g/L");
+  EXPECT_EQ(mgdl.code, gl.code);
+  EXPECT_DOUBLE_EQ(mgdl.factor / gl.factor, 0.01);
+  auto other = search::canonical_unit("http://example.org/units", "pill");
+  EXPECT_EQ(other.code, "http://example.org/units|pill");
+  EXPECT_FALSE(other.ucum);
+}
+
+// --- searches -----------------------------------------------------------------------
+
+class Search : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = new SearchStore();
+    auto& s = *db_;
+    s.put(R"({"resourceType":"Patient","id":"p1","active":true,"gender":"female","birthDate":"1944-03-12",
+      "identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"244037511303128",
+        "type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"NI"}],"text":"INS"}}],
+      "name":[{"family":"Lefèvre","given":["Hélène","Marie"]}],
+      "telecom":[{"system":"phone","value":"+33320000001"},{"system":"email","value":"helene@example.fr"}],
+      "address":[{"line":["12 rue des Arts"],"city":"Lille","postalCode":"59000","country":"FR"}],
+      "generalPractitioner":[{"reference":"Practitioner/dr1"}]})");
+    s.put(R"({"resourceType":"Patient","id":"p2","active":false,"gender":"male","birthDate":"1950",
+      "name":[{"family":"Martin","given":["Jean"]}],
+      "address":[{"city":"Roubaix","postalCode":"59100"}],
+      "generalPractitioner":[{"reference":"Practitioner/dr2"}]})");
+    s.put(R"({"resourceType":"Patient","id":"p3","gender":"female","birthDate":"1944-03",
+      "name":[{"family":"MARTINEZ","given":["Lucía"]}],"deceasedDateTime":"2020-05-01"})");
+    s.put(R"({"resourceType":"Practitioner","id":"dr1","name":[{"family":"Leroy","given":["Camille"]}],
+      "identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"10000000001"}]})");
+    s.put(R"({"resourceType":"Practitioner","id":"dr2","name":[{"family":"Petit","given":["Paul"]}]})");
+    s.put(R"({"resourceType":"Observation","id":"o1","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"4548-4","display":"Hemoglobin A1c"}],"text":"HbA1c"},
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-03-15T10:30:00+01:00",
+      "valueQuantity":{"value":7.2,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}})");
+    s.put(R"({"resourceType":"Observation","id":"o2","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-06-20",
+      "valueQuantity":{"value":6.8,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}})");
+    s.put(R"({"resourceType":"Observation","id":"o3","status":"preliminary",
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0","display":"Glucose"}]},
+      "subject":{"reference":"Patient/p2"},"effectivePeriod":{"start":"2024-01-01","end":"2024-01-31"},
+      "valueQuantity":{"value":1.1,"unit":"g/L","system":"http://unitsofmeasure.org","code":"g/L"}})");
+    s.put(R"({"resourceType":"Observation","id":"o4","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"},{"system":"urn:local","code":"GLU"}]},
+      "subject":{"reference":"Patient/p3"},"effectiveDateTime":"2023",
+      "valueQuantity":{"value":95,"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}})");
+    s.put(R"({"resourceType":"Observation","id":"o5","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+      "subject":{"reference":"Patient/p2"},"effectiveDateTime":"2024-02-02T08:00:00Z",
+      "component":[
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+         "valueQuantity":{"value":150,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+         "valueQuantity":{"value":90,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  Ids ids(const std::string& type, const std::string& q) { return sorted(db_->ids(type, q)); }
+  static SearchStore* db_;
+};
+SearchStore* Search::db_ = nullptr;
+
+TEST_F(Search, StringDefaultIsCaseAndAccentInsensitivePrefix) {
+  EXPECT_EQ(ids("Patient", "name=lefevre"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "name=HEL"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "family=martin"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(ids("Patient", "name=lucia"), Ids{"p3"});
+  EXPECT_EQ(ids("Patient", "address-city=lil"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "address=59"), (Ids{"p1", "p2"}));
+}
+
+TEST_F(Search, StringModifiers) {
+  EXPECT_EQ(ids("Patient", "family:exact=Martin"), Ids{"p2"});
+  EXPECT_EQ(ids("Patient", "family:exact=martin"), Ids{});
+  EXPECT_EQ(ids("Patient", "family:contains=tin"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(ids("Patient", "family:contains=EZ"), Ids{"p3"});
+  EXPECT_EQ(ids("Patient", "name:missing=true"), Ids{});
+  EXPECT_EQ(ids("Patient", "address:missing=true"), Ids{"p3"});
+}
+
+TEST_F(Search, TokenForms) {
+  EXPECT_EQ(ids("Observation", "code=4548-4"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "code=http://loinc.org|4548-4"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "code=urn:local|"), Ids{"o4"});
+  EXPECT_EQ(ids("Observation", "code=|GLU"), Ids{});
+  EXPECT_EQ(ids("Observation", "code=4548-4,2339-0"), (Ids{"o1", "o2", "o3", "o4"}));
+  EXPECT_EQ(ids("Patient", "gender=female"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(ids("Patient", "active=true"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "identifier=urn:oid:1.2.250.1.213.1.4.8|244037511303128"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "phone=%2B33320000001"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "email=helene@example.fr"), Ids{"p1"});
+}
+
+TEST_F(Search, TokenModifiers) {
+  EXPECT_EQ(ids("Observation", "code:text=hba1"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation", "code:text=hemoglobin"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation", "code:not=4548-4"), (Ids{"o3", "o4", "o5"}));
+  EXPECT_EQ(ids("Patient", "gender:not=female"), Ids{"p2"});
+  EXPECT_EQ(ids("Patient", "active:missing=true"), Ids{"p3"});
+  EXPECT_EQ(
+      ids("Patient", "identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|NI|244037511303128"),
+      Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "identifier:text=ins"), Ids{"p1"});
+}
+
+TEST_F(Search, DatePrefixesUseRanges) {
+  // o1 2024-03-15T09:30Z (a second), o2 2024-06-20 (a day), o3 January 2024
+  // (a period), o4 2023 (a year), o5 2024-02-02T08:00:00Z.
+  EXPECT_EQ(ids("Observation", "date=2024-03-15"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation", "date=2024"), (Ids{"o1", "o2", "o3", "o5"}));
+  EXPECT_EQ(ids("Observation", "date=2024-01"), Ids{"o3"});
+  EXPECT_EQ(ids("Observation", "date=gt2024-03"), Ids{"o2"});
+  EXPECT_EQ(ids("Observation", "date=ge2024-03"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "date=lt2024-02"), (Ids{"o3", "o4"}));
+  EXPECT_EQ(ids("Observation", "date=le2024-01-31"), (Ids{"o3", "o4"}));
+  EXPECT_EQ(ids("Observation", "date=sa2024-01-15"), (Ids{"o1", "o2", "o5"}));
+  EXPECT_EQ(ids("Observation", "date=eb2024-01-15"), Ids{"o4"});
+  EXPECT_EQ(ids("Observation", "date=ne2024"), Ids{"o4"});
+  // Timezones: 10:30+01:00 is 09:30Z.
+  EXPECT_EQ(ids("Observation", "date=2024-03-15T09:30:00Z"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation", "date=2024-03-15T10:30:00%2B01:00"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation", "date=2024-03-15T10:30:00Z"), Ids{});
+  // AND by repetition.
+  EXPECT_EQ(ids("Observation", "date=ge2024-01-01&date=lt2024-04-01"), (Ids{"o1", "o3", "o5"}));
+  // Partial dates in the data: 1944-03 contains 1944-03-12.
+  EXPECT_EQ(ids("Patient", "birthdate=1944-03"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(ids("Patient", "birthdate=1944-03-12"), Ids{"p1"});
+  // ge: the range above the value overlaps March 1944 (R4 prefix table).
+  EXPECT_EQ(ids("Patient", "birthdate=ge1944-03-12"), (Ids{"p1", "p2", "p3"}));
+  EXPECT_EQ(ids("Patient", "birthdate=gt1944-03-31"), Ids{"p2"});
+}
+
+TEST_F(Search, QuantityWithUnitsAndPrefixes) {
+  EXPECT_EQ(ids("Observation", "value-quantity=7.2"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation", "value-quantity=7"), (Ids{"o1", "o2"}));  // [6.5, 7.5)
+  EXPECT_EQ(ids("Observation", "value-quantity=7.0"), Ids{});            // [6.95, 7.05)
+  EXPECT_EQ(ids("Observation", "value-quantity=gt7"), (Ids{"o1", "o4"}));
+  EXPECT_EQ(ids("Observation", "value-quantity=lt7|http://unitsofmeasure.org|%25"), Ids{"o2"});
+  // 95 mg/dL is 0.95 g/L: UCUM conversion.
+  EXPECT_EQ(ids("Observation", "value-quantity=0.95|http://unitsofmeasure.org|g/L"), Ids{"o4"});
+  EXPECT_EQ(ids("Observation", "value-quantity=le1|http://unitsofmeasure.org|g/L"), Ids{"o4"});
+  EXPECT_EQ(ids("Observation", "value-quantity=110|http://unitsofmeasure.org|mg/dL"), Ids{"o3"});
+  EXPECT_EQ(ids("Observation", "value-quantity=ap7"), (Ids{"o1", "o2"}));
+}
+
+TEST_F(Search, Composites) {
+  EXPECT_EQ(ids("Observation", "component-code-value-quantity=http://loinc.org|8480-6$gt140"), Ids{"o5"});
+  EXPECT_EQ(ids("Observation", "component-code-value-quantity=http://loinc.org|8462-4$gt140"), Ids{});
+  EXPECT_EQ(ids("Observation", "code-value-quantity=4548-4$lt7"), Ids{"o2"});
+  EXPECT_EQ(ids("Observation", "combo-code-value-quantity=8462-4$90"), Ids{"o5"});
+}
+
+TEST_F(Search, References) {
+  EXPECT_EQ(ids("Observation", "subject=Patient/p1"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "subject=p1"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "patient=p2"), (Ids{"o3", "o5"}));
+  EXPECT_EQ(ids("Observation", "subject:Patient=p3"), Ids{"o4"});
+  EXPECT_EQ(ids("Observation", "subject=http://test/fhir/Patient/p3"), Ids{"o4"});
+  EXPECT_EQ(ids("Patient", "general-practitioner:missing=true"), Ids{"p3"});
+}
+
+TEST_F(Search, Chains) {
+  EXPECT_EQ(ids("Observation", "subject:Patient.name=martin"), (Ids{"o3", "o4", "o5"}));
+  EXPECT_EQ(ids("Observation", "patient.gender=female&code=4548-4"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "subject:Patient.general-practitioner.name=leroy"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation", "subject:Patient.general-practitioner:Practitioner.identifier=10000000001"),
+            (Ids{"o1", "o2"}));
+}
+
+TEST_F(Search, ReverseChains) {
+  EXPECT_EQ(ids("Patient", "_has:Observation:patient:code=4548-4"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient", "_has:Observation:subject:status=preliminary"), Ids{"p2"});
+  EXPECT_EQ(ids("Practitioner", "_has:Patient:general-practitioner:_has:Observation:patient:code=2339-0"),
+            Ids{"dr2"});
+}
+
+TEST_F(Search, IdsAndMissingOnSpecials) {
+  EXPECT_EQ(ids("Patient", "_id=p1,p3"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(ids("Patient", "_id=nope"), Ids{});
+  EXPECT_EQ(ids("Patient", "_lastUpdated=gt2000-01-01"), (Ids{"p1", "p2", "p3"}));
+  EXPECT_EQ(ids("Patient", "death-date=2020"), Ids{"p3"});
+  EXPECT_EQ(ids("Patient", "deceased=true"), Ids{"p3"});
+  EXPECT_EQ(ids("Patient", "deceased=false"), (Ids{"p1", "p2"}));
+}
+
+TEST_F(Search, SortAndPaging) {
+  EXPECT_EQ(db_->ids("Observation", "_sort=date"), (Ids{"o4", "o3", "o5", "o1", "o2"}));
+  EXPECT_EQ(db_->ids("Observation", "_sort=-date"), (Ids{"o2", "o1", "o5", "o3", "o4"}));
+  EXPECT_EQ(db_->ids("Patient", "_sort=family,-birthdate"), (Ids{"p1", "p2", "p3"}));
+  EXPECT_EQ(db_->ids("Patient", "_sort=-family"), (Ids{"p3", "p2", "p1"}));
+  EXPECT_EQ(db_->all_ids("Observation", "_sort=-date&_count=2"), (Ids{"o2", "o1", "o5", "o3", "o4"}));
+  EXPECT_EQ(db_->all_ids("Observation", "_count=2"), (Ids{"o1", "o2", "o3", "o4", "o5"}));
+  EXPECT_EQ(db_->all_ids("Observation", "status=final&_sort=date&_count=1"), (Ids{"o4", "o5", "o1", "o2"}));
+  // Missing values come last in both directions; ties follow the resource
+  // key in the direction of the last sort key.
+  EXPECT_EQ(db_->ids("Patient", "_sort=death-date"), (Ids{"p3", "p1", "p2"}));
+  EXPECT_EQ(db_->ids("Patient", "_sort=-death-date"), (Ids{"p3", "p2", "p1"}));
+  EXPECT_EQ(db_->all_ids("Patient", "_sort=-death-date&_count=1"), (Ids{"p3", "p2", "p1"}));
+  EXPECT_EQ(db_->all_ids("Patient", "_sort=death-date&_count=1"), (Ids{"p3", "p1", "p2"}));
+}
+
+TEST_F(Search, Totals) {
+  auto r = db_->run("Observation", "code=4548-4&_total=accurate&_count=1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->page.total, 2);
+  EXPECT_EQ(r->page.hits.size(), 1u);
+  EXPECT_FALSE(r->next_cursor.empty());
+}
+
+}  // namespace
+}  // namespace parcours
