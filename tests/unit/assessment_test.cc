@@ -621,7 +621,7 @@ std::vector<Json> zarit_items(int total) {
 
 TEST(Zarit, BurdenBands) {
   // ≤ 20 absent or light, 21-40 light to moderate, 41-60 moderate to severe,
-  // > 60 severe (HAS 2010, suivi médical des aidants naturels).
+  // > 60 severe (cut-offs used with the French version of Hébert et al.).
   const std::map<int, std::string> expected = {{0, "zarit-absente-legere"},  {20, "zarit-absente-legere"},
                                                {21, "zarit-legere-moderee"}, {40, "zarit-legere-moderee"},
                                                {41, "zarit-moderee-severe"}, {60, "zarit-moderee-severe"},

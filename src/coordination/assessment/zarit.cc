@@ -4,11 +4,11 @@
 // version Zarit & Zarit 1987; French version Hébert R, Bravo G, Préville M,
 // Can J Aging 2000;19:494-507. Items 1-21 rate a frequency 0-4 (jamais …
 // presque tout le temps), item 22 the overall burden 0-4 (pas du tout …
-// énormément); total 0-88. Bands as used in French practice (HAS, « Maladie
-// d'Alzheimer et maladies apparentées : suivi médical des aidants naturels »,
-// 2010): ≤ 20 absent or light, 21-40 light to moderate, 41-60 moderate to
-// severe, > 60 severe. The item wording is licensed (Mapi Research Trust):
-// the Questionnaire carries our own short paraphrases.
+// énormément); total 0-88. Bands used with the French version (Hébert's
+// translation; e.g. T. Darnaud, thèse Lyon 2, 2006): ≤ 20 no or light
+// burden, 21-40 light to moderate, 41-60 moderate to severe, > 60 severe.
+// The item wording is licensed (Mapi Research Trust): the Questionnaire
+// carries our own short paraphrases.
 #include "coordination/assessment/instruments.h"
 #include "coordination/assessment/scale.h"
 
