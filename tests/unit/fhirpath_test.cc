@@ -377,6 +377,9 @@ TEST(FhirpathErrors, CompileErrorsNamePositions) {
       {"%nothing", "line 1, column 1"},
       {"@2015-13-01", "line 1, column 1"},
       {"/* open", "line 1, column 1"},
+      {"'a\xff"
+       "b'",
+       "line 1, column 3"},  // not UTF-8
   };
   for (const Row& r : rows) {
     auto e = compile(r.expr);
