@@ -5,6 +5,7 @@
 #include "fhirpath/functions.h"
 #include "fhirpath/model.h"
 #include "fhirpath/operators.h"
+#include "fhirpath/text.h"
 #include "fhirpath/types.h"
 
 namespace parcours::fhirpath {
@@ -69,6 +70,9 @@ Evaluator::Evaluator(const Expression& expression, const Environment& env, const
 
 std::string_view Evaluator::keep(std::string s) {
   if (s.size() > kMaxString) fail("string result longer than 16 MiB");
+  // FHIRPath strings are Unicode: decode() of binary data or a regex that
+  // splits a multi-byte character must not produce invalid UTF-8.
+  if (text::invalid_utf8(s) != std::string_view::npos) fail("a computed string is not valid UTF-8");
   arena_bytes_ += s.size();
   if (arena_bytes_ > kMaxArena) fail("computed strings exceed 128 MiB");
   strings_.push_front(std::move(s));

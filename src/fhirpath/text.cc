@@ -78,6 +78,33 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
+// Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or
+// npos.
+std::size_t invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80                 ? 0
+                    : c >= 0xC2 && c <= 0xDF ? 1
+                    : c >= 0xE0 && c <= 0xEF ? 2
+                    : c >= 0xF0 && c <= 0xF4 ? 3
+                                             : 9;
+    if (n == 9 || (n > 0 && i + n >= s.size())) return i;  // not a lead byte, or truncated
+    std::uint32_t cp = n == 0 ? c : c & (0x3F >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF.
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
 std::vector<std::size_t> code_point_offsets(std::string_view s) {
   std::vector<std::size_t> out;
   out.reserve(s.size() + 1);

@@ -25,4 +25,8 @@ std::string normalize_for_equivalence(std::string_view s);
 
 void append_utf8(std::string& out, std::uint32_t cp);
 
+// Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or
+// std::string_view::npos.
+std::size_t invalid_utf8(std::string_view s);
+
 }  // namespace parcours::fhirpath::text
