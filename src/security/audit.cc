@@ -110,9 +110,11 @@ Result<ChainReport> verify_audit_chain(store::SecurityStore& store) {
       report.problem = std::move(why);
       return false;
     };
-    if (r.seq != expected)
-      return fail("record " + std::to_string(expected) + " is missing (next present is " +
-                  std::to_string(r.seq) + ")");
+    if (r.seq != expected) {
+      fail("it is missing (the next record present is " + std::to_string(r.seq) + ")");
+      report.bad_seq = expected;  // the first bad record is the one that is gone
+      return false;
+    }
     if (r.prev_hash != prev) return fail("its link to the previous record is broken");
     if (store::audit_hash(r.prev_hash, r) != r.hash) return fail("its content does not match its hash");
     prev = r.hash;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -54,8 +55,19 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
 
 }  // namespace
 
+struct ServerProcess::Output {
+  std::mutex mu;
+  std::string text;
+};
+
+std::string ServerProcess::output() const {
+  std::lock_guard lock(output_->mu);
+  return output_->text;
+}
+
 ServerProcess::ServerProcess(const std::string& data_dir, const std::string& token,
-                             std::vector<std::string> extra) {
+                             std::vector<std::string> extra, std::vector<std::string> extra_env)
+    : output_(std::make_shared<Output>()) {
   int pipefd[2];
   if (::pipe(pipefd) != 0) throw std::runtime_error("pipe");
   std::vector<std::string> args{"serve", "--data", data_dir, "--listen", "127.0.0.1:0"};
@@ -66,6 +78,7 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& tok
   } else {
     env.push_back("PARCOURS_ADMIN_TOKEN=" + token);
   }
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
   pid_ = spawn(args, env, pipefd[1]);
   ::close(pipefd[1]);
   // Wait for "listening on http://127.0.0.1:PORT/fhir".
@@ -86,11 +99,16 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& tok
       }
     }
   }
-  // Keep draining the server's output so it never blocks on a full pipe.
+  // Keep draining the server's output so it never blocks on a full pipe
+  // (kept, for tests that inspect the logs).
   int fd = pipefd[0];
-  std::thread([fd] {
+  output_->text = seen;
+  std::thread([fd, out = output_] {
     char b[4096];
-    while (::read(fd, b, sizeof b) > 0) {
+    ssize_t n;
+    while ((n = ::read(fd, b, sizeof b)) > 0) {
+      std::lock_guard lock(out->mu);
+      out->text.append(b, static_cast<std::size_t>(n));
     }
     ::close(fd);
   }).detach();
