@@ -137,7 +137,8 @@ TEST_F(FhirRest, CreateReadAndHeaders) {
   EXPECT_EQ(not_modified.status, 304);
   auto unchanged = call("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", r.header("Last-Modified")}});
   EXPECT_EQ(unchanged.status, 304);
-  auto changed = call("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}});
+  auto changed =
+      call("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT"}});
   EXPECT_EQ(changed.status, 200);
 }
 
