@@ -12,7 +12,9 @@
 #include "api/interactions.h"
 #include "api/query_string.h"
 #include "api/rendering.h"
+#include "api/search_api.h"
 #include "api/secrecy_ops.h"
+#include "fhir/definitions.h"
 #include "fhir/operation_outcome.h"
 #include "security/caller.h"
 #include "security/guard.h"
@@ -65,6 +67,7 @@ enum class Return { Representation, Minimal, Outcome };
 
 struct Prefer {
   Return ret = Return::Representation;
+  bool strict = false;  // handling=strict (R4 §3.1.1.4): unknown search parameters are errors
 };
 
 Prefer parse_prefer(std::string_view h) {
@@ -74,6 +77,7 @@ Prefer parse_prefer(std::string_view h) {
     p.ret = Return::Minimal;
   else if (v.find("return=operationoutcome") != std::string::npos)
     p.ret = Return::Outcome;
+  p.strict = v.find("handling=strict") != std::string::npos;
   return p;
 }
 
@@ -265,8 +269,12 @@ struct FhirApi::Impl {
     }
     if (s.empty()) {
       if (m == "POST") return post_bundle(x);
-      if (get) return send_error(x, Error(501, "not-supported", "System-level search is not available yet"));
+      if (get) return search(x, {}, "", false);
       return not_allowed();
+    }
+    if (s.size() == 1 && s[0] == "_search") {
+      if (m != "POST" && !get) return not_allowed();
+      return search(x, {}, "", m == "POST");
     }
     if (s.size() == 1 && s[0] == "_history") {
       if (!get) return not_allowed();
@@ -289,21 +297,41 @@ struct FhirApi::Impl {
       if (!get) return not_allowed();
       return send_result(x, access_log(x.ctx, *options.security, store, s[1], x.params, x.base_url));
     }
+    if (s.size() == 3 && s[0] == "Patient" && s[2] == "$everything") {
+      if (!get && m != "POST") return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      return everything(x, s[1]);
+    }
+    // Compartment search: /Patient/[id]/[type] and /Patient/[id]/* (R4 §3.1.1.2.2).
+    if (s.size() == 3 && s[0] == "Patient" && (s[2] == "*" || fhir::is_resource_type(s[2]))) {
+      if (!get) return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      if (s[2] != "*" && s[2] != "Patient" && fhir::patient_compartment_params(s[2]).empty())
+        return send_error(x, bad_request(s[2] + " is not in the patient compartment"));
+      std::vector<std::string> types;
+      if (s[2] != "*") types.push_back(s[2]);
+      return search(x, std::move(types), s[1], false);
+    }
     if (s[0].starts_with("$") || (s.size() > 1 && s[1].starts_with("$")))
       return send_error(x, Error(501, "not-supported", "Operation '" + x.req.path + "' is not implemented"));
     if (auto st = check_type(s[0]); !st) return send_error(x, st.error());
     const std::string& type = s[0];
     if (s.size() == 1) {
       if (m == "POST") return create(x, type);
-      if (get) return send_error(x, Error(501, "not-supported", "Search is not available yet"));
+      if (get) return search(x, {type}, "", false);
+      // Conditional update and delete (R4 §3.1.0.4.3, §3.1.0.7.1).
+      if (m == "PUT" && !x.req.query.empty()) return conditional_update(x, type);
+      if (m == "DELETE" && !x.req.query.empty()) return conditional_delete(x, type);
       return not_allowed();
     }
     if (s.size() == 2 && s[1] == "_history") {
       if (!get) return not_allowed();
       return history(x, type, "");
     }
-    if (s.size() == 2 && s[1] == "_search")
-      return send_error(x, Error(501, "not-supported", "Search is not available yet"));
+    if (s.size() == 2 && s[1] == "_search") {
+      if (m != "POST" && !get) return not_allowed();
+      return search(x, {type}, "", m == "POST");
+    }
     const std::string& id = s[1];
     if (auto st = check_id(id, "id"); !st) return send_error(x, st.error());
     if (s.size() == 2) {
@@ -402,7 +430,137 @@ struct FhirApi::Impl {
     auto body = parse_resource_body(x.req.body, type, options.max_json_depth);
     if (!body) return send_error(x, body.error());
     std::string id = store.new_id();
-    write_one(x, [&](store::Writer& w) { return api::create(x.ctx, w, type, id, std::move(*body)); });
+    std::string_view condition = x.req.header("If-None-Exist");
+    if (condition.empty()) {
+      write_one(x, [&](store::Writer& w) { return api::create(x.ctx, w, type, id, std::move(*body)); });
+      return;
+    }
+    // Conditional create (R4 §3.1.0.8): no match creates, one match answers
+    // 200 with it, several are 412. The match runs inside the write unit.
+    if (condition.starts_with("?")) condition.remove_prefix(1);
+    write_one(x, [&](store::Writer& w) -> Result<InteractionResult> {
+      auto ids = matching_ids(x.ctx, w, type, condition, 2, x.base_url);
+      if (!ids) return std::move(ids).error();
+      if (ids->size() > 1)
+        return Error(412, "multiple-matches", "If-None-Exist matches several " + type + " resources");
+      if (ids->size() == 1) {
+        auto r = api::read(x.ctx, w, type, ids->front());
+        if (!r) return r;
+        r->status = 200;
+        return r;
+      }
+      return api::create(x.ctx, w, type, id, std::move(*body));
+    });
+  }
+
+  void conditional_update(Exchange& x, const std::string& type) {
+    if (auto st = check_body_type(x, false); !st) return send_error(x, st.error());
+    auto if_match = parse_if_match(x.req.header("If-Match"));
+    if (!if_match) return send_error(x, if_match.error());
+    auto body = parse_resource_body(x.req.body, type, options.max_json_depth);
+    if (!body) return send_error(x, body.error());
+    std::string new_id = store.new_id();
+    write_one(x, [&](store::Writer& w) -> Result<InteractionResult> {
+      auto ids = matching_ids(x.ctx, w, type, x.req.query, 2, x.base_url);
+      if (!ids) return std::move(ids).error();
+      if (ids->size() > 1)
+        return Error(412, "multiple-matches", "The condition matches several " + type + " resources");
+      std::string_view body_id = body->get_string("id");
+      if (ids->empty()) {
+        // No match: create, with the client's id when it gave one.
+        std::string id = body_id.empty() ? new_id : std::string(body_id);
+        if (body_id.empty()) body->set("id", id);
+        return api::update(x.ctx, w, type, id, std::move(*body), *if_match);
+      }
+      if (!body_id.empty() && body_id != ids->front())
+        return bad_request("The resource id '" + std::string(body_id) + "' is not the id of the match (" +
+                               ids->front() + ")",
+                           "id");
+      body->set("id", ids->front());
+      return api::update(x.ctx, w, type, ids->front(), std::move(*body), *if_match);
+    });
+  }
+
+  void conditional_delete(Exchange& x, const std::string& type) {
+    // Several matches delete them all (conditionalDelete: multiple), up to a bound.
+    constexpr int kMaxDeleted = 100;
+    std::vector<std::string> deleted;
+    Status st = store.write([&](store::Writer& w) -> Status {
+      auto ids = matching_ids(x.ctx, w, type, x.req.query, kMaxDeleted + 1, x.base_url);
+      if (!ids) return std::move(ids).error();
+      if (static_cast<int>(ids->size()) > kMaxDeleted)
+        return Error(
+            412, "too-costly",
+            "The condition matches more than " + std::to_string(kMaxDeleted) + " resources; narrow it");
+      for (const auto& id : *ids) {
+        auto r = api::remove(x.ctx, w, type, id, std::nullopt);
+        if (!r) return std::move(r).error();
+        if (r->version) deleted.push_back(type + "/" + id);
+      }
+      return Status::Ok();
+    });
+    if (!st) return send_error(x, st.error());
+    if (deleted.empty())
+      return send_json(x, 200, fhir::information_outcome("Nothing matched: nothing deleted"));
+    std::string list;
+    for (const auto& d : deleted) list += (list.empty() ? "" : ", ") + d;
+    send_json(x, 200, fhir::information_outcome("Deleted " + list));
+  }
+
+  // Search (R4 §3.1.1): GET, or POST _search with a form body.
+  void search(Exchange& x, std::vector<std::string> types, const std::string& compartment, bool form) {
+    SearchCall call;
+    call.types = std::move(types);
+    call.compartment = compartment;
+    call.params = x.params;
+    if (form && !x.req.body.empty()) {
+      std::string ct = media_type(x.req.header("Content-Type"));
+      if (ct != "application/x-www-form-urlencoded")
+        return send_error(x, Error(415, "not-supported",
+                                   "POST _search takes application/x-www-form-urlencoded parameters"));
+      auto more = form_params(x.req.body);
+      if (!more) return send_error(x, more.error());
+      for (auto& p : *more) call.params.push_back(std::move(p));
+    }
+    call.base_url = x.base_url;
+    call.path_url = x.base_url;
+    for (const auto& seg : x.segs)
+      if (seg != "_search") call.path_url += "/" + seg;
+    call.strict = x.prefer.strict;
+    call.pretty = x.pretty;
+    std::string_view ex = x.req.header("X-Parcours-Explain");
+    call.explain = ex == "1" || ex == "true";
+    auto reader = store.reader();
+    auto r = api::search(x.ctx, *reader, call);
+    if (!r) return send_error(x, r.error());
+    x.res.status = 200;
+    x.res.set_header("Content-Type", kFhirJson);
+    x.res.body = std::move(*r);
+  }
+
+  void everything(Exchange& x, const std::string& patient) {
+    SearchCall call;
+    call.compartment = patient;
+    call.params = x.params;
+    call.base_url = x.base_url;
+    call.path_url = x.base_url + "/Patient/" + patient + "/$everything";
+    call.strict = x.prefer.strict;
+    call.pretty = x.pretty;
+    auto reader = store.reader();
+    auto cur = reader->read("Patient", patient);
+    if (!cur) return send_error(x, cur.error());
+    if (!*cur || (*cur)->deleted)
+      return send_error(x, not_found("Resource Patient/" + patient + " is not known"));
+    auto access = security::check_stored(x.ctx, *reader, security::Interaction::Read, "Patient", patient);
+    if (!access) return send_error(x, access.error());
+    if (!access->decision.allowed)
+      return send_error(x,
+                        security::refusal(access->decision, "Resource Patient/" + patient + " is not known"));
+    auto r = api::everything(x.ctx, *reader, call);
+    if (!r) return send_error(x, r.error());
+    x.res.status = 200;
+    x.res.set_header("Content-Type", kFhirJson);
+    x.res.body = std::move(*r);
   }
 
   void update(Exchange& x, const std::string& type, const std::string& id) {

@@ -376,22 +376,19 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
       add_values(*p, p->kind, p->name, 0, *items, out);
       continue;
     }
-    // Composite: the components of each matched element share a group. A
-    // component is evaluated as (composite)[i].select(component), so the
-    // element keeps its type (a bare JSON node would lose it).
-    // Groups missing a component can never match: they get no rows.
+    // Composite: the components of each matched element share a group; a
+    // component is evaluated on that element (keeping its type). Groups
+    // missing a component can never match: they get no rows.
     for (std::size_t i = 0; i < items->size(); ++i) {
       auto grp = static_cast<std::int32_t>(i + 1);
       store::SearchRows group;
       bool complete = true;
       for (const auto& c : p->components) {
-        auto e = fhirpath::compile_cached("(" + p->expression + ")[" + std::to_string(i) + "].select(" +
-                                          c.expression + ")");
-        if (!e) {
+        if (!c.compiled) {
           complete = false;
           break;
         }
-        auto values = fhirpath::evaluate(**e, &resource, env);
+        auto values = fhirpath::evaluate(*c.compiled, (*items)[i], env);
         std::size_t before = row_count(group);
         if (values) add_values(*p, c.kind, c.name, grp, *values, group);
         if (row_count(group) == before) {

@@ -634,26 +634,46 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
     }
   for (const auto& s : q.sort) plan.sort.push_back(sort_key(s));
 
-  // Strategy. A selective driver: enumerate it and sort what passes. No
-  // selective driver and one sort key: walk that key's index in order and
-  // stop after a page (the sort is pushed into the index).
-  const bool selective = plan.driver >= 0 && out.driver_estimate >= 0 && out.driver_estimate < cap;
-  if (!selective && plan.sort.size() == 1) {
-    if (plan.sort[0].source == store::SortKey::Source::Rows && !q.types.empty()) {
-      plan.sort_driven = true;
-      out.notes.push_back("strategy: walk the index of _sort=" + q.sort[0].code +
-                          " in order, test every predicate, stop after the page");
-    } else {
-      plan.driver = -1;  // _id / _lastUpdated: the type's own index is in that order
-      out.notes.push_back("strategy: walk the resources of the type in _sort order, test every predicate");
-    }
+  // Strategy (docs/decisions/search.md). Enumerating the driver costs about
+  // M (its matches) plus a sort; walking an ordered index (the sort key's,
+  // or the type's own rid order) and testing costs about count × N / M,
+  // N being the resources of the type. Walk when M² > count × N.
+  std::int64_t matches = out.driver_estimate;
+  if (plan.driver >= 0 && matches >= cap) {
+    auto e = reader.estimate(plan, plan.where[static_cast<std::size_t>(plan.driver)], options.estimate_cap2);
+    if (!e) return std::move(e).error();
+    if (*e >= 0) matches = out.driver_estimate = *e;
+  }
+  std::int64_t population = 0;
+  {
+    auto counts = reader.count_by_type();
+    if (!counts) return std::move(counts).error();
+    for (const auto& [t, n] : *counts)
+      if (q.types.empty() || std::find(q.types.begin(), q.types.end(), t) != q.types.end()) population += n;
+  }
+  const std::int64_t page = std::max(1, q.count);
+  const bool enumerate = plan.driver >= 0 && (matches < 0 ? false : matches * matches <= page * population);
+  const bool ordered_sort = plan.sort.size() == 1;
+  out.notes.push_back("statistics: driver ~" + std::to_string(matches) + " rows, " +
+                      std::to_string(population) + " resources of the searched types, page " +
+                      std::to_string(page));
+  if (!enumerate && ordered_sort && plan.sort[0].source == store::SortKey::Source::Rows && !q.types.empty()) {
+    plan.sort_driven = true;
+    out.notes.push_back("strategy: walk the index of _sort=" + q.sort[0].code +
+                        " in order, test every predicate, stop after the page");
+  } else if (!enumerate && (plan.sort.empty() || ordered_sort)) {
+    plan.driver = -1;  // rid order, or the (type, _lastUpdated) / (type, id) index
+    out.notes.push_back("strategy: walk the resources of the searched types in " +
+                        std::string(plan.sort.empty() ? "insertion" : "_sort") +
+                        " order, test every predicate");
   } else if (plan.driver >= 0) {
     out.notes.push_back("strategy: enumerate [" +
                         describe(plan.where[static_cast<std::size_t>(plan.driver)]) +
                         "], test the others, sort the matches");
   } else {
-    out.notes.push_back("strategy: scan the type by insertion order, test every predicate");
+    out.notes.push_back("strategy: scan the searched types, test every predicate, sort the matches");
   }
+  const bool selective = plan.driver >= 0 && matches >= 0 && matches < cap;
   for (const auto& p : plan.where) out.notes.push_back("predicate: " + describe(p));
 
   switch (q.total) {

@@ -23,6 +23,9 @@ struct PlanOptions {
   std::string base_url;     // "http://host/fhir": absolute references to it are local
   // Predicates estimated at or above this many rows count as unselective.
   std::int64_t estimate_cap = 500;
+  // Second, wider count of a capped driver, to choose between enumerating
+  // it and walking an ordered index.
+  std::int64_t estimate_cap2 = 50000;
 };
 
 struct Planned {

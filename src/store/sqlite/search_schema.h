@@ -81,4 +81,15 @@ CREATE INDEX sp_position_by_latitude ON sp_position(param, latitude);
 CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2');
 )sql";
 
+// Token and reference rows indexed by (param, value) only: the index then
+// keeps rid right after the value, so walking it gives (value, rid) order
+// (sort-driven plans, keyset seeks); the system or type is read from the
+// same index entry.
+inline constexpr const char* kSearchMigration2 = R"sql(
+DROP INDEX sp_token_by_code;
+CREATE INDEX sp_token_by_code ON sp_token(param, code);
+DROP INDEX sp_reference_by_target;
+CREATE INDEX sp_reference_by_target ON sp_reference(param, id);
+)sql";
+
 }  // namespace parcours::store::sqlite

@@ -536,7 +536,7 @@ class Sql {
       case K::NoMatch: {
         std::string a = alias("m");
         std::string s = std::string(p.kind == K::NoMatch ? "NOT " : "") + "EXISTS (SELECT 1 FROM " +
-                        info(p.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND " + a +
+                        info(p.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND +" + a +
                         ".param = " + pid(p.param);
         std::string c = row_cond(p.cond, p.table, a);
         if (c != "1") s += " AND " + c;
@@ -546,9 +546,9 @@ class Sql {
         return "EXISTS (" + composite(p, r) + ")";
       case K::Chain: {
         std::string f = alias("f"), t = alias("t");
-        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " JOIN search_resource " + t + " ON " +
-                        t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " + f +
-                        ".rid = " + r + ".rid AND " + f + ".param = " + pid(p.param);
+        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + t +
+                        " ON " + t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " + f +
+                        ".rid = " + r + ".rid AND +" + f + ".param = " + pid(p.param);
         std::string c = row_cond(p.cond, IndexTable::Reference, f);
         if (c != "1") s += " AND " + c;
         if (!p.types.empty()) s += " AND " + types_in(t + ".type", p.types);
@@ -557,9 +557,9 @@ class Sql {
       }
       case K::Has: {
         std::string f = alias("f"), src = alias("s");
-        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " JOIN search_resource " + src + " ON " +
-                        src + ".rid = " + f + ".rid WHERE " + f + ".param = " + pid(p.param) + " AND " + f +
-                        ".id = " + r + ".id AND " + f + ".type = " + r + ".type";
+        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + src +
+                        " ON " + src + ".rid = " + f + ".rid WHERE " + f + ".param = " + pid(p.param) +
+                        " AND " + f + ".id = " + r + ".id AND " + f + ".type = " + r + ".type";
         for (const auto& sub : p.sub) s += " AND " + test(sub, src);
         return s + " AND " + policy(src) + ")";
       }
@@ -578,7 +578,7 @@ class Sql {
       }
       case K::ReferencedBy: {
         std::string l = alias("l"), f = alias("f");
-        return "EXISTS (SELECT 1 FROM search_resource " + l + " JOIN sp_reference " + f + " ON " + f +
+        return "EXISTS (SELECT 1 FROM search_resource " + l + " CROSS JOIN sp_reference " + f + " ON " + f +
                ".rid = " + l + ".rid WHERE " + l + ".type = " + bind(p.types.at(0)) + " AND " + l +
                ".id = " + bind(p.values.at(0)) + " AND " + f + ".param = " + pid(p.param) + " AND " + f +
                ".type = " + r + ".type AND " + f + ".id = " + r + ".id AND " + policy(l) + ")";
@@ -620,7 +620,7 @@ class Sql {
         return composite(p, "");
       case K::Chain: {
         std::string f = alias("f"), t = alias("t");
-        std::string s = "SELECT " + f + ".rid FROM search_resource " + t + " JOIN sp_reference " + f +
+        std::string s = "SELECT " + f + ".rid FROM search_resource " + t + " CROSS JOIN sp_reference " + f +
                         " ON " + f + ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " +
                         f + ".type = " + t + ".type WHERE " + resource_set(p.sub, p.types, t);
         std::string c = row_cond(p.cond, IndexTable::Reference, f);
@@ -631,10 +631,10 @@ class Sql {
         std::string src = alias("s"), f = alias("f"), t = alias("t");
         std::vector<std::string> source_types;
         if (!p.types.empty()) source_types.push_back(p.types.front());
-        return "SELECT " + t + ".rid FROM search_resource " + src + " JOIN sp_reference " + f + " ON " + f +
-               ".rid = " + src + ".rid AND " + f + ".param = " + pid(p.param) + " JOIN search_resource " + t +
-               " ON " + t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " +
-               resource_set(p.sub, source_types, src) + " AND " + policy(src);
+        return "SELECT " + t + ".rid FROM search_resource " + src + " CROSS JOIN sp_reference " + f + " ON " +
+               f + ".rid = " + src + ".rid AND " + f + ".param = " + pid(p.param) +
+               " CROSS JOIN search_resource " + t + " ON " + t + ".type = " + f + ".type AND " + t +
+               ".id = " + f + ".id WHERE " + resource_set(p.sub, source_types, src) + " AND " + policy(src);
       }
       case K::Id: {
         std::string x = alias("x");
@@ -650,19 +650,19 @@ class Sql {
       }
       case K::Compartment: {
         std::string a = alias("p"), x = alias("x");
-        std::string s = "SELECT " + x + ".rid FROM resource_patient " + a + " JOIN search_resource " + x +
-                        " ON " + x + ".type = " + a + ".type AND " + x + ".id = " + a + ".id WHERE " + a +
+        std::string s = "SELECT " + x + ".rid FROM resource_patient " + a + " CROSS JOIN search_resource " +
+                        x + " ON " + x + ".type = " + a + ".type AND " + x + ".id = " + a + ".id WHERE " + a +
                         ".patient = " + bind(p.values.at(0));
         if (!types.empty()) s += " AND " + types_in(a + ".type", types);
         return s;
       }
       case K::ReferencedBy: {
         std::string l = alias("l"), f = alias("f"), x = alias("x");
-        return "SELECT " + x + ".rid FROM search_resource " + l + " JOIN sp_reference " + f + " ON " + f +
-               ".rid = " + l + ".rid AND " + f + ".param = " + pid(p.param) + " JOIN search_resource " + x +
-               " ON " + x + ".type = " + f + ".type AND " + x + ".id = " + f + ".id WHERE " + l +
-               ".type = " + bind(p.types.at(0)) + " AND " + l + ".id = " + bind(p.values.at(0)) + " AND " +
-               policy(l);
+        return "SELECT " + x + ".rid FROM search_resource " + l + " CROSS JOIN sp_reference " + f + " ON " +
+               f + ".rid = " + l + ".rid AND " + f + ".param = " + pid(p.param) +
+               " CROSS JOIN search_resource " + x + " ON " + x + ".type = " + f + ".type AND " + x +
+               ".id = " + f + ".id WHERE " + l + ".type = " + bind(p.types.at(0)) + " AND " + l +
+               ".id = " + bind(p.values.at(0)) + " AND " + policy(l);
       }
       case K::Text:
         return "SELECT rowid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
@@ -722,12 +722,14 @@ class Sql {
                     info(p.components[0].table).name + " " + as[0];
     for (std::size_t i = 1; i < p.components.size(); ++i) {
       const auto& c = p.components[i];
-      s += " JOIN " + std::string(info(c.table).name) + " " + as[i] + " ON " + as[i] + ".rid = " + as[0] +
-           ".rid AND " + as[i] + ".grp = " + as[0] + ".grp AND " + as[i] + ".param = " + pid(c.param);
+      s += " CROSS JOIN " + std::string(info(c.table).name) + " " + as[i] + " ON " + as[i] +
+           ".rid = " + as[0] + ".rid AND " + as[i] + ".grp = " + as[0] + ".grp AND +" + as[i] +
+           ".param = " + pid(c.param);
       std::string cc = row_cond(c.cond, c.table, as[i]);
       if (cc != "1") s += " AND " + cc;
     }
-    s += " WHERE " + as[0] + ".param = " + pid(p.components[0].param);
+    // Bound to a resource: its own rows (rid first), not the value index.
+    s += " WHERE " + std::string(r.empty() ? "" : "+") + as[0] + ".param = " + pid(p.components[0].param);
     if (!r.empty()) s += " AND " + as[0] + ".rid = " + r + ".rid";
     std::string c0 = row_cond(p.components[0].cond, p.components[0].table, as[0]);
     if (c0 != "1") s += " AND " + c0;
@@ -760,7 +762,7 @@ std::string sort_expr(Sql& sql, const SortKey& k, const std::string& r) {
   std::string a = sql.alias("k");
   std::string col = Sql::column(k.table, k.column);
   return "coalesce((SELECT " + std::string(k.descending ? "max(" : "min(") + a + "." + col + ") FROM " +
-         info(k.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND " + a +
+         info(k.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND +" + a +
          ".param = " + sql.pid(k.param) + "), " + (k.descending ? kMissingDesc : kMissingAsc) + ")";
 }
 
@@ -874,7 +876,7 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
     select += ", " + exprs.back() + " AS k" + std::to_string(i);
   }
   const bool rid_desc = !plan.sort.empty() && plan.sort.back().descending;
-  std::string text = select + " FROM search_resource r JOIN resource_version v ON v.seq = r.seq WHERE ";
+  std::string text = select + " FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE ";
   std::string where;
   if (plan.driver >= 0) {
     where = "r.rid IN (" + sql.produce(plan.where[static_cast<std::size_t>(plan.driver)], plan.types) + ")";
@@ -930,18 +932,19 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
     if (phase == 1) {
       std::string p = sql.pid(k.param);
       text = std::string("SELECT ") + kHitColumns + ", s." + col + " AS k0 FROM " + info(k.table).name +
-             " s JOIN search_resource r ON r.rid = s.rid JOIN resource_version v ON v.seq = r.seq WHERE "
+             " s CROSS JOIN search_resource r ON r.rid = s.rid CROSS JOIN resource_version v ON v.seq = "
+             "r.seq WHERE "
              "s.param = " +
              p + " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
-             info(k.table).name + " s2 WHERE s2.rid = s.rid AND s2.param = " + p + ")";
+             info(k.table).name + " s2 WHERE s2.rid = s.rid AND +s2.param = " + p + ")";
       if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
     } else {
       std::string p = sql.pid(k.param);
       text = std::string("SELECT ") + kHitColumns + ", " + sentinel(k.descending) +
-             " AS k0 FROM search_resource r JOIN resource_version v ON v.seq = r.seq WHERE " +
+             " AS k0 FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
              (plan.types.empty() ? std::string("1") : sql.types_in("r.type", plan.types)) +
              " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
-             " s2 WHERE s2.rid = r.rid AND s2.param = " + p + ")";
+             " s2 WHERE s2.rid = r.rid AND +s2.param = " + p + ")";
     }
     for (const auto& w : plan.where) text += " AND " + sql.test(w, "r");
     text += " AND " + sql.policy("r");
@@ -1045,8 +1048,8 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
     Sql sql(ids, plan);
     std::string text =
         std::string("SELECT DISTINCT ") + kHitColumns +
-        " FROM sp_reference f JOIN search_resource r ON r.type = f.type AND r.id = f.id "
-        "JOIN resource_version v ON v.seq = r.seq WHERE f.rid IN (SELECT value FROM json_each(" +
+        " FROM sp_reference f CROSS JOIN search_resource r ON r.type = f.type AND r.id = f.id "
+        "CROSS JOIN resource_version v ON v.seq = r.seq WHERE f.rid IN (SELECT value FROM json_each(" +
         sql.bind(json_array(rids)) + ")) AND " + params_in(sql, "f.param");
     if (!inc.target_type.empty()) text += " AND r.type = " + sql.bind(inc.target_type);
     text += " AND " + sql.policy("r");
@@ -1059,8 +1062,8 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
     for (const auto& [type, idlist] : by_type) {
       Sql sql(ids, plan);
       std::string text = std::string("SELECT DISTINCT ") + kHitColumns +
-                         " FROM sp_reference f JOIN search_resource r ON r.rid = f.rid "
-                         "JOIN resource_version v ON v.seq = r.seq WHERE " +
+                         " FROM sp_reference f CROSS JOIN search_resource r ON r.rid = f.rid "
+                         "CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
                          params_in(sql, "f.param") + " AND f.id IN (SELECT value FROM json_each(" +
                          sql.bind(json_array(idlist)) + ")) AND f.type = " + sql.bind(type);
       if (!inc.source_type.empty()) text += " AND r.type = " + sql.bind(inc.source_type);

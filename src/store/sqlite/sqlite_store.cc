@@ -101,6 +101,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSecurityMigration,
     // 3: search index: resource keys, typed rows, full text (search_schema.h).
     sqlite::kSearchMigration,
+    // 4: token and reference value indexes without the system / type column.
+    sqlite::kSearchMigration2,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

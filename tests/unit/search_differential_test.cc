@@ -1,0 +1,456 @@
+// Differential test of the search engine (docs/decisions/search.md): on a
+// generated territory loaded into a real store, random queries built from
+// the data (every parameter type, prefixes, modifiers, OR lists, AND
+// repetition, chains, _has, sorts on one or two keys, page sizes) run
+// through the index engine — paging through every page — and through the
+// brute-force oracle (search_oracle.h); the results must be identical, in
+// order.
+//
+// The bounded run (the test command) uses PARCOURS_DIFF_PATIENTS=120 and
+// PARCOURS_DIFF_QUERIES=400 by default; bench/search_differential.sh runs
+// it longer. A failure prints the query and both results; the seed
+// (PARCOURS_DIFF_SEED) reproduces it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <set>
+
+#include "search/registry.h"
+#include "search/text.h"
+#include "search/values.h"
+#include "territory/generator.h"
+#include "unit/search_oracle.h"
+#include "unit/search_support.h"
+
+namespace parcours {
+namespace {
+
+using Kind = fhir::SearchParamType;
+using testing::Oracle;
+
+constexpr std::int64_t kNow = 1'793'491'200'000'000;  // 2026-11-01T00:00:00Z, the territory's "today"
+
+long env_or(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::strtol(v, nullptr, 10) : fallback;
+}
+
+std::string enc(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || std::strchr("-._~:/|$,", c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// Escapes a value for FHIR search (R4 §3.1.1.4.6).
+std::string esc(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ',' || c == '|' || c == '$' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+void civil(std::int64_t days, int& y, int& m, int& d) {
+  days += 719468;
+  std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  auto doe = static_cast<unsigned>(days - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yy + (m <= 2));
+}
+
+// A FHIR date/dateTime for instant `us` at precision 0 year .. 4 seconds,
+// written with offset `offset_min` when it has a time.
+std::string date_text(std::int64_t us, int precision, int offset_min) {
+  std::int64_t local = us + static_cast<std::int64_t>(offset_min) * 60'000'000;
+  std::int64_t secs = local >= 0 ? local / 1'000'000 : (local - 999'999) / 1'000'000;
+  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  std::int64_t sod = secs - days * 86400;
+  int y, m, d;
+  civil(days, y, m, d);
+  char buf[64];
+  if (precision == 0)
+    std::snprintf(buf, sizeof buf, "%04d", y);
+  else if (precision == 1)
+    std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
+  else if (precision == 2)
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  else {
+    int hh = static_cast<int>(sod / 3600), mi = static_cast<int>(sod / 60 % 60),
+        ss = static_cast<int>(sod % 60);
+    char off[16];
+    if (offset_min == 0)
+      std::snprintf(off, sizeof off, "Z");
+    else
+      std::snprintf(off, sizeof off, "%c%02d:%02d", offset_min < 0 ? '-' : '+', std::abs(offset_min) / 60,
+                    std::abs(offset_min) % 60);
+    if (precision == 3)
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d%s", y, m, d, hh, mi, off);
+    else
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, m, d, hh, mi, ss, off);
+  }
+  return buf;
+}
+
+class Generator {
+ public:
+  Generator(Oracle& oracle, std::uint64_t seed) : o_(oracle), rng_(seed) {
+    for (std::size_t i = 0; i < o_.resources().size(); ++i) by_type_[o_.resources()[i].type].push_back(i);
+  }
+
+  // "Type", "query"
+  std::pair<std::string, std::string> next() {
+    static const char* kTypes[] = {"Observation",  "Observation",       "Observation",  "Patient",
+                                   "Patient",      "Encounter",         "Condition",    "MedicationRequest",
+                                   "CareTeam",     "DocumentReference", "Practitioner", "PractitionerRole",
+                                   "Organization", "Location"};
+    std::string type = kTypes[pick(std::size(kTypes))];
+    const auto& pool = by_type_[type];
+    if (pool.empty()) return {type, "_count=5"};
+    std::size_t r = pool[pick(pool.size())];
+    std::vector<std::string> parts;
+    int clauses = 1 + static_cast<int>(pick(3));
+    for (int k = 0; k < clauses; ++k) {
+      auto c = clause(type, r, 0);
+      if (!c.empty()) parts.push_back(c);
+    }
+    if (chance(0.5)) parts.push_back("_sort=" + sort(type));
+    static const int kCounts[] = {1, 2, 3, 5, 10, 50};
+    parts.push_back("_count=" + std::to_string(kCounts[pick(std::size(kCounts))]));
+    std::string q;
+    for (const auto& p : parts) q += (q.empty() ? "" : "&") + p;
+    return {type, q};
+  }
+
+ private:
+  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  std::vector<const search::ParamDef*> params_with_values(const std::string& type, std::size_t r) {
+    std::vector<const search::ParamDef*> out;
+    for (const auto* p : search::Registry::current()->for_type(type)) {
+      if (!p->compiled || p->code == "_id" || p->code == "_lastUpdated") continue;
+      if (p->kind == Kind::kSpecial) continue;
+      if (p->kind == Kind::kComposite) {
+        if (!o_.composite_values(r, *p).empty()) out.push_back(p);
+        continue;
+      }
+      if (!o_.values(r, *p).empty()) out.push_back(p);
+    }
+    return out;
+  }
+
+  std::string prefix(bool with_ap = true) {
+    static const char* kP[] = {"", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"};
+    return kP[pick(with_ap ? 10 : 9)];
+  }
+
+  // One value of `p` (a non-composite kind) built from resource r's values,
+  // with a modifier in `mod`.
+  std::string value(Kind kind, const Oracle::Values& v, std::string& mod, bool allow_modifiers) {
+    switch (kind) {
+      case Kind::kToken: {
+        if (v.tokens.empty()) return "";
+        const auto& t = v.tokens[pick(v.tokens.size())];
+        double x = std::uniform_real_distribution<double>(0, 1)(rng_);
+        if (allow_modifiers && x < 0.1 && !v.texts.empty()) {
+          mod = "text";
+          std::string f = v.texts[pick(v.texts.size())];
+          return esc(f.substr(0, 1 + pick(std::max<std::size_t>(f.size(), 1))));
+        }
+        if (allow_modifiers && x < 0.2) mod = "not";
+        if (t.code.empty()) return esc(t.system) + "|";
+        double y = std::uniform_real_distribution<double>(0, 1)(rng_);
+        if (y < 0.45) return esc(t.code);
+        if (y < 0.9 || !t.system.empty()) return esc(t.system) + "|" + esc(t.code);
+        return "|" + esc(t.code);
+      }
+      case Kind::kString: {
+        if (v.strings.empty()) return "";
+        std::string s = v.strings[pick(v.strings.size())];
+        double x = std::uniform_real_distribution<double>(0, 1)(rng_);
+        if (allow_modifiers && x < 0.15) {
+          mod = "exact";
+          return esc(s);
+        }
+        if (allow_modifiers && x < 0.3) {
+          mod = "contains";
+          std::string f = search::fold(s);
+          std::size_t a = pick(f.size()), n = 1 + pick(f.size() - a);
+          // Whole UTF-8 characters only.
+          while (a > 0 && (static_cast<unsigned char>(f[a]) & 0xC0) == 0x80) --a;
+          std::string sub = f.substr(a, n);
+          while (!sub.empty() && (static_cast<unsigned char>(sub.back()) & 0x80)) sub.pop_back();
+          return sub.empty() ? esc(f.substr(0, 1)) : esc(sub);
+        }
+        std::size_t n = 1 + pick(s.size());
+        while (n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) ++n;
+        return esc(s.substr(0, n));
+      }
+      case Kind::kDate: {
+        if (v.dates.empty()) return "";
+        const auto& d = v.dates[pick(v.dates.size())];
+        std::int64_t at = d.low == search::kMinMicros ? d.high : d.low;
+        if (at == search::kMaxMicros || at == search::kMinMicros) return "";
+        if (chance(0.3)) at += static_cast<std::int64_t>(pick(200) - 100) * 86'400'000'000LL;
+        int precision = static_cast<int>(pick(5));
+        int offset = chance(0.5) ? 0 : (chance(0.5) ? 120 : -300);
+        return prefix() + date_text(at, precision, offset);
+      }
+      case Kind::kQuantity: {
+        if (v.quantities.empty()) return "";
+        const auto& q = v.quantities[pick(v.quantities.size())];
+        char num[64];
+        double val =
+            q.value * (chance(0.5) ? 1 : (0.8 + 0.4 * std::uniform_real_distribution<double>(0, 1)(rng_)));
+        std::snprintf(num, sizeof num, chance(0.5) ? "%.0f" : "%.1f", val);
+        std::string s = prefix() + num;
+        if (chance(0.5) && !q.code.empty()) {
+          if (q.code == "mg/dL" && chance(0.5)) {
+            std::snprintf(num, sizeof num, "%.2f", val / 100);
+            s = prefix() + num + "|" + esc(std::string(search::kUcum)) + "|g/L";
+          } else {
+            s += "|" + esc(q.system) + "|" + esc(q.code);
+          }
+        }
+        return s;
+      }
+      case Kind::kNumber: {
+        if (v.numbers.empty()) return "";
+        char num[64];
+        std::snprintf(num, sizeof num, "%g", v.numbers[pick(v.numbers.size())]);
+        return prefix() + num;
+      }
+      case Kind::kReference: {
+        if (v.refs.empty()) return "";
+        const auto& ref = v.refs[pick(v.refs.size())];
+        if (ref.type.empty()) return esc(ref.id);
+        double x = std::uniform_real_distribution<double>(0, 1)(rng_);
+        if (allow_modifiers && x < 0.15) {
+          mod = ref.type;
+          return esc(ref.id);
+        }
+        if (x < 0.4) return esc(ref.id);
+        if (x < 0.5) return "http://test/fhir/" + ref.type + "/" + esc(ref.id);
+        return ref.type + "/" + esc(ref.id);
+      }
+      case Kind::kUri: {
+        if (v.uris.empty()) return "";
+        std::string u = v.uris[pick(v.uris.size())];
+        if (allow_modifiers && chance(0.3)) {
+          mod = "below";
+          return esc(u.substr(0, 1 + pick(u.size())));
+        }
+        return esc(u);
+      }
+      default:
+        return "";
+    }
+  }
+
+  std::string clause(const std::string& type, std::size_t r, int depth) {
+    auto params = params_with_values(type, r);
+    if (params.empty()) return "";
+    const search::ParamDef* p = params[pick(params.size())];
+    // Chains and _has, from the data.
+    if (p->kind == Kind::kReference && depth < 2 && chance(0.3)) {
+      const auto& refs = o_.values(r, *p).refs;
+      const auto& ref = refs[pick(refs.size())];
+      if (const auto* target = o_.find(ref.type, ref.id)) {
+        std::size_t ti = static_cast<std::size_t>(target - o_.resources().data());
+        std::string inner = clause(ref.type, ti, depth + 1);
+        if (!inner.empty() && inner.find("_has") == std::string::npos) {
+          bool qualify = p->targets.size() != 1 || chance(0.5);
+          return p->code + (qualify ? ":" + ref.type : "") + "." + inner;
+        }
+      }
+    }
+    if (depth == 0 && (type == "Patient" || type == "Practitioner" || type == "Encounter") && chance(0.1)) {
+      // _has: a resource that refers to this one.
+      for (int attempt = 0; attempt < 20; ++attempt) {
+        const auto& all = o_.resources();
+        std::size_t s = pick(all.size());
+        for (const auto* rp : search::Registry::current()->for_type(all[s].type)) {
+          if (rp->kind != Kind::kReference || !rp->compiled) continue;
+          for (const auto& ref : o_.values(s, *rp).refs)
+            if (ref.type == type && ref.id == o_.resources()[r].id) {
+              std::string inner = clause(all[s].type, s, depth + 1);
+              if (inner.empty() || inner.find('.') != std::string::npos) continue;
+              return "_has:" + all[s].type + ":" + rp->code + ":" + inner;
+            }
+        }
+      }
+    }
+    if (chance(0.05)) return p->code + ":missing=" + (chance(0.5) ? "true" : "false");
+    if (p->kind == Kind::kComposite) {
+      const auto& elements = o_.composite_values(r, *p);
+      const auto& e = elements[pick(elements.size())];
+      std::string v;
+      for (std::size_t k = 0; k < p->components.size(); ++k) {
+        std::string mod;
+        std::string part = value(p->components[k].kind, e[k], mod, false);
+        if (part.empty()) return "";
+        v += (k ? "$" : "") + part;
+      }
+      return p->code + "=" + enc(v);
+    }
+    std::string mod;
+    std::string v = value(p->kind, o_.values(r, *p), mod, true);
+    if (v.empty()) return "";
+    if (chance(0.2)) {  // an OR list
+      std::size_t other = by_type_[type][pick(by_type_[type].size())];
+      std::string mod2;
+      std::string v2 = value(p->kind, o_.values(other, *p), mod2, false);
+      if (!v2.empty() && (mod2.empty())) v += "," + v2;
+    }
+    return p->code + (mod.empty() ? "" : ":" + mod) + "=" + enc(v);
+  }
+
+  std::string sort(const std::string& type) {
+    std::vector<std::string> keys{"_id", "_lastUpdated"};
+    for (const auto* p : search::Registry::current()->for_type(type))
+      if (p->compiled && p->code.front() != '_' &&
+          (p->kind == Kind::kString || p->kind == Kind::kToken || p->kind == Kind::kDate ||
+           p->kind == Kind::kQuantity || p->kind == Kind::kReference))
+        keys.push_back(p->code);
+    std::string s;
+    int n = chance(0.7) ? 1 : 2;
+    for (int i = 0; i < n; ++i)
+      s += (i ? "," : "") + std::string(chance(0.5) ? "-" : "") + keys[pick(keys.size())];
+    return s;
+  }
+
+  Oracle& o_;
+  std::mt19937_64 rng_;
+  std::map<std::string, std::vector<std::size_t>> by_type_;
+};
+
+TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
+  const long patients = env_or("PARCOURS_DIFF_PATIENTS", 120);
+  const long queries = env_or("PARCOURS_DIFF_QUERIES", 400);
+  const auto seed = static_cast<std::uint64_t>(env_or("PARCOURS_DIFF_SEED", 20261126));
+  const bool verbose = env_or("PARCOURS_DIFF_VERBOSE", 0) != 0;
+
+  testing::SearchStore db;
+  Oracle oracle;
+  std::vector<Json> resources;
+  territory::TerritoryOptions to;
+  to.patients = patients;
+  territory::generate_territory(to, [&](Json&& j) { resources.push_back(std::move(j)); });
+  // Load in batches, in order: rids follow insertion order.
+  for (std::size_t i = 0; i < resources.size(); i += 500) {
+    Status st = db.store().write([&](store::Writer& w) -> Status {
+      for (std::size_t k = i; k < std::min(resources.size(), i + 500); ++k) {
+        const Json& j = resources[k];
+        auto r = w.put(j.get_string("resourceType"), j.get_string("id"), j);
+        if (!r) return r.error();
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(st.ok()) << st.error().message();
+  }
+  {
+    auto reader = db.store().reader();
+    for (const Json& j : resources) {
+      std::string type(j.get_string("resourceType")), id(j.get_string("id"));
+      auto v = reader->read(type, id);
+      ASSERT_TRUE(v.ok() && *v);
+      auto body = parse_json((*v)->body);
+      ASSERT_TRUE(body.ok());
+      oracle.add({type, id, std::move(*body), (*v)->last_updated});
+    }
+  }
+
+  Generator gen(oracle, seed);
+  std::size_t nonempty = 0, compared = 0, failures = 0;
+  for (long n = 0; n < queries && failures < 10; ++n) {
+    auto [type, query] = gen.next();
+    auto params = search::parse_form(query);
+    ASSERT_TRUE(params.ok()) << query;
+    search::ParseOptions po;
+    po.strict = true;
+    po.base_url = "http://test/fhir";
+    auto parsed = search::parse_query({type}, *params, po);
+    if (!parsed) {
+      ADD_FAILURE() << "generated an invalid query " << type << "?" << query << ": "
+                    << parsed.error().message();
+      ++failures;
+      continue;
+    }
+    std::vector<std::string> want = oracle.run(*parsed, kNow);
+    auto started = std::chrono::steady_clock::now();
+    // The engine, page after page through next links.
+    std::vector<std::string> got;
+    std::string q = query;
+    bool ok = true;
+    std::optional<std::int64_t> total;
+    for (int page = 0; page < 100000; ++page) {
+      auto r = db.run(type, page == 0 ? q + "&_total=accurate" : q, kNow);
+      if (!r) {
+        ADD_FAILURE() << type << "?" << q << ": " << r.error().message();
+        ok = false;
+        break;
+      }
+      if (page == 0) total = r->page.total;
+      for (const auto& h : r->page.hits) got.push_back(h.id);
+      if (r->next_cursor.empty()) break;
+      // Sometimes step back once: the previous page must be this one.
+      if (page == 1 && !r->prev_cursor.empty()) {
+        auto back = db.run(type, query + "&_cursor=" + r->prev_cursor, kNow);
+        if (back && !back->page.hits.empty()) {
+          std::vector<std::string> prev;
+          for (const auto& h : back->page.hits) prev.push_back(h.id);
+          std::size_t size = prev.size();
+          std::vector<std::string> expected(
+              got.end() - static_cast<std::ptrdiff_t>(r->page.hits.size() + size),
+              got.end() - static_cast<std::ptrdiff_t>(r->page.hits.size()));
+          EXPECT_EQ(prev, expected) << "previous page of " << type << "?" << q;
+        }
+      }
+      q = query + "&_cursor=" + r->next_cursor;
+    }
+    if (!ok) {
+      ++failures;
+      continue;
+    }
+    if (verbose)
+      std::printf(
+          "%8.1f ms  %s?%s -> %zu\n",
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
+          type.c_str(), query.c_str(), want.size());
+    ++compared;
+    if (!want.empty()) ++nonempty;
+    if (got != want || total != static_cast<std::int64_t>(want.size())) {
+      ++failures;
+      std::string g, w;
+      for (std::size_t i = 0; i < std::min<std::size_t>(got.size(), 30); ++i) g += got[i] + " ";
+      for (std::size_t i = 0; i < std::min<std::size_t>(want.size(), 30); ++i) w += want[i] + " ";
+      ADD_FAILURE() << "query #" << n << ": " << type << "?" << query << "\n  engine (" << got.size()
+                    << ", total " << (total ? std::to_string(*total) : "none") << "): " << g << "\n  oracle ("
+                    << want.size() << "): " << w;
+    }
+  }
+  std::printf("differential: %zu queries compared (%zu with results) on %zu resources\n", compared, nonempty,
+              resources.size());
+  EXPECT_GT(nonempty, compared / 3) << "the generator should mostly build queries that match something";
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,588 @@
+#include "unit/search_oracle.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "search/text.h"
+#include "search/values.h"
+
+namespace parcours::testing {
+namespace {
+
+using Kind = fhir::SearchParamType;
+
+std::string_view text_of(const fhirpath::Item& it) {
+  if (it.node && it.node->is_string()) return it.node->as_string();
+  if (!it.node && it.value.is_string()) return it.value.as_string();
+  return {};
+}
+
+// Reference strings, read the way FHIR R4 §2.3.0 describes them.
+Oracle::Ref read_reference(std::string_view s) {
+  Oracle::Ref r;
+  if (s.find(':') != std::string_view::npos) {
+    auto bar = s.rfind('|');
+    auto hist = s.find("/_history/");
+    if (bar != std::string_view::npos) {
+      r.version = s.substr(bar + 1);
+      s = s.substr(0, bar);
+    } else if (hist != std::string_view::npos) {
+      r.version = s.substr(hist + 10);
+      s = s.substr(0, hist);
+    }
+    r.id = s;
+    return r;
+  }
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto slash = s.find('/', start);
+    parts.emplace_back(
+        s.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if ((parts.size() == 2 || (parts.size() == 4 && parts[2] == "_history")) &&
+      fhir::is_resource_type(parts[0]) && !parts[1].empty()) {
+    r.type = parts[0];
+    r.id = parts[1];
+    if (parts.size() == 4) r.version = parts[3];
+    return r;
+  }
+  r.id = s;
+  return r;
+}
+
+void read_values(Kind kind, const fhirpath::Collection& items, Oracle::Values& v) {
+  for (const auto& it : items) {
+    const Json* n = it.node;
+    const bool object = n && n->is_object();
+    switch (kind) {
+      case Kind::kToken: {
+        auto coding = [&](const Json& c) {
+          std::string sys(c.get_string("system")), code(c.get_string("code"));
+          if (!sys.empty() || !code.empty()) v.tokens.push_back({sys, code});
+          if (!c.get_string("display").empty()) v.texts.emplace_back(c.get_string("display"));
+        };
+        if (object && it.type == "Coding") {
+          coding(*n);
+        } else if (object && it.type == "CodeableConcept") {
+          if (const Json* cs = n->find("coding"))
+            for (const Json& c : cs->as_array()) coding(c);
+          if (!n->get_string("text").empty()) v.texts.emplace_back(n->get_string("text"));
+        } else if (object && it.type == "Identifier") {
+          std::string sys(n->get_string("system")), value(n->get_string("value"));
+          if (!sys.empty() || !value.empty()) v.tokens.push_back({sys, value});
+          if (const Json* t = n->find("type")) {
+            if (!t->get_string("text").empty()) v.texts.emplace_back(t->get_string("text"));
+            if (const Json* cs = t->find("coding"))
+              for (const Json& c : cs->as_array())
+                if (!value.empty())
+                  v.of_type.push_back(
+                      {std::string(c.get_string("system")) + "|" + std::string(c.get_string("code")), value});
+          }
+        } else if (object && it.type == "ContactPoint") {
+          std::string sys(n->get_string("system")), value(n->get_string("value"));
+          if (!sys.empty() || !value.empty()) v.tokens.push_back({sys, value});
+        } else if (object) {
+        } else if ((n && n->is_bool()) || it.kind == fhirpath::Kind::Boolean) {
+          bool b = n ? n->as_bool() : it.value.as_bool();
+          v.tokens.push_back({"", b ? "true" : "false"});
+        } else if (!text_of(it).empty()) {
+          v.tokens.push_back({"", std::string(text_of(it))});
+        } else if ((n && n->is_number()) || it.value.is_number()) {
+          v.tokens.push_back({"", n ? n->number() : it.value.number()});
+        }
+        break;
+      }
+      case Kind::kString: {
+        auto add = [&](const Json* x) {
+          if (!x) return;
+          if (x->is_string() && !x->as_string().empty()) v.strings.push_back(x->as_string());
+          if (x->is_array())
+            for (const Json& e : x->as_array())
+              if (e.is_string() && !e.as_string().empty()) v.strings.push_back(e.as_string());
+        };
+        if (object && it.type == "HumanName") {
+          for (auto k : {"family", "given", "prefix", "suffix", "text"}) add(n->find(k));
+        } else if (object && it.type == "Address") {
+          for (auto k : {"line", "city", "district", "state", "postalCode", "country", "text"})
+            add(n->find(k));
+        } else if (!object && !text_of(it).empty()) {
+          v.strings.emplace_back(text_of(it));
+        }
+        break;
+      }
+      case Kind::kDate: {
+        auto range = [&](std::string_view s) { return search::date_range(s); };
+        auto period = [&](const Json& p) {
+          auto a = range(p.get_string("start")), b = range(p.get_string("end"));
+          if (a || b) v.dates.push_back({a ? a->low : search::kMinMicros, b ? b->high : search::kMaxMicros});
+        };
+        if (object && it.type == "Period") {
+          period(*n);
+        } else if (object && it.type == "Timing") {
+          if (const Json* ev = n->find("event"))
+            for (const Json& e : ev->as_array())
+              if (e.is_string())
+                if (auto r = range(e.as_string())) v.dates.push_back({r->low, r->high});
+          if (const Json* rep = n->find("repeat"))
+            if (const Json* b = rep->find("boundsPeriod")) period(*b);
+        } else if (!object) {
+          if (auto r = range(text_of(it))) v.dates.push_back({r->low, r->high});
+        }
+        break;
+      }
+      case Kind::kNumber: {
+        const Json* x = n ? n : &it.value;
+        if (x->is_number())
+          if (auto d = search::parse_decimal(x->number())) v.numbers.push_back(*d);
+        break;
+      }
+      case Kind::kQuantity: {
+        if (object) {
+          const Json* value = n->find("value");
+          if (!value || !value->is_number()) break;
+          auto d = search::parse_decimal(value->number());
+          if (!d) break;
+          if (it.type == "Money") {
+            v.quantities.push_back({*d, "urn:iso:std:iso:4217", std::string(n->get_string("currency"))});
+          } else {
+            std::string code(n->get_string("code"));
+            if (code.empty()) code = n->get_string("unit");
+            v.quantities.push_back({*d, std::string(n->get_string("system")), code});
+          }
+        } else if (it.kind == fhirpath::Kind::Quantity && it.value.is_number()) {
+          if (auto d = search::parse_decimal(it.value.number()))
+            v.quantities.push_back({*d, it.unit.empty() ? "" : std::string(search::kUcum), it.unit});
+        }
+        break;
+      }
+      case Kind::kReference: {
+        if (object && n->find("resourceType")) {
+          if (!n->get_string("id").empty())
+            v.refs.push_back(
+                {std::string(n->get_string("resourceType")), std::string(n->get_string("id")), ""});
+        } else if (object) {
+          std::string_view ref = n->get_string("reference");
+          if (!ref.empty() && ref.front() != '#') v.refs.push_back(read_reference(ref));
+          if (const Json* id = n->find("identifier"); id && id->is_object()) {
+            std::string sys(id->get_string("system")), value(id->get_string("value"));
+            if (!sys.empty() || !value.empty()) v.ref_identifiers.push_back({sys, value});
+          }
+        } else if (!text_of(it).empty() && text_of(it).front() != '#') {
+          v.refs.push_back(read_reference(text_of(it)));
+        }
+        break;
+      }
+      case Kind::kUri:
+        if (!text_of(it).empty()) v.uris.emplace_back(text_of(it));
+        break;
+      case Kind::kSpecial:
+        if (object && n->find("latitude") && n->find("longitude"))
+          v.positions.emplace_back(*n->find("latitude")->to_double(), *n->find("longitude")->to_double());
+        break;
+      case Kind::kComposite:
+        break;
+    }
+  }
+}
+
+bool date_matches(search::Prefix p, const search::DateRange& s, const Oracle::Range& t, std::int64_t now) {
+  bool eq = t.low >= s.low && t.high <= s.high;
+  switch (p) {
+    case search::Prefix::Eq:
+      return eq;
+    case search::Prefix::Ne:
+      return !eq;
+    case search::Prefix::Gt:
+      return t.high > s.high;
+    case search::Prefix::Lt:
+      return t.low < s.low;
+    case search::Prefix::Ge:
+      return t.high > s.high || eq;
+    case search::Prefix::Le:
+      return t.low < s.low || eq;
+    case search::Prefix::Sa:
+      return t.low > s.high;
+    case search::Prefix::Eb:
+      return t.high < s.low;
+    case search::Prefix::Ap: {
+      std::int64_t gap = s.low > now ? s.low - now : now - s.low;
+      return t.low <= s.high + gap / 10 && t.high >= s.low - gap / 10;
+    }
+  }
+  return false;
+}
+
+bool number_matches(search::Prefix p, const search::DecimalRange& r, double t, double factor = 1) {
+  double v = r.value * factor, lo = r.low * factor, hi = r.high * factor;
+  if (lo > hi) std::swap(lo, hi);
+  switch (p) {
+    case search::Prefix::Eq:
+      return t >= lo && t < hi;
+    case search::Prefix::Ne:
+      return t < lo || t >= hi;
+    case search::Prefix::Gt:
+      return t > v;
+    case search::Prefix::Lt:
+      return t < v;
+    case search::Prefix::Ge:
+      return t >= v;
+    case search::Prefix::Le:
+      return t <= v;
+    case search::Prefix::Sa:
+      return t >= hi;
+    case search::Prefix::Eb:
+      return t < lo;
+    case search::Prefix::Ap: {
+      double d = std::max(std::fabs(v) * 0.1, (hi - lo) / 2);
+      return t >= v - d && t <= v + d;
+    }
+  }
+  return false;
+}
+
+bool token_matches(const std::string& value, const std::vector<Oracle::Token>& toks) {
+  auto parts = search::split_unescaped(value, '|');
+  if (parts.size() == 1) {
+    std::string code = search::unescape(parts[0]);
+    return std::any_of(toks.begin(), toks.end(), [&](const auto& t) { return t.code == code; });
+  }
+  std::string sys = search::unescape(parts[0]), code = search::unescape(parts[1]);
+  return std::any_of(toks.begin(), toks.end(),
+                     [&](const auto& t) { return t.system == sys && (code.empty() || t.code == code); });
+}
+
+}  // namespace
+
+bool Oracle::Values::empty() const {
+  return tokens.empty() && strings.empty() && dates.empty() && numbers.empty() && quantities.empty() &&
+         refs.empty() && uris.empty() && positions.empty();
+}
+
+void Oracle::add(Resource r) {
+  by_key_[{r.type, r.id}] = all_.size();
+  all_.push_back(std::move(r));
+}
+
+const Oracle::Resource* Oracle::find(const std::string& type, const std::string& id) const {
+  auto it = by_key_.find({type, id});
+  return it == by_key_.end() ? nullptr : &all_[it->second];
+}
+
+const Oracle::Values& Oracle::values(std::size_t i, const search::ParamDef& p) {
+  auto key = std::make_pair(i, &p);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  Values v;
+  if (p.compiled) {
+    fhirpath::Environment env;
+    env.resource = &all_[i].json;
+    env.resolve_placeholders = true;
+    auto items = fhirpath::evaluate(*p.compiled, &all_[i].json, env);
+    if (items) read_values(p.kind, *items, v);
+  }
+  return cache_[key] = std::move(v);
+}
+
+const std::vector<std::vector<Oracle::Values>>& Oracle::composite_values(std::size_t i,
+                                                                         const search::ParamDef& p) {
+  auto key = std::make_pair(i, &p);
+  auto it = composite_cache_.find(key);
+  if (it != composite_cache_.end()) return it->second;
+  std::vector<std::vector<Values>> out;
+  fhirpath::Environment env;
+  env.resource = &all_[i].json;
+  env.resolve_placeholders = true;
+  if (p.compiled) {
+    auto elements = fhirpath::evaluate(*p.compiled, &all_[i].json, env);
+    if (elements) {
+      for (const auto& e : *elements) {
+        std::vector<Values> comps;
+        bool complete = true;
+        for (const auto& c : p.components) {
+          Values v;
+          if (c.compiled)
+            if (auto items = fhirpath::evaluate(*c.compiled, e, env)) read_values(c.kind, *items, v);
+          if (v.empty()) complete = false;
+          comps.push_back(std::move(v));
+        }
+        if (complete) out.push_back(std::move(comps));
+      }
+    }
+  }
+  return composite_cache_[key] = std::move(out);
+}
+
+bool Oracle::value_matches(Kind kind, const std::string& m, const std::string& value, const Values& v,
+                           const search::ParamDef& def) {
+  switch (kind) {
+    case Kind::kToken: {
+      if (m == "text") {
+        std::string want = search::fold(search::unescape(value));
+        return std::any_of(v.texts.begin(), v.texts.end(),
+                           [&](const std::string& t) { return search::fold(t).starts_with(want); });
+      }
+      if (m == "of-type") {
+        auto p = search::split_unescaped(value, '|');
+        std::string sys = search::unescape(p[0]) + "|" + search::unescape(p[1]),
+                    code = search::unescape(p[2]);
+        return std::any_of(v.of_type.begin(), v.of_type.end(),
+                           [&](const Token& t) { return t.system == sys && t.code == code; });
+      }
+      return token_matches(value, v.tokens);
+    }
+    case Kind::kString: {
+      std::string raw = search::unescape(value), want = search::fold(raw);
+      return std::any_of(v.strings.begin(), v.strings.end(), [&](const std::string& s) {
+        if (m == "exact") return s == raw;
+        if (m == "contains") return search::fold(s).find(want) != std::string::npos;
+        return search::fold(s).starts_with(want);
+      });
+    }
+    case Kind::kDate: {
+      auto [p, text] = search::split_prefix(value);
+      auto s = search::date_range(text);
+      return s && std::any_of(v.dates.begin(), v.dates.end(),
+                              [&](const Range& t) { return date_matches(p, *s, t, now_); });
+    }
+    case Kind::kNumber: {
+      auto [p, text] = search::split_prefix(value);
+      auto r = search::decimal_range(text);
+      return r && std::any_of(v.numbers.begin(), v.numbers.end(),
+                              [&](double t) { return number_matches(p, *r, t); });
+    }
+    case Kind::kQuantity: {
+      auto [p, text] = search::split_prefix(value);
+      auto parts = search::split_unescaped(text, '|');
+      auto r = search::decimal_range(search::unescape(parts[0]));
+      if (!r) return false;
+      std::string sys = parts.size() == 3 ? search::unescape(parts[1]) : "";
+      std::string code = parts.size() == 3 ? search::unescape(parts[2]) : "";
+      return std::any_of(v.quantities.begin(), v.quantities.end(), [&](const Quantity& q) {
+        if (code.empty()) return (sys.empty() || q.system == sys) && number_matches(p, *r, q.value);
+        auto want = search::canonical_unit(sys, code);
+        if (!want.ucum && sys.empty()) return q.code == code && number_matches(p, *r, q.value);
+        auto have = search::canonical_unit(q.system, q.code);
+        double canon = q.value * have.factor;
+        if (!std::isfinite(canon)) canon = q.value;
+        return have.code == want.code && number_matches(p, *r, canon, want.factor);
+      });
+    }
+    case Kind::kReference: {
+      if (m == "identifier") return token_matches(value, v.ref_identifiers);
+      std::string raw = search::unescape(value);
+      if (fhir::is_resource_type(m))
+        return std::any_of(v.refs.begin(), v.refs.end(),
+                           [&](const Ref& r) { return r.type == m && r.id == raw; });
+      const std::string base = "http://test/fhir/";
+      if (raw.starts_with(base)) raw = raw.substr(base.size());
+      Ref want = read_reference(raw);
+      if (want.type.empty() && raw.find(':') == std::string::npos)
+        return std::any_of(v.refs.begin(), v.refs.end(), [&](const Ref& r) { return r.id == want.id; });
+      return std::any_of(v.refs.begin(), v.refs.end(), [&](const Ref& r) {
+        return r.id == want.id && r.type == want.type && (want.version.empty() || r.version == want.version);
+      });
+    }
+    case Kind::kUri: {
+      std::string raw = search::unescape(value);
+      return std::any_of(v.uris.begin(), v.uris.end(),
+                         [&](const std::string& u) { return m == "below" ? u.starts_with(raw) : u == raw; });
+    }
+    default:
+      (void)def;
+      return false;
+  }
+}
+
+bool Oracle::param_matches(const search::Clause& c, std::size_t i) {
+  const search::ParamDef& def = *c.param;
+  if (def.kind == Kind::kComposite) {
+    const auto& elements = composite_values(i, def);
+    if (c.modifier == "missing") return (c.values.front() == "true") == elements.empty();
+    for (const auto& value : c.values) {
+      auto parts = search::split_unescaped(value, '$');
+      for (const auto& e : elements) {
+        bool all = true;
+        for (std::size_t k = 0; k < def.components.size() && all; ++k)
+          all = value_matches(def.components[k].kind, "", parts[k], e[k], def);
+        if (all) return true;
+      }
+    }
+    return false;
+  }
+  const Values& v = values(i, def);
+  if (c.modifier == "missing") {
+    return (c.values.front() == "true") == v.empty();
+  }
+  bool any = false;
+  for (const auto& value : c.values)
+    if (value_matches(def.kind, c.modifier == "not" ? "" : c.modifier, value, v, def)) any = true;
+  return c.modifier == "not" ? !any : any;
+}
+
+bool Oracle::matches(const search::Clause& c, std::size_t i) {
+  const Resource& r = all_[i];
+  switch (c.kind) {
+    case search::Clause::Kind::Param:
+      return param_matches(c, i);
+    case search::Clause::Kind::Id:
+      return std::any_of(c.values.begin(), c.values.end(),
+                         [&](const std::string& v) { return search::unescape(v) == r.id; });
+    case search::Clause::Kind::LastUpdated:
+      return std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+        auto [p, text] = search::split_prefix(v);
+        auto s = search::date_range(text);
+        return s && date_matches(p, *s, Range{r.last_updated, r.last_updated}, now_);
+      });
+    case search::Clause::Kind::Chain: {
+      if (!c.alternatives.empty())
+        return std::any_of(c.alternatives.begin(), c.alternatives.end(),
+                           [&](const auto& a) { return matches(*a, i); });
+      const Values& v = values(i, *c.param);
+      for (const auto& ref : v.refs) {
+        if (ref.type != c.target_types.front()) continue;
+        auto t = by_key_.find({ref.type, ref.id});
+        if (t != by_key_.end() && matches(*c.next, t->second)) return true;
+      }
+      return false;
+    }
+    case search::Clause::Kind::Has: {
+      for (std::size_t j = 0; j < all_.size(); ++j) {
+        if (all_[j].type != c.has_type) continue;
+        const Values& v = values(j, *c.param);
+        bool refers = std::any_of(v.refs.begin(), v.refs.end(),
+                                  [&](const Ref& ref) { return ref.type == r.type && ref.id == r.id; });
+        if (refers && matches(*c.next, j)) return true;
+      }
+      return false;
+    }
+    default:
+      return false;  // _text, _content, _list: not generated by the differential test
+  }
+}
+
+std::vector<std::string> Oracle::run(const search::Query& q, std::int64_t now) {
+  now_ = now;
+  std::vector<std::size_t> hits;
+  for (std::size_t i = 0; i < all_.size(); ++i) {
+    if (!q.types.empty() && std::find(q.types.begin(), q.types.end(), all_[i].type) == q.types.end())
+      continue;
+    bool ok = true;
+    for (const auto& c : q.clauses)
+      if (!matches(c, i)) {
+        ok = false;
+        break;
+      }
+    if (ok) hits.push_back(i);
+  }
+  if (!q.sort.empty()) {
+    // One key per sort spec: a number, an integer or a string; missing last.
+    struct Key {
+      bool missing = true;
+      double num = 0;
+      std::int64_t integer = 0;
+      std::string text;
+      int kind = 0;  // 0 text, 1 integer, 2 double
+    };
+    auto key_of = [&](std::size_t i, const search::SortSpec& s) {
+      Key k;
+      if (s.code == "_id") {
+        k.missing = false;
+        k.text = all_[i].id;
+        return k;
+      }
+      if (s.code == "_lastUpdated") {
+        k.missing = false;
+        k.kind = 1;
+        k.integer = all_[i].last_updated;
+        return k;
+      }
+      const Values& v = values(i, *s.param);
+      auto pick_text = [&](std::vector<std::string> xs) {
+        if (xs.empty()) return;
+        k.missing = false;
+        k.text =
+            s.descending ? *std::max_element(xs.begin(), xs.end()) : *std::min_element(xs.begin(), xs.end());
+      };
+      auto pick_num = [&](const std::vector<double>& xs) {
+        if (xs.empty()) return;
+        k.missing = false;
+        k.kind = 2;
+        k.num =
+            s.descending ? *std::max_element(xs.begin(), xs.end()) : *std::min_element(xs.begin(), xs.end());
+      };
+      switch (s.param->kind) {
+        case Kind::kString: {
+          std::vector<std::string> xs;
+          for (const auto& x : v.strings) xs.push_back(search::fold(x));
+          pick_text(xs);
+          break;
+        }
+        case Kind::kToken: {
+          std::vector<std::string> xs;
+          for (const auto& t : v.tokens) xs.push_back(t.code);
+          pick_text(xs);
+          break;
+        }
+        case Kind::kDate:
+          if (!v.dates.empty()) {
+            k.missing = false;
+            k.kind = 1;
+            k.integer = s.descending ? std::max_element(v.dates.begin(), v.dates.end(),
+                                                        [](auto& a, auto& b) { return a.high < b.high; })
+                                           ->high
+                                     : std::min_element(v.dates.begin(), v.dates.end(), [](auto& a, auto& b) {
+                                         return a.low < b.low;
+                                       })->low;
+          }
+          break;
+        case Kind::kNumber:
+          pick_num(v.numbers);
+          break;
+        case Kind::kQuantity: {
+          std::vector<double> xs;
+          for (const auto& x : v.quantities) xs.push_back(x.value);
+          pick_num(xs);
+          break;
+        }
+        case Kind::kUri:
+          pick_text(v.uris);
+          break;
+        case Kind::kReference: {
+          std::vector<std::string> xs;
+          for (const auto& x : v.refs) xs.push_back(x.id);
+          pick_text(xs);
+          break;
+        }
+        default:
+          break;
+      }
+      return k;
+    };
+    std::map<std::size_t, std::vector<Key>> keys;
+    for (auto i : hits)
+      for (const auto& s : q.sort) keys[i].push_back(key_of(i, s));
+    const bool rid_desc = q.sort.back().descending;
+    std::stable_sort(hits.begin(), hits.end(), [&](std::size_t a, std::size_t b) {
+      for (std::size_t k = 0; k < q.sort.size(); ++k) {
+        const Key &x = keys[a][k], &y = keys[b][k];
+        if (x.missing != y.missing) return y.missing;  // missing last
+        if (x.missing) continue;
+        int c = 0;
+        if (x.kind == 0) c = x.text.compare(y.text) < 0 ? -1 : x.text == y.text ? 0 : 1;
+        if (x.kind == 1) c = x.integer < y.integer ? -1 : x.integer == y.integer ? 0 : 1;
+        if (x.kind == 2) c = x.num < y.num ? -1 : x.num == y.num ? 0 : 1;
+        if (c != 0) return q.sort[k].descending ? c > 0 : c < 0;
+      }
+      return rid_desc ? a > b : a < b;
+    });
+  }
+  std::vector<std::string> out;
+  for (auto i : hits) out.push_back(all_[i].id);
+  return out;
+}
+
+}  // namespace parcours::testing

@@ -1,0 +1,85 @@
+// The brute-force search oracle of the differential test: every resource in
+// memory, the SearchParameter's FHIRPath evaluated on each one, and the
+// FHIR R4 search semantics (§3.1.1.4 prefixes, §3.1.1.5 modifiers, chains,
+// _has, _sort) applied to the values directly, without index rows or SQL.
+// Written independently of search/extract.cc and the SQLite backend; it
+// shares only the query parser (the AST is the input of both), the value
+// parsers (search/values.h, unit-tested by hand) and the FHIRPath engine.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fhir/json.h"
+#include "fhirpath/fhirpath.h"
+#include "search/query.h"
+
+namespace parcours::testing {
+
+class Oracle {
+ public:
+  struct Resource {
+    std::string type;
+    std::string id;
+    Json json;
+    std::int64_t last_updated = 0;
+  };
+
+  // In insertion order (the store's default order).
+  void add(Resource r);
+  const std::vector<Resource>& resources() const { return all_; }
+  const Resource* find(const std::string& type, const std::string& id) const;
+
+  // The ids of `q`'s matches, in result order; `now` for `ap` on dates.
+  std::vector<std::string> run(const search::Query& q, std::int64_t now);
+
+  // Values of a parameter on resource `i`, as the oracle reads them.
+  struct Token {
+    std::string system, code;
+  };
+  struct Ref {
+    std::string type, id, version;
+  };
+  struct Quantity {
+    double value = 0;
+    std::string system, code;
+  };
+  struct Range {
+    std::int64_t low = 0, high = 0;
+  };
+  struct Values {
+    std::vector<Token> tokens;
+    std::vector<std::string> texts;    // token display text
+    std::vector<Token> of_type;        // (type-system|type-code, value)
+    std::vector<std::string> strings;  // string parameters, exact
+    std::vector<Range> dates;
+    std::vector<double> numbers;
+    std::vector<Quantity> quantities;
+    std::vector<Ref> refs;
+    std::vector<Token> ref_identifiers;
+    std::vector<std::string> uris;
+    std::vector<std::pair<double, double>> positions;
+    bool empty() const;
+  };
+  const Values& values(std::size_t i, const search::ParamDef& p);
+  // Component values of composite `p` on resource i: one entry per element.
+  const std::vector<std::vector<Values>>& composite_values(std::size_t i, const search::ParamDef& p);
+
+ private:
+  bool matches(const search::Clause& c, std::size_t i);
+  bool param_matches(const search::Clause& c, std::size_t i);
+  bool value_matches(fhir::SearchParamType kind, const std::string& modifier, const std::string& value,
+                     const Values& v, const search::ParamDef& def);
+
+  std::vector<Resource> all_;
+  std::map<std::pair<std::string, std::string>, std::size_t> by_key_;
+  std::map<std::pair<std::size_t, const search::ParamDef*>, Values> cache_;
+  std::map<std::pair<std::size_t, const search::ParamDef*>, std::vector<std::vector<Values>>>
+      composite_cache_;
+  std::int64_t now_ = 0;
+};
+
+}  // namespace parcours::testing
