@@ -9,6 +9,7 @@
 #include "api/interactions.h"
 #include "api/query_string.h"
 #include "api/rendering.h"
+#include "api/search_api.h"
 #include "fhir/base64.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/reference.h"
@@ -21,11 +22,14 @@ struct EntryRequest {
   std::size_t index = 0;  // position in Bundle.entry
   std::string method;     // GET HEAD POST PUT PATCH DELETE
   std::string type;
-  std::string id;       // may be empty (POST)
-  std::string version;  // GET .../_history/v
-  std::string query;    // conditional operations: not supported yet
+  std::string id;             // may be empty (POST)
+  std::string version;        // GET .../_history/v
+  std::string query;          // search (GET) or condition (PUT, DELETE: R4 §3.1.0.11.2)
+  std::string if_none_exist;  // conditional create (request.ifNoneExist)
   std::optional<std::int64_t> if_match;
-  const Json* resource = nullptr;  // entry.resource (Binary for PATCH)
+  std::vector<std::string> conditional_ids;  // DELETE [type]?query: the matches
+  bool existing = false;                     // conditional create matched: no write
+  const Json* resource = nullptr;            // entry.resource (Binary for PATCH)
   std::string full_url;
   Json prepared;  // resource after id assignment and reference rewriting
 };
@@ -77,10 +81,17 @@ Result<EntryRequest> parse_entry(const Json& entry, std::size_t i, std::string_v
     return bad_request("Unsupported entry.request.url '" + url + "'", at(i) + ".request.url");
   if (!r.id.empty())
     if (auto st = check_id(r.id, at(i) + ".request.url"); !st) return std::move(st).error();
-  bool needs_id = r.method == "PUT" || r.method == "PATCH" || r.method == "DELETE";
-  if (!r.query.empty() && r.method != "GET" && r.method != "HEAD")
-    return Error(400, "not-supported", "Conditional " + r.method + " is not supported yet",
+  bool needs_id = r.method == "PATCH" || ((r.method == "PUT" || r.method == "DELETE") && r.query.empty());
+  if (!r.query.empty() && (r.method == "POST" || r.method == "PATCH"))
+    return Error(400, "not-supported",
+                 r.method + " takes no query; use request.ifNoneExist for a conditional create",
                  at(i) + ".request.url");
+  if (!r.query.empty() && !r.id.empty())
+    return bad_request("A conditional url is Type?query, without an id", at(i) + ".request.url");
+  r.if_none_exist = std::string(request->get_string("ifNoneExist"));
+  if (!r.if_none_exist.empty() && r.if_none_exist.front() == '?') r.if_none_exist.erase(0, 1);
+  if (!r.if_none_exist.empty() && r.method != "POST")
+    return bad_request("ifNoneExist applies to POST only", at(i) + ".request.ifNoneExist");
   if (needs_id && r.id.empty())
     return bad_request(r.method + " needs a url of the form Type/id", at(i) + ".request.url");
   if (r.method == "POST" && !r.id.empty())
@@ -97,17 +108,22 @@ Result<EntryRequest> parse_entry(const Json& entry, std::size_t i, std::string_v
   return r;
 }
 
-// Resolves "Type?identifier=system|value" against the store; exactly one match
-// is required (R4 §3.1.0.11.2, conditional references).
-Result<std::string> resolve_conditional(store::Reader& r, std::string_view ref, const std::string& where) {
-  auto cond = fhir::parse_identifier_condition(ref);
-  if (!cond)
-    return Error(400, "not-supported",
-                 "Conditional reference '" + std::string(ref) +
-                     "': only 'Type?identifier=system|value' is supported for now",
-                 where);
-  auto ids = r.find_by_identifier(cond->type, store::IdentifierKey{cond->system, cond->value});
-  if (!ids) return std::move(ids).error();
+// Resolves a conditional reference "Type?query" (any search the server
+// supports) against the store; exactly one match is required (R4 §3.1.0.11.2).
+Result<std::string> resolve_conditional(const security::RequestContext& ctx, store::Reader& r,
+                                        std::string_view ref, const std::string& where,
+                                        const std::string& base_url) {
+  auto q = ref.find('?');
+  std::string type(ref.substr(0, q));
+  auto ids = matching_ids(ctx, r, type, ref.substr(q + 1), 2, base_url);
+  if (!ids) {
+    Error e = std::move(ids).error();
+    for (auto& issue : e.issues()) {
+      issue.diagnostics = "Conditional reference '" + std::string(ref) + "': " + issue.diagnostics;
+      issue.expression = where;
+    }
+    return e;
+  }
   if (ids->empty())
     return Error(404, "not-found", "Conditional reference '" + std::string(ref) + "' matches no resource",
                  where);
@@ -116,7 +132,53 @@ Result<std::string> resolve_conditional(store::Reader& r, std::string_view ref, 
                  "Conditional reference '" + std::string(ref) + "' matches " + std::to_string(ids->size()) +
                      " resources",
                  where);
-  return cond->type + "/" + ids->front();
+  return type + "/" + ids->front();
+}
+
+// The identity of a conditional entry, decided inside the write unit (R4
+// §3.1.0.11.2, §3.1.0.8): a conditional create matching one resource does
+// not write; a conditional update takes the match's id (or creates); a
+// conditional delete deletes its matches. Several matches are 412 for
+// create and update.
+Status resolve_identity(const security::RequestContext& ctx, store::Writer& w, EntryRequest& e,
+                        const std::string& base_url) {
+  constexpr int kMaxDeleted = 100;
+  if (e.method == "POST" && !e.if_none_exist.empty()) {
+    auto ids = matching_ids(ctx, w, e.type, e.if_none_exist, 2, base_url);
+    if (!ids) return locate(std::move(ids).error(), e.index, ".request.ifNoneExist");
+    if (ids->size() > 1)
+      return Error(412, "multiple-matches", "ifNoneExist matches several " + e.type + " resources",
+                   at(e.index) + ".request.ifNoneExist");
+    if (ids->size() == 1) {
+      e.id = ids->front();
+      e.existing = true;
+    }
+  } else if (e.method == "PUT" && !e.query.empty()) {
+    auto ids = matching_ids(ctx, w, e.type, e.query, 2, base_url);
+    if (!ids) return locate(std::move(ids).error(), e.index, ".request.url");
+    if (ids->size() > 1)
+      return Error(412, "multiple-matches", "The condition matches several " + e.type + " resources",
+                   at(e.index) + ".request.url");
+    std::string_view body_id = e.prepared.get_string("id");
+    if (ids->size() == 1) {
+      if (!body_id.empty() && body_id != ids->front())
+        return bad_request("The resource id is not the id of the match (" + ids->front() + ")",
+                           at(e.index) + ".resource.id");
+      e.id = ids->front();
+    } else {
+      e.id = body_id.empty() ? e.id : std::string(body_id);  // e.id: pre-assigned new id
+    }
+    e.prepared.set("id", e.id);
+  } else if (e.method == "DELETE" && !e.query.empty()) {
+    auto ids = matching_ids(ctx, w, e.type, e.query, kMaxDeleted + 1, base_url);
+    if (!ids) return locate(std::move(ids).error(), e.index, ".request.url");
+    if (static_cast<int>(ids->size()) > kMaxDeleted)
+      return Error(412, "too-costly",
+                   "The condition matches more than " + std::to_string(kMaxDeleted) + " resources",
+                   at(e.index) + ".request.url");
+    e.conditional_ids = std::move(*ids);
+  }
+  return Status::Ok();
 }
 
 Json response_entry(const InteractionResult& res, const BundleOptions& opt) {
@@ -136,7 +198,9 @@ Json response_entry(const InteractionResult& res, const BundleOptions& opt) {
     response.set("etag", "W/\"" + std::to_string(v.version) + "\"");
     response.set("lastModified", store::format_instant(v.last_updated));
   }
-  if (opt.return_outcome && res.outcome) response.set("outcome", *res.outcome);
+  const bool searchset = !res.version && res.outcome && res.outcome->get_string("resourceType") == "Bundle";
+  if (searchset) entry.set("resource", *res.outcome);
+  if (opt.return_outcome && res.outcome && !searchset) response.set("outcome", *res.outcome);
   entry.set("response", std::move(response));
   return entry;
 }
@@ -151,17 +215,45 @@ Json error_entry(const Error& e) {
 }
 
 // Runs one entry against a writer (transaction) — or a store (batch).
-Result<InteractionResult> run_entry(const security::RequestContext& ctx, store::Writer& w, EntryRequest& e) {
+Result<InteractionResult> run_entry(const security::RequestContext& ctx, store::Writer& w, EntryRequest& e,
+                                    const std::string& base_url) {
   if (e.method == "GET" || e.method == "HEAD") {
-    if (!e.query.empty() || e.id.empty())
-      return Error(400, "not-supported", "Search inside a Bundle is not supported yet",
-                   at(e.index) + ".request.url");
+    if (e.id.empty()) {
+      // A search entry (R4 §3.1.0.11.1): the response carries a searchset.
+      SearchCall call;
+      call.types = {e.type};
+      auto params = form_params(e.query);
+      if (!params) return locate(std::move(params).error(), e.index, ".request.url");
+      call.params = std::move(*params);
+      call.base_url = base_url;
+      call.path_url = base_url + "/" + e.type;
+      auto text = search(ctx, w, call);
+      if (!text) return locate(std::move(text).error(), e.index, ".request.url");
+      auto bundle = parse_json(*text);
+      if (!bundle) return std::move(bundle).error();
+      InteractionResult r;
+      r.status = 200;
+      r.outcome = std::move(*bundle);  // a searchset: response_entry makes it entry.resource
+      return r;
+    }
     auto r = e.version.empty() ? read(ctx, w, e.type, e.id) : vread(ctx, w, e.type, e.id, e.version);
     if (!r) return locate(std::move(r).error(), e.index, ".request");
     return r;
   }
   Result<InteractionResult> r = Error();
-  if (e.method == "POST") {
+  if (e.method == "POST" && e.existing) {
+    r = read(ctx, w, e.type, e.id);  // conditional create matched: 200 with it
+    if (r) r->status = 200;
+  } else if (e.method == "DELETE" && !e.query.empty()) {
+    InteractionResult out;
+    out.status = 204;
+    for (const auto& id : e.conditional_ids) {
+      auto one = remove(ctx, w, e.type, id, std::nullopt);
+      if (!one) return locate(std::move(one).error(), e.index, "");
+      if (one->version) out.status = 200;
+    }
+    r = std::move(out);
+  } else if (e.method == "POST") {
     r = create(ctx, w, e.type, e.id, std::move(e.prepared));
   } else if (e.method == "PUT") {
     r = update(ctx, w, e.type, e.id, std::move(e.prepared), e.if_match);
@@ -206,24 +298,35 @@ Status prepare_bodies(std::vector<EntryRequest>& entries) {
 
 Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& store,
                              std::vector<EntryRequest>& entries, const BundleOptions& opt) {
-  // Identities: assign ids to creates, map fullUrls to their final references.
-  std::map<std::string, std::string, std::less<>> mapped;  // fullUrl -> Type/id
-  std::set<std::string> touched;                           // Type/id written
-  for (auto& e : entries) {
-    if (e.method == "POST") e.id = store.new_id();
-    if (e.method == "GET" || e.method == "HEAD") continue;
-    std::string target = e.type + "/" + e.id;
-    if (!touched.insert(target).second)
-      return bad_request("Two entries of the transaction act on " + target + " (R4 §3.1.0.11.2 forbids it)",
-                         at(e.index));
-    if (!e.full_url.empty()) {
-      if (!mapped.emplace(e.full_url, target).second)
-        return bad_request("Duplicate fullUrl '" + e.full_url + "'", at(e.index) + ".fullUrl");
-      // Absolute fullUrls "http://x/fhir/Patient/1" are also accepted for the
-      // resource's own identity.
-    }
-  }
+  // New ids for creates (and conditional updates that will not match).
+  for (auto& e : entries)
+    if (e.method == "POST" || (e.method == "PUT" && !e.query.empty())) e.id = store.new_id();
   if (auto s = prepare_bodies(entries); !s) return std::move(s).error();
+  // Identities: fullUrls map to their final references once conditional
+  // entries are resolved, inside the unit.
+  std::map<std::string, std::string, std::less<>> mapped;  // fullUrl -> Type/id
+  auto map_identities = [&]() -> Status {
+    std::set<std::string> touched;  // Type/id written
+    for (auto& e : entries) {
+      if (e.method == "GET" || e.method == "HEAD") continue;
+      std::vector<std::string> targets;
+      if (e.method == "DELETE" && !e.query.empty()) {
+        for (const auto& id : e.conditional_ids) targets.push_back(e.type + "/" + id);
+      } else {
+        targets.push_back(e.type + "/" + e.id);
+      }
+      for (const auto& target : targets)
+        if (!touched.insert(target).second)
+          return bad_request(
+              "Two entries of the transaction act on " + target + " (R4 §3.1.0.11.2 forbids it)",
+              at(e.index));
+      if (!e.full_url.empty() && !targets.empty()) {
+        if (!mapped.emplace(e.full_url, targets.front()).second)
+          return bad_request("Duplicate fullUrl '" + e.full_url + "'", at(e.index) + ".fullUrl");
+      }
+    }
+    return Status::Ok();
+  };
 
   std::vector<Json> responses(entries.size());
   // Processing order mandated by R4 §3.1.0.11.2: DELETE, POST, PUT/PATCH, GET/HEAD.
@@ -236,6 +339,9 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
                    [&](auto* a, auto* b) { return rank(a->method) < rank(b->method); });
 
   Status st = store.write([&](store::Writer& w) -> Status {
+    for (auto& e : entries)
+      if (auto s = resolve_identity(ctx, w, e, opt.base_url); !s) return s;
+    if (auto s = map_identities(); !s) return s;
     // Rewrite references now that every identity is known; conditional
     // references are resolved inside the unit so they see a consistent store.
     for (auto& e : entries) {
@@ -251,7 +357,7 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
             } else if (ref.starts_with("urn:uuid:") || ref.starts_with("urn:oid:")) {
               s = bad_request("Reference '" + ref + "' matches no fullUrl in the transaction", where);
             } else if (fhir::is_conditional_reference(ref)) {
-              auto resolved = resolve_conditional(w, ref, where);
+              auto resolved = resolve_conditional(ctx, w, ref, where, opt.base_url);
               if (!resolved)
                 s = std::move(resolved).error();
               else
@@ -262,7 +368,7 @@ Result<Json> run_transaction(const security::RequestContext& ctx, store::Store& 
       if (!s) return s;
     }
     for (auto* e : order) {
-      auto r = run_entry(ctx, w, *e);
+      auto r = run_entry(ctx, w, *e, opt.base_url);
       if (!r) return std::move(r).error();
       responses[e->index] = response_entry(*r, opt);
     }
@@ -291,14 +397,18 @@ Json run_batch(const security::RequestContext& ctx, store::Store& store, const J
     }
     std::vector<EntryRequest> one{std::move(*parsed)};
     EntryRequest& e = one.front();
-    if (e.method == "POST") e.id = store.new_id();
+    if (e.method == "POST" || (e.method == "PUT" && !e.query.empty())) e.id = store.new_id();
     if (auto s = prepare_bodies(one); !s) {
       list.push_back(error_entry(s.error()));
       continue;
     }
     Result<InteractionResult> result = Error();
     Status st = store.write([&](store::Writer& w) -> Status {
-      result = run_entry(ctx, w, e);
+      if (auto s = resolve_identity(ctx, w, e, opt.base_url); !s) {
+        result = std::move(s).error();
+        return result.error();
+      }
+      result = run_entry(ctx, w, e, opt.base_url);
       return result ? Status() : Status(result.error());
     });
     if (!st) {

@@ -1,6 +1,7 @@
 #include "api/capability.h"
 
 #include "fhir/definitions.h"
+#include "search/registry.h"
 
 namespace parcours::api {
 namespace {
@@ -13,6 +14,57 @@ Json codes(std::initializer_list<const char*> list, const char* key) {
     a.push_back(std::move(o));
   }
   return a;
+}
+
+// What search supports (FHIR R4 §3.1.1 and docs/decisions/search.md): every
+// parameter of the R4 definitions (and custom SearchParameters once
+// reindexed) except _query, with _include / _revinclude on their reference
+// parameters.
+Json search_param_json(const search::ParamDef& p) {
+  static const char* kTypes[] = {"number",    "date",     "string", "token",  "reference",
+                                 "composite", "quantity", "uri",    "special"};
+  Json j = Json::object();
+  j.set("name", p.code);
+  if (!p.url.empty()) j.set("definition", p.url);
+  j.set("type", kTypes[static_cast<int>(p.kind)]);
+  return j;
+}
+
+Json resource_capabilities() {
+  auto reg = search::Registry::current();
+  Json resources = Json::array();
+  for (std::string_view type : fhir::resource_types()) {
+    Json r = Json::object();
+    r.set("type", type);
+    r.set("interaction", codes({"read", "vread", "update", "patch", "delete", "history-instance",
+                                "history-type", "create", "search-type"},
+                               "code"));
+    r.set("versioning", "versioned-update");
+    r.set("readHistory", true);
+    r.set("updateCreate", true);
+    r.set("conditionalCreate", true);
+    r.set("conditionalUpdate", true);
+    r.set("conditionalDelete", "multiple");
+    Json includes = Json::array();
+    includes.push_back("*");
+    Json params = Json::array();
+    for (const auto* p : reg->for_type(type)) {
+      if (p->code == "_query") continue;
+      if (p->kind == fhir::SearchParamType::kReference) includes.push_back(std::string(type) + ":" + p->code);
+      params.push_back(search_param_json(*p));
+    }
+    r.set("searchInclude", std::move(includes));
+    r.set("searchRevInclude", Json::Array{Json("*")});
+    r.set("searchParam", std::move(params));
+    if (type == "Patient") {
+      Json op = Json::object();
+      op.set("name", "everything");
+      op.set("definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
+      r.set("operation", Json::Array{std::move(op)});
+    }
+    resources.push_back(std::move(r));
+  }
+  return resources;
 }
 
 }  // namespace
@@ -44,23 +96,17 @@ Json capability_statement(const std::string& base_url, const std::string& softwa
                "SMART on FHIR arrive with the medical-secrecy work).");
   rest.set("security", std::move(security));
 
-  Json resources = Json::array();
-  for (std::string_view type : fhir::resource_types()) {
-    Json r = Json::object();
-    r.set("type", type);
-    r.set("interaction",
-          codes({"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create"},
-                "code"));
-    r.set("versioning", "versioned-update");
-    r.set("readHistory", true);
-    r.set("updateCreate", true);
-    r.set("conditionalCreate", false);
-    r.set("conditionalUpdate", false);
-    r.set("conditionalDelete", "not-supported");
-    resources.push_back(std::move(r));
+  rest.set("resource", resource_capabilities());
+  rest.set("interaction", codes({"transaction", "batch", "history-system", "search-system"}, "code"));
+  // System-wide search (R4 §3.1.1.2): the parameters shared by every type.
+  Json system_params = Json::array();
+  for (const char* code :
+       {"_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_text", "_content"}) {
+    const auto* p = search::Registry::current()->find("Patient", code);
+    if (!p) continue;
+    system_params.push_back(search_param_json(*p));
   }
-  rest.set("resource", std::move(resources));
-  rest.set("interaction", codes({"transaction", "batch", "history-system"}, "code"));
+  rest.set("searchParam", std::move(system_params));
   cs.set("rest", Json::Array{std::move(rest)});
   return cs;
 }

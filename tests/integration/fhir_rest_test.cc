@@ -87,8 +87,12 @@ TEST_F(FhirRest, MetadataIsPublicAndTruthful) {
     std::vector<std::string> codes;
     for (const Json& i : res.find("interaction")->as_array()) codes.emplace_back(i.get_string("code"));
     EXPECT_NE(std::find(codes.begin(), codes.end(), "vread"), codes.end());
-    // Search is not implemented yet, so it must not be claimed.
-    EXPECT_EQ(std::find(codes.begin(), codes.end(), "search-type"), codes.end());
+    EXPECT_NE(std::find(codes.begin(), codes.end(), "search-type"), codes.end());
+    EXPECT_TRUE(res.find("conditionalCreate")->as_bool());
+    bool family = false;
+    for (const Json& p : res.find("searchParam")->as_array())
+      family = family || p.get_string("name") == "family";
+    EXPECT_TRUE(family);
   }
   EXPECT_TRUE(patient);
 }

@@ -1,0 +1,321 @@
+// Search over real HTTP (FHIR R4 §3.1.1): the real `parcours serve`, a real
+// store. Type, system and compartment searches, POST _search, paging links,
+// _total, _summary, _elements, _include / _revinclude, strict and lenient
+// handling, explain, $everything, conditional create / update / delete and
+// conditional references in transactions.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "fhir/json.h"
+#include "support/http_client.h"
+#include "support/server_process.h"
+
+namespace parcours {
+namespace {
+
+using testing::HttpClient;
+using testing::Response;
+
+constexpr const char* kToken = "search-rest-admin-token-0123456789";
+
+class SearchRest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    server_ = new testing::ServerProcess(dir_->path(), kToken);
+    HttpClient c("127.0.0.1", server_->port());
+    auto put = [&](const std::string& path, const std::string& body) {
+      auto r = c.request(
+          "PUT", "/fhir/" + path, body,
+          {{"Authorization", std::string("Bearer ") + kToken}, {"Content-Type", "application/fhir+json"}});
+      ASSERT_TRUE(r.status == 201 || r.status == 200) << path << ": " << r.body;
+    };
+    put("Practitioner/dr1",
+        R"({"resourceType":"Practitioner","id":"dr1","name":[{"family":"Leroy","given":["Camille"]}]})");
+    put("Patient/p1", R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefèvre","given":["Hélène"]}],
+      "identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"244037511303128"}],
+      "gender":"female","birthDate":"1944-03-12","generalPractitioner":[{"reference":"Practitioner/dr1"}],
+      "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Mme Hélène Lefèvre, diabète de type 2</div>"}})");
+    put("Patient/p2",
+        R"({"resourceType":"Patient","id":"p2","name":[{"family":"Martin","given":["Jean"]}],"gender":"male"})");
+    for (int i = 1; i <= 7; ++i) {
+      std::string day = "2024-0" + std::to_string(i) + "-15";
+      put("Observation/o" + std::to_string(i),
+          R"({"resourceType":"Observation","id":"o)" + std::to_string(i) +
+              R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+              "subject":{"reference":"Patient/p1"},"performer":[{"reference":"Practitioner/dr1"}],
+              "effectiveDateTime":")" +
+              day + R"(","valueQuantity":{"value":)" + std::to_string(6 + i) +
+              R"(,"system":"http://unitsofmeasure.org","code":"%"}})");
+    }
+    put("Observation/o8", R"({"resourceType":"Observation","id":"o8","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"subject":{"reference":"Patient/p2"},
+      "effectiveDateTime":"2024-02-01"})");
+    put("CareTeam/ct1",
+        R"({"resourceType":"CareTeam","id":"ct1","status":"active","subject":{"reference":"Patient/p1"},
+      "participant":[{"member":{"reference":"Practitioner/dr1"}}]})");
+    put("Provenance/pv1",
+        R"({"resourceType":"Provenance","id":"pv1","target":[{"reference":"Observation/o1"}],
+      "recorded":"2024-01-15T10:00:00Z","agent":[{"who":{"reference":"Practitioner/dr1"}}]})");
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->stop(), 0);
+    delete server_;
+    delete dir_;
+  }
+  void SetUp() override { client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port()); }
+
+  Response call(const std::string& method, const std::string& target, const std::string& body = "",
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    headers.emplace_back("Authorization", std::string("Bearer ") + kToken);
+    if (!body.empty() &&
+        std::none_of(headers.begin(), headers.end(), [](auto& h) { return h.first == "Content-Type"; }))
+      headers.emplace_back("Content-Type", "application/fhir+json");
+    return client_->request(method, target, body, headers);
+  }
+  static Json json(const Response& r) {
+    auto j = parse_json(r.body);
+    EXPECT_TRUE(j.ok()) << r.body;
+    return j.ok() ? *j : Json();
+  }
+  // (id, search.mode) of each entry.
+  static std::vector<std::pair<std::string, std::string>> entries(const Json& b) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (const Json* e = b.find("entry"))
+      for (const Json& x : e->as_array()) {
+        const Json* res = x.find("resource");
+        std::string id = res ? std::string(res->get_string("id")) : "";
+        if (res && res->get_string("resourceType") == "OperationOutcome") id = "outcome";
+        out.emplace_back(id, std::string(x.find("search") ? x.find("search")->get_string("mode") : ""));
+      }
+    return out;
+  }
+  static std::vector<std::string> match_ids(const Json& b) {
+    std::vector<std::string> out;
+    for (auto& [id, mode] : entries(b))
+      if (mode == "match") out.push_back(id);
+    return out;
+  }
+  static std::string link(const Json& b, std::string_view rel) {
+    for (const Json& l : b.find("link")->as_array())
+      if (l.get_string("relation") == rel) return std::string(l.get_string("url"));
+    return "";
+  }
+  static std::string path_of(const std::string& url) { return url.substr(url.find("/fhir")); }
+
+  static testing::TempDir* dir_;
+  static testing::ServerProcess* server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+testing::TempDir* SearchRest::dir_ = nullptr;
+testing::ServerProcess* SearchRest::server_ = nullptr;
+
+TEST_F(SearchRest, TypeSearchReturnsASearchset) {
+  auto r = call("GET", "/fhir/Patient?family=lefevre");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json b = json(r);
+  EXPECT_EQ(b.get_string("resourceType"), "Bundle");
+  EXPECT_EQ(b.get_string("type"), "searchset");
+  EXPECT_EQ(b.find("total")->to_int64(), 1);
+  ASSERT_EQ(match_ids(b), std::vector<std::string>{"p1"});
+  const Json& e = b.find("entry")->as_array()[0];
+  EXPECT_NE(e.get_string("fullUrl").find("/fhir/Patient/p1"), std::string::npos);
+  EXPECT_NE(link(b, "self").find("/fhir/Patient?family=lefevre"), std::string::npos);
+}
+
+TEST_F(SearchRest, PostSearchTakesAForm) {
+  auto r = call("POST", "/fhir/Observation/_search", "code=4548-4&date=ge2024-06-01",
+                {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(match_ids(json(r)), (std::vector<std::string>{"o6", "o7"}));
+}
+
+TEST_F(SearchRest, PagingFollowsNextAndPreviousLinks) {
+  std::vector<std::string> seen;
+  Json b = json(call("GET", "/fhir/Observation?code=4548-4&_sort=-date&_count=3"));
+  EXPECT_EQ(b.find("total")->to_int64(), 7);
+  std::string first_page = link(b, "self");
+  for (auto& id : match_ids(b)) seen.push_back(id);
+  std::string next = link(b, "next");
+  ASSERT_FALSE(next.empty());
+  // A write between pages does not shift the next page (keyset cursor).
+  call("PUT", "/fhir/Observation/o0", R"({"resourceType":"Observation","id":"o0","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},"effectiveDateTime":"2024-12-31"})");
+  Json b2 = json(call("GET", path_of(next)));
+  for (auto& id : match_ids(b2)) seen.push_back(id);
+  std::string prev = link(b2, "previous");
+  ASSERT_FALSE(prev.empty());
+  EXPECT_EQ(match_ids(json(call("GET", path_of(prev)))), (std::vector<std::string>{"o7", "o6", "o5"}));
+  Json b3 = json(call("GET", path_of(link(b2, "next"))));
+  for (auto& id : match_ids(b3)) seen.push_back(id);
+  EXPECT_TRUE(link(b3, "next").empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"o7", "o6", "o5", "o4", "o3", "o2", "o1"}));
+  call("DELETE", "/fhir/Observation/o0");
+}
+
+TEST_F(SearchRest, SystemAndCompartmentSearches) {
+  Json sys = json(call("GET", "/fhir?_type=Patient,Practitioner&_id=p2,dr1"));
+  auto ids = match_ids(sys);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"dr1", "p2"}));
+  Json comp = json(call("GET", "/fhir/Patient/p2/Observation"));
+  EXPECT_EQ(match_ids(comp), std::vector<std::string>{"o8"});
+  Json all = json(call("GET", "/fhir/Patient/p1/*?_count=100"));
+  std::set<std::string> got;
+  for (auto& id : match_ids(all)) got.insert(id);
+  EXPECT_TRUE(got.count("p1") && got.count("o1") && got.count("ct1")) << all.dump();
+  EXPECT_FALSE(got.count("o8"));
+}
+
+TEST_F(SearchRest, IncludesAreMarked) {
+  Json b = json(
+      call("GET", "/fhir/Observation?_id=o1&_include=Observation:subject&_revinclude=Provenance:target"));
+  auto e = entries(b);
+  ASSERT_EQ(e.size(), 3u) << b.dump();
+  EXPECT_EQ(e[0], (std::pair<std::string, std::string>{"o1", "match"}));
+  std::set<std::pair<std::string, std::string>> rest(e.begin() + 1, e.end());
+  EXPECT_TRUE(rest.count({"p1", "include"}));
+  EXPECT_TRUE(rest.count({"pv1", "include"}));
+  // :iterate follows the included resources' references too.
+  Json it = json(call(
+      "GET",
+      "/fhir/Observation?_id=o1&_include=Observation:subject&_include:iterate=Patient:general-practitioner"));
+  std::set<std::string> ids;
+  for (auto& [id, mode] : entries(it)) ids.insert(id);
+  EXPECT_TRUE(ids.count("dr1"));
+  Json ct = json(call("GET", "/fhir/Patient?_id=p1&_revinclude=CareTeam:subject"));
+  EXPECT_EQ(entries(ct).size(), 2u);
+}
+
+TEST_F(SearchRest, SummaryElementsAndTotals) {
+  Json count = json(call("GET", "/fhir/Observation?code=4548-4&_summary=count"));
+  EXPECT_EQ(count.find("total")->to_int64(), 7);
+  EXPECT_EQ(count.find("entry"), nullptr);
+  Json el = json(call("GET", "/fhir/Patient?_id=p1&_elements=gender"));
+  const Json& res = *el.find("entry")->as_array()[0].find("resource");
+  EXPECT_EQ(res.get_string("gender"), "female");
+  EXPECT_EQ(res.find("name"), nullptr);
+  Json none = json(call("GET", "/fhir/Observation?code=4548-4&_total=none"));
+  EXPECT_EQ(none.find("total"), nullptr);
+  Json text = json(call("GET", "/fhir/Patient?_text=diabete"));
+  EXPECT_EQ(match_ids(text), std::vector<std::string>{"p1"});
+  Json content = json(call("GET", "/fhir/Patient?_content=camille"));  // the GP display is not there
+  EXPECT_EQ(match_ids(content), std::vector<std::string>{});
+}
+
+TEST_F(SearchRest, UnknownParametersLenientOrStrict) {
+  auto lenient = call("GET", "/fhir/Patient?family=martin&nonsense=1");
+  ASSERT_EQ(lenient.status, 200);
+  Json b = json(lenient);
+  EXPECT_EQ(match_ids(b), std::vector<std::string>{"p2"});
+  auto e = entries(b);
+  EXPECT_TRUE(std::count(e.begin(), e.end(), std::pair<std::string, std::string>{"outcome", "outcome"}));
+  EXPECT_EQ(link(b, "self").find("nonsense"), std::string::npos);  // only what was applied
+  auto strict = call("GET", "/fhir/Patient?family=martin&nonsense=1", "", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(strict.status, 400);
+  EXPECT_NE(strict.body.find("nonsense"), std::string::npos);
+  auto bad_date = call("GET", "/fhir/Patient?birthdate=yesterday", "", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(bad_date.status, 400);
+}
+
+TEST_F(SearchRest, ExplainShowsThePlan) {
+  auto r = call("GET", "/fhir/Observation?subject=Patient/p1&code=4548-4&_sort=-date&_count=2", "",
+                {{"X-Parcours-Explain", "1"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("strategy:"), std::string::npos);
+  EXPECT_NE(r.body.find("SQL: SELECT"), std::string::npos);
+}
+
+TEST_F(SearchRest, Everything) {
+  Json b = json(call("GET", "/fhir/Patient/p1/$everything?_count=4"));
+  std::set<std::string> ids;
+  for (auto& [id, mode] : entries(b)) ids.insert(id);
+  EXPECT_TRUE(ids.count("p1"));
+  EXPECT_TRUE(ids.count("dr1"));  // referenced: included
+  std::string next = link(b, "next");
+  ASSERT_FALSE(next.empty());
+  std::set<std::string> all = ids;
+  while (!next.empty()) {
+    Json page = json(call("GET", path_of(next)));
+    for (auto& [id, mode] : entries(page)) all.insert(id);
+    next = link(page, "next");
+  }
+  for (const char* id : {"p1", "o1", "o7", "ct1", "dr1"}) EXPECT_TRUE(all.count(id)) << id;
+  EXPECT_FALSE(all.count("o8"));
+  Json only_obs = json(call("GET", "/fhir/Patient/p1/$everything?_type=Observation&_count=100"));
+  EXPECT_EQ(match_ids(only_obs).size(), 7u);
+  EXPECT_EQ(call("GET", "/fhir/Patient/nobody/$everything").status, 404);
+}
+
+TEST_F(SearchRest, ConditionalCreateUpdateDelete) {
+  const std::string body =
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:test","value":"c-1"}],"name":[{"family":"Cond"}]})";
+  auto c1 = call("POST", "/fhir/Patient", body, {{"If-None-Exist", "identifier=urn:test|c-1"}});
+  EXPECT_EQ(c1.status, 201) << c1.body;
+  auto c2 = call("POST", "/fhir/Patient", body, {{"If-None-Exist", "identifier=urn:test|c-1"}});
+  EXPECT_EQ(c2.status, 200) << c2.body;
+  EXPECT_EQ(json(c1).get_string("id"), json(c2).get_string("id"));
+  // Two matches: 412.
+  call("PUT", "/fhir/Patient/twin1", R"({"resourceType":"Patient","id":"twin1","name":[{"family":"Twin"}]})");
+  call("PUT", "/fhir/Patient/twin2", R"({"resourceType":"Patient","id":"twin2","name":[{"family":"Twin"}]})");
+  EXPECT_EQ(call("POST", "/fhir/Patient", body, {{"If-None-Exist", "family=twin"}}).status, 412);
+  EXPECT_EQ(
+      call("PUT", "/fhir/Patient?family=twin", R"({"resourceType":"Patient","name":[{"family":"Twin"}]})")
+          .status,
+      412);
+  // Conditional update: one match updates it, none creates.
+  auto u1 = call(
+      "PUT", "/fhir/Patient?identifier=urn:test|c-1",
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:test","value":"c-1"}],"gender":"other"})");
+  EXPECT_EQ(u1.status, 200) << u1.body;
+  EXPECT_EQ(json(u1).get_string("id"), json(c1).get_string("id"));
+  auto u2 = call("PUT", "/fhir/Patient?identifier=urn:test|c-2",
+                 R"({"resourceType":"Patient","identifier":[{"system":"urn:test","value":"c-2"}]})");
+  EXPECT_EQ(u2.status, 201) << u2.body;
+  // Conditional delete of several.
+  auto d = call("DELETE", "/fhir/Patient?family=twin");
+  EXPECT_EQ(d.status, 200);
+  EXPECT_EQ(call("GET", "/fhir/Patient/twin1").status, 410);
+  EXPECT_EQ(call("GET", "/fhir/Patient/twin2").status, 410);
+}
+
+TEST_F(SearchRest, TransactionsResolveConditionsWithSearch) {
+  std::string tx = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:11111111-1111-1111-1111-111111111111",
+     "resource":{"resourceType":"Patient","identifier":[{"system":"urn:test","value":"tx-1"}],"name":[{"family":"Tx"}]},
+     "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:test|tx-1"}},
+    {"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"code":"x"}]},
+                 "subject":{"reference":"urn:uuid:11111111-1111-1111-1111-111111111111"},
+                 "performer":[{"reference":"Practitioner?family=leroy&given=camille"}]},
+     "request":{"method":"POST","url":"Observation"}},
+    {"request":{"method":"GET","url":"Patient?family=martin"}}]})";
+  auto r = call("POST", "/fhir", tx);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json resp = json(r);
+  const auto& e = resp.find("entry")->as_array();
+  EXPECT_EQ(e[0].find("response")->get_string("status"), "201 Created");
+  const Json* obs = e[1].find("resource");
+  ASSERT_NE(obs, nullptr);
+  EXPECT_EQ(obs->find("performer")->as_array()[0].get_string("reference"), "Practitioner/dr1");
+  std::string patient_ref(obs->find("subject")->get_string("reference"));
+  EXPECT_EQ(patient_ref.substr(0, 8), "Patient/");
+  EXPECT_EQ(e[2].find("resource")->get_string("type"), "searchset");
+  // Again: the conditional create matches, nothing new, same patient.
+  auto again = json(call("POST", "/fhir", tx));
+  const auto& e2 = again.find("entry")->as_array();
+  EXPECT_EQ(e2[0].find("response")->get_string("status"), "200 OK");
+  EXPECT_EQ(e2[1].find("resource")->find("subject")->get_string("reference"), patient_ref);
+  // An ambiguous conditional reference: 412, nothing written.
+  call("PUT", "/fhir/Practitioner/dr-twin",
+       R"({"resourceType":"Practitioner","id":"dr-twin","name":[{"family":"Leroy"}]})");
+  auto amb = call("POST", "/fhir", R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"performer":[{"reference":"Practitioner?family=leroy"}]},
+     "request":{"method":"POST","url":"Observation"}}]})");
+  EXPECT_EQ(amb.status, 412) << amb.body;
+}
+
+}  // namespace
+}  // namespace parcours
