@@ -90,10 +90,32 @@ Json capability_statement(const std::string& base_url, const std::string& softwa
 
   Json rest = Json::object();
   rest.set("mode", "server");
+  // SMART App Launch: the OAuth endpoints of the built-in server (/auth).
+  std::string auth =
+      base_url.ends_with("/fhir") ? base_url.substr(0, base_url.size() - 5) + "/auth" : base_url;
   Json security = Json::object();
-  security.set("description",
-               "Bearer token in the Authorization header (bootstrap administration token; user accounts and "
-               "SMART on FHIR arrive with the medical-secrecy work).");
+  Json oauth = Json::object();
+  oauth.set("url", "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+  Json uris = Json::array();
+  for (const char* e : {"authorize", "token", "revoke", "introspect"}) {
+    Json u = Json::object();
+    u.set("url", e);
+    u.set("valueUri", auth + "/" + e);
+    uris.push_back(std::move(u));
+  }
+  oauth.set("extension", std::move(uris));
+  security.set("extension", Json::Array{std::move(oauth)});
+  Json service = Json::object();
+  Json coding = Json::object();
+  coding.set("system", "http://terminology.hl7.org/CodeSystem/restful-security-service");
+  coding.set("code", "SMART-on-FHIR");
+  service.set("coding", Json::Array{std::move(coding)});
+  security.set("service", Json::Array{std::move(service)});
+  security.set(
+      "description",
+      "OAuth 2.0 bearer tokens from " + auth +
+          " (SMART App Launch v2 scopes, authorization code + PKCE, client credentials); the care-team "
+          "access policy and the audit apply to every interaction (docs/security.md).");
   rest.set("security", std::move(security));
 
   rest.set("resource", resource_capabilities());
