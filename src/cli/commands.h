@@ -37,6 +37,11 @@ struct DemoArgs {
   bool no_serve = false;  // generate and exit (benchmarks, CI)
 };
 
+struct ReindexArgs {
+  std::string data = "parcours-data";
+  int batch = 500;  // resources per atomic unit
+};
+
 struct GenerateArgs {
   std::int64_t patients = 0;
   std::uint64_t seed = 42;
@@ -48,6 +53,7 @@ int run_serve(const ServeArgs& args);
 int run_import(const ImportArgs& args);
 int run_demo(const DemoArgs& args);
 int run_generate(const GenerateArgs& args);
+int run_reindex(const ReindexArgs& args);
 // `parcours user ...` and `parcours audit ...` (cli/user_command.cc,
 // cli/audit_command.cc): added to the app before parsing; after parsing,
 // run_security_commands() runs the chosen one and returns its exit code, or

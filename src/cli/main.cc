@@ -73,6 +73,16 @@ int main(int argc, char** argv) {
   g->add_option("--out", gen.out, "Output folder (created if absent)")->required();
   g->add_flag("--force", gen.force, "Replace the .ndjson files already in the output folder");
 
+  ReindexArgs reindex;
+  auto* ri =
+      app.add_subcommand("reindex",
+                         "Rebuild the search index of every resource in DIR (after a definitions change, "
+                         "or to make stored custom SearchParameters searchable)");
+  ri->add_option("--data", reindex.data, "Folder of the embedded database")->capture_default_str();
+  ri->add_option("--batch", reindex.batch, "Resources per commit")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+
   app.add_subcommand("fhirpath",
                      "Evaluate a FHIRPath expression: fhirpath [--resource FILE.json] [--with-types] [--] "
                      "EXPRESSION (see `parcours fhirpath --help`)")
@@ -86,5 +96,6 @@ int main(int argc, char** argv) {
   if (*i) return run_import(imp);
   if (*d) return run_demo(demo);
   if (*g) return run_generate(gen);
+  if (*ri) return run_reindex(reindex);
   return 2;
 }

@@ -20,7 +20,7 @@ Result<std::shared_ptr<const security::Policy>> configured_policy() {
   return policy;
 }
 
-Result<std::unique_ptr<store::Store>> open_store(const std::string& dir) {
+Result<std::unique_ptr<store::Store>> open_store(const std::string& dir, bool reindex_if_stale) {
   auto policy = configured_policy();
   if (!policy) return policy.error();
   store::SqliteOptions opt;
@@ -36,9 +36,11 @@ Result<std::unique_ptr<store::Store>> open_store(const std::string& dir) {
   if (!opened) return opened;
   // Search index: register the row names of every search parameter; rebuild
   // the index when it was built from other definitions (docs/decisions/search.md).
-  auto stale = search::prepare_store(**opened);
+  std::vector<std::string> problems;
+  auto stale = search::prepare_store(**opened, &problems);
   if (!stale) return std::move(stale).error();
-  if (*stale) {
+  for (const auto& p : problems) spdlog::warn("search parameter not used: {}", p);
+  if (*stale && reindex_if_stale) {
     spdlog::info("search index: built from other search parameters, reindexing");
     auto n = (*opened)->reindex(nullptr);
     if (!n) return std::move(n).error();

@@ -16,7 +16,10 @@ namespace parcours::cli {
 // loaded once. The store labels resources with it (open_store).
 Result<std::shared_ptr<const security::Policy>> configured_policy();
 
-Result<std::unique_ptr<store::Store>> open_store(const std::string& dir);
+// Opens the store of DIR with the resource indexer. The search index is
+// rebuilt first when it was built from other search parameters, unless
+// `reindex_if_stale` is false (`parcours reindex` does it itself).
+Result<std::unique_ptr<store::Store>> open_store(const std::string& dir, bool reindex_if_stale = true);
 // Must run before any thread starts.
 void block_stop_signals();
 // Serves until SIGINT/SIGTERM, then stops gracefully. `announce` prints the

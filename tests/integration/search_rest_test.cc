@@ -319,3 +319,20 @@ TEST_F(SearchRest, TransactionsResolveConditionsWithSearch) {
 
 }  // namespace
 }  // namespace parcours
+
+namespace parcours {
+namespace {
+
+TEST(SearchCli, ReindexRebuildsEveryResource) {
+  testing::TempDir ndjson, data;
+  auto gen = testing::run_parcours({"generate", "--patients", "5", "--out", ndjson.path()});
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  auto imp = testing::run_parcours({"import", "--data", data.path(), ndjson.path()});
+  ASSERT_EQ(imp.exit_code, 0) << imp.output;
+  auto re = testing::run_parcours({"reindex", "--data", data.path(), "--batch", "7"});
+  ASSERT_EQ(re.exit_code, 0) << re.output;
+  EXPECT_NE(re.output.find("reindexed"), std::string::npos) << re.output;
+}
+
+}  // namespace
+}  // namespace parcours

@@ -287,3 +287,36 @@ TEST_F(Search, Totals) {
 
 }  // namespace
 }  // namespace parcours
+
+namespace parcours {
+namespace {
+
+// Custom SearchParameter resources stored on the server become searchable
+// once the index is rebuilt (docs/decisions/search.md).
+TEST(SearchCustomParameters, UsableAfterReindex) {
+  testing::SearchStore db;
+  db.put(
+      R"({"resourceType":"Patient","id":"c1","extension":[{"url":"http://example.org/fhir/StructureDefinition/birth-city","valueString":"Lille"}]})");
+  db.put(
+      R"({"resourceType":"SearchParameter","id":"birth-city","url":"http://example.org/fhir/SearchParameter/birth-city",
+    "name":"birth-city","status":"active","description":"City of birth","code":"birth-city","base":["Patient"],"type":"string",
+    "expression":"Patient.extension('http://example.org/fhir/StructureDefinition/birth-city').value"})");
+  EXPECT_FALSE(db.run("Patient", "birth-city=lil").ok()) << "unknown before it is installed";
+  auto stale = search::prepare_store(db.store());
+  ASSERT_TRUE(stale.ok()) << stale.error().message();
+  EXPECT_TRUE(*stale) << "the index was built without it";
+  auto n = db.store().reindex(nullptr);
+  ASSERT_TRUE(n.ok()) << n.error().message();
+  EXPECT_EQ(*n, 2);
+  EXPECT_EQ(db.ids("Patient", "birth-city=lil"), (std::vector<std::string>{"c1"}));
+  db.put(
+      R"({"resourceType":"Patient","id":"c2","extension":[{"url":"http://example.org/fhir/StructureDefinition/birth-city","valueString":"Roubaix"}]})");
+  EXPECT_EQ(db.ids("Patient", "birth-city=roubaix"), (std::vector<std::string>{"c2"}));
+  auto again = search::prepare_store(db.store());
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again) << "reindexed: current";
+  ASSERT_TRUE(search::Registry::install_custom({}).ok());  // back to the built-ins for the other tests
+}
+
+}  // namespace
+}  // namespace parcours
