@@ -320,3 +320,174 @@ TEST(SearchCustomParameters, UsableAfterReindex) {
 
 }  // namespace
 }  // namespace parcours
+
+namespace parcours {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+Ids sorted_ids(Ids v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The special parameters and the rarer modifiers, hand-checked.
+class SearchSpecials : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = new testing::SearchStore();
+    auto& s = *db_;
+    s.put(R"({"resourceType":"Patient","id":"a","meta":{"tag":[{"system":"urn:tags","code":"vip"}],
+      "profile":["https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient"],
+      "security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}],
+      "source":"urn:source:dpi"},
+      "name":[{"family":"Dupont, Jr","given":["A|B"]}],"multipleBirthInteger":2,
+      "contained":[{"resourceType":"Practitioner","id":"c1","name":[{"family":"Contained"}]}],
+      "generalPractitioner":[{"reference":"#c1"},{"identifier":{"system":"urn:rpps","value":"10000000042"}}]})");
+    s.put(R"({"resourceType":"Patient","id":"b","name":[{"family":"Dupont$Sr"}],"multipleBirthInteger":1,
+      "meta":{"tag":[{"system":"urn:tags","code":"std"}]}})");
+    s.put(R"({"resourceType":"List","id":"l1","status":"current","mode":"working",
+      "entry":[{"item":{"reference":"Patient/b"}}]})");
+    s.put(
+        R"({"resourceType":"Location","id":"lille","name":"Lille","position":{"latitude":50.6292,"longitude":3.0573}})");
+    s.put(
+        R"({"resourceType":"Location","id":"paris","name":"Paris","position":{"latitude":48.8566,"longitude":2.3522}})");
+    s.put(
+        R"({"resourceType":"ValueSet","id":"vs-glyc","url":"http://example.org/fhir/ValueSet/glycemia","status":"active",
+      "compose":{"include":[{"system":"http://loinc.org","concept":[{"code":"4548-4"},{"code":"2339-0"}]}]}})");
+    s.put(
+        R"({"resourceType":"ValueSet","id":"vs-local","url":"http://example.org/fhir/ValueSet/local","status":"active",
+      "compose":{"include":[{"system":"urn:local"}]}})");
+    s.put(
+        R"({"resourceType":"Observation","id":"x1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]}})");
+    s.put(
+        R"({"resourceType":"Observation","id":"x2","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]}})");
+    s.put(
+        R"({"resourceType":"Observation","id":"x3","status":"final","code":{"coding":[{"system":"urn:local","code":"GLU"}]}})");
+    s.put(
+        R"({"resourceType":"Questionnaire","id":"q1","status":"active","url":"http://example.org/fhir/Questionnaire/zarit/v2"})");
+    s.put(
+        R"({"resourceType":"Questionnaire","id":"q2","status":"active","url":"http://example.org/fhir/Questionnaire/zarit"})");
+    s.put(R"({"resourceType":"RiskAssessment","id":"r1","status":"final","subject":{"reference":"Patient/a"},
+      "prediction":[{"probabilityDecimal":0.25},{"probabilityDecimal":0.8}]})");
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  Ids ids(const std::string& type, const std::string& q) { return sorted_ids(db_->ids(type, q)); }
+  static testing::SearchStore* db_;
+};
+testing::SearchStore* SearchSpecials::db_ = nullptr;
+
+TEST_F(SearchSpecials, MetaParameters) {
+  EXPECT_EQ(ids("Patient", "_tag=urn:tags|vip"), Ids{"a"});
+  EXPECT_EQ(ids("Patient", "_tag=std"), Ids{"b"});
+  EXPECT_EQ(ids("Patient", "_profile=https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient"),
+            Ids{"a"});
+  EXPECT_EQ(ids("Patient", "_security=R"), Ids{"a"});
+  EXPECT_EQ(ids("Patient", "_source=urn:source:dpi"), Ids{"a"});
+  EXPECT_EQ(ids("", "_type=Patient,Observation&_tag=vip"), Ids{"a"});  // system-level, shared parameter
+}
+
+TEST_F(SearchSpecials, EscapingInValues) {
+  EXPECT_EQ(ids("Patient", "family=Dupont\\,%20Jr"), Ids{"a"});  // "Dupont, Jr"
+  EXPECT_EQ(ids("Patient", "family=Dupont\\$Sr"), Ids{"b"});
+  EXPECT_EQ(ids("Patient", "given:exact=A\\|B"), Ids{"a"});
+  EXPECT_EQ(ids("Patient", "family=Dupont"), (Ids{"a", "b"}));
+  EXPECT_EQ(ids("Patient", "family=Dupont\\,%20Jr,Dupont\\$Sr"), (Ids{"a", "b"}));
+}
+
+TEST_F(SearchSpecials, ListMembership) { EXPECT_EQ(ids("Patient", "_list=l1"), Ids{"b"}); }
+
+TEST_F(SearchSpecials, NearByDistance) {
+  EXPECT_EQ(ids("Location", "near=50.63|3.06|5|km"), Ids{"lille"});
+  EXPECT_EQ(ids("Location", "near=50.63|3.06|250|km"), (Ids{"lille", "paris"}));  // ~205 km apart
+  EXPECT_EQ(ids("Location", "near=50.63|3.06|150|km"), Ids{"lille"});
+  EXPECT_EQ(ids("Location", "near=48.86|2.35|2000|m"), Ids{"paris"});
+}
+
+TEST_F(SearchSpecials, ValueSetMembership) {
+  EXPECT_EQ(ids("Observation", "code:in=http://example.org/fhir/ValueSet/glycemia"), Ids{"x1"});
+  EXPECT_EQ(ids("Observation", "code:in=ValueSet/vs-local"), Ids{"x3"});
+  EXPECT_EQ(ids("Observation", "code:not-in=http://example.org/fhir/ValueSet/glycemia"), (Ids{"x2", "x3"}));
+  EXPECT_EQ(ids("Observation", "code:in=http://example.org/fhir/ValueSet/unknown"), Ids{});
+}
+
+TEST_F(SearchSpecials, UriAboveAndBelow) {
+  EXPECT_EQ(ids("Questionnaire", "url=http://example.org/fhir/Questionnaire/zarit"), Ids{"q2"});
+  EXPECT_EQ(ids("Questionnaire", "url:below=http://example.org/fhir/Questionnaire/zarit"), (Ids{"q1", "q2"}));
+  EXPECT_EQ(ids("Questionnaire", "url:above=http://example.org/fhir/Questionnaire/zarit/v2/extra"),
+            (Ids{"q1", "q2"}));
+  EXPECT_EQ(ids("Questionnaire", "url:above=http://example.org/fhir/Questionnaire/zarit"), Ids{"q2"});
+}
+
+TEST_F(SearchSpecials, NumbersWithSeveralValues) {
+  EXPECT_EQ(ids("RiskAssessment", "probability=0.25"), Ids{"r1"});
+  EXPECT_EQ(ids("RiskAssessment", "probability=gt0.7"), Ids{"r1"});
+  EXPECT_EQ(ids("RiskAssessment", "probability=lt0.2"), Ids{});
+  EXPECT_EQ(ids("RiskAssessment", "probability=0.3"), Ids{"r1"});  // [0.25, 0.35) holds 0.25
+  EXPECT_EQ(ids("RiskAssessment", "probability=0.2"), Ids{});      // [0.15, 0.25) does not
+  EXPECT_EQ(ids("RiskAssessment", "probability=0.8&probability=0.25"),
+            Ids{"r1"});  // both values, one resource
+}
+
+TEST_F(SearchSpecials, ReferencesByIdentifierAndContained) {
+  EXPECT_EQ(ids("Patient", "general-practitioner:identifier=urn:rpps|10000000042"), Ids{"a"});
+  // A contained resource is part of its container: "#c1" is not a search target.
+  EXPECT_EQ(ids("Patient", "general-practitioner=c1"), Ids{});
+  EXPECT_EQ(ids("Practitioner", "name=contained"), Ids{});
+}
+
+TEST_F(SearchSpecials, LastUpdatedAndMissing) {
+  EXPECT_EQ(ids("Patient", "_lastUpdated=gt2000"), (Ids{"a", "b"}));
+  EXPECT_EQ(ids("Patient", "_lastUpdated=lt2000"), Ids{});
+  EXPECT_EQ(ids("Patient", "_tag:missing=true"), Ids{});
+  EXPECT_EQ(ids("Observation", "subject:missing=true"), (Ids{"x1", "x2", "x3"}));
+}
+
+// The access policy goes inside every part of the query (the security
+// layer's RowFilter): pages, totals, includes, chains and _has never see a
+// hidden row.
+TEST_F(SearchSpecials, PolicyFiltersEveryPartOfTheQuery) {
+  // Hide Patient/a and everything in its compartment.
+  store::RowFilter hide_a = [](const store::SqlColumns& c, int first) {
+    store::SqlFragment f;
+    std::string p = "?" + std::to_string(first);
+    f.sql = "NOT ((" + c.type + " = 'Patient' AND " + c.id + " = " + p +
+            ") OR EXISTS (SELECT 1 FROM resource_patient rp WHERE rp.type = " + c.type +
+            " AND rp.id = " + c.id + " AND rp.patient = " + p + "))";
+    f.params.push_back(std::string("a"));
+    return f;
+  };
+  auto run = [&](const std::string& type, const std::string& q) {
+    auto params = search::parse_form(q);
+    search::SearchRequest req;
+    req.types = {type};
+    req.params = *params;
+    req.strict = true;
+    req.policy = hide_a;
+    auto reader = db_->store().reader();
+    auto r = search::execute(*reader, req);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
+    return r;
+  };
+  auto all = run("Patient", "_total=accurate");
+  EXPECT_EQ(all->page.total, 1);
+  ASSERT_EQ(all->page.hits.size(), 1u);
+  EXPECT_EQ(all->page.hits[0].id, "b");
+  // Chain through a hidden patient: nothing.
+  EXPECT_TRUE(run("RiskAssessment", "subject:Patient.name=dupont")->page.hits.empty());
+  // Included resources obey it.
+  auto inc = run("RiskAssessment", "_include=RiskAssessment:subject");
+  EXPECT_TRUE(inc->page.hits.empty());  // r1 is in a's compartment
+  auto rev = run("Patient", "_id=b&_revinclude=List:item");
+  EXPECT_EQ(rev->page.included.size(), 1u);
+  // _has through a hidden resource: nothing.
+  EXPECT_TRUE(run("Patient", "_has:RiskAssessment:subject:probability=gt0.5")->page.hits.empty());
+  // Without the policy, the same queries see them.
+  EXPECT_EQ(ids("Patient", "_has:RiskAssessment:subject:probability=gt0.5"), Ids{"a"});
+}
+
+}  // namespace
+}  // namespace parcours
