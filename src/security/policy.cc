@@ -426,6 +426,22 @@ class SqlBuilder {
   int next_;
 };
 
+// Renames the label alias "L" of generated SQL (column references "L.x").
+std::string replace_alias(const std::string& sql, const std::string& alias) {
+  std::string out;
+  out.reserve(sql.size());
+  for (std::size_t k = 0; k < sql.size(); ++k) {
+    bool boundary = k == 0 || !(std::isalnum(static_cast<unsigned char>(sql[k - 1])) || sql[k - 1] == '_');
+    if (boundary && sql.compare(k, 2, "L.") == 0) {
+      out += alias + ".";
+      ++k;
+    } else {
+      out += sql[k];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const store::SqlColumns& cols,
@@ -448,7 +464,7 @@ store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const st
   }
   s += " AND " + scope;
   if (ctx.system) {
-    b.out.sql = s + ")";
+    b.out.sql = cols.label.empty() ? s + ")" : replace_alias("(" + scope + ")", cols.label);
     return b.out;
   }
   std::vector<std::string> shared, patient_cats;
@@ -488,44 +504,46 @@ store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const st
           b.in("W.principal", ctx.identities) + ")";
       std::string cats = b.in("L.category", patient_cats);
       body += " OR (L.patient IS NULL AND " + cats + " AND " + author + ")";
-      std::string objection =
-          "EXISTS (SELECT 1 FROM access_fact O WHERE O.patient = L.patient AND O.kind = 'deny-actor' AND " +
-          b.in("O.principal", ctx.identities) + active_sql("O") + ")";
-      std::string gp_only =
-          "EXISTS (SELECT 1 FROM access_fact X WHERE X.patient = L.patient AND X.kind = 'gp-only'" +
-          active_sql("X") + ")";
-      std::string granted =
-          "EXISTS (SELECT 1 FROM access_fact G WHERE G.patient = L.patient AND G.kind IN ('team', 'gp', "
-          "'task', "
-          "'permit') AND " +
-          b.in("G.principal", ctx.principals) + active_sql("G") + " AND (G.kind = 'gp' OR NOT " + gp_only +
-          "))";
+      // The care relationship as non-correlated subqueries: SQLite computes
+      // each set of patients once per statement (not once per row), and a
+      // planner can drive a search from them (c.patient IN ...).
+      std::string objected = "SELECT O.patient FROM access_fact O WHERE O.kind = 'deny-actor' AND " +
+                             b.in("O.principal", ctx.identities) + active_sql("O");
+      std::string gp_only = "SELECT X.patient FROM access_fact X WHERE X.kind = 'gp-only'" + active_sql("X");
+      std::string granted = "SELECT G.patient FROM access_fact G WHERE " +
+                            b.in("G.principal", ctx.principals) + active_sql("G") +
+                            " AND (G.kind = 'gp' OR (G.kind IN ('team', 'task', 'permit') AND " +
+                            "G.patient NOT IN (" + gp_only + ")))";
       std::string glass =
-          "(EXISTS (SELECT 1 FROM audit_event B WHERE B.subtype = 'break-glass' AND B.patient = L.patient "
-          "AND "
-          "B.agent = " +
-          b.param(ctx.account) + " AND B.recorded <= " + now + " AND B.until > " + now +
-          ") AND NOT EXISTS (SELECT 1 FROM access_fact D WHERE D.patient = L.patient AND D.kind = "
-          "'deny-break-glass'" +
-          active_sql("D") + "))";
-      std::string masked =
-          "EXISTS (SELECT 1 FROM access_fact M WHERE M.patient = L.patient AND ((M.kind = 'mask-resource' "
-          "AND "
-          "M.target = L.type || '/' || L.id) OR (M.kind = 'mask-category' AND M.target = L.category))" +
-          active_sql("M") + ")";
+          "SELECT B.patient FROM audit_event B WHERE B.subtype = 'break-glass' AND B.agent = " +
+          b.param(ctx.account) + " AND B.recorded <= " + now + " AND B.until > " + now;
+      std::string glass_refused =
+          "SELECT D.patient FROM access_fact D WHERE D.kind = 'deny-break-glass'" + active_sql("D");
+      std::string masked_resources =
+          "SELECT M.patient, M.target FROM access_fact M WHERE M.kind = 'mask-resource'" + active_sql("M");
+      std::string masked_categories =
+          "SELECT N.patient, N.target FROM access_fact N WHERE N.kind = 'mask-category'" + active_sql("N");
       // The author check is written a second time: its parameters must be bound twice.
       std::string author2 =
           "EXISTS (SELECT 1 FROM access_fact W2 WHERE W2.src_type = L.type AND W2.src_id = L.id AND W2.kind "
           "= "
           "'author' AND " +
           b.in("W2.principal", ctx.identities) + ")";
-      body += " OR (L.patient IS NOT NULL AND " + b.in("L.category", patient_cats) + " AND NOT " + objection +
-              " AND (" + granted + " OR " + glass + ") AND (NOT " + masked + " OR " + author2 + "))";
+      body += " OR (L.patient IS NOT NULL AND " + b.in("L.category", patient_cats) +
+              " AND L.patient NOT IN (" + objected + ") AND (L.patient IN (" + granted +
+              ") OR (L.patient IN (" + glass + ") AND L.patient NOT IN (" + glass_refused +
+              "))) AND (NOT ((L.patient, L.type || '/' || L.id) IN (" + masked_resources +
+              ") OR (L.patient, L.category) IN (" + masked_categories + ")) OR " + author2 + "))";
       break;
     }
   }
   body += ")";
-  b.out.sql = s + " AND " + body + ")";
+  if (cols.label.empty()) {
+    b.out.sql = s + " AND " + body + ")";
+    return b.out;
+  }
+  // The caller joined resource_label itself: the same conditions on its alias.
+  b.out.sql = replace_alias("(" + scope + " AND " + body + ")", cols.label);
   return b.out;
 }
 

@@ -343,36 +343,65 @@ Json TokenService::introspect(std::string_view token) {
 
 Result<Authenticated> TokenService::authenticate(std::string_view token) {
   auto invalid = [] { return Error(401, "login", "Invalid or expired token"); };
-  auto v = keys_.verify(token);
-  if (!v) return invalid();
-  // Only access tokens (RFC 9068 typ): an ID token is not a key to the API.
-  if (v->header.get_string("typ") != "at+jwt") return invalid();
-  const Json& c = v->claims;
+  const std::string key = sha256(token);
+  Verified v;
+  bool cached = false;
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = verified_.find(key); it != verified_.end()) {
+      v = it->second;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    auto jwt = keys_.verify(token);
+    if (!jwt) return invalid();
+    // Only access tokens (RFC 9068 typ): an ID token is not a key to the API.
+    if (jwt->header.get_string("typ") != "at+jwt") return invalid();
+    const Json& c = jwt->claims;
+    const Json* exp = c.find("exp");
+    const Json* iat = c.find("iat");
+    if (!exp || !exp->to_int64() || !iat || !iat->to_int64()) return invalid();
+    v.exp = *exp->to_int64();
+    v.iat = *iat->to_int64();
+    v.sub = c.get_string("sub");
+    v.jti = c.get_string("jti");
+    v.sid = c.get_string("sid");
+    v.client_id = c.get_string("client_id");
+    v.patient = c.get_string("patient");
+    v.scopes = Scopes::parse(c.get_string("scope"));
+    if (v.jti.empty()) return invalid();
+    std::lock_guard lock(cache_mu_);
+    if (verified_.size() >= 20000) {
+      // Bounded: drop the expired ones, or everything if none expired.
+      std::int64_t now_s = seconds(Clock::now());
+      std::erase_if(verified_, [&](const auto& e) { return e.second.exp <= now_s; });
+      if (verified_.size() >= 20000) verified_.clear();
+    }
+    verified_.emplace(key, v);
+  }
   Micros now = Clock::now();
-  const Json* exp = c.find("exp");
-  const Json* iat = c.find("iat");
-  if (!exp || !exp->to_int64() || *exp->to_int64() <= seconds(now)) return invalid();
-  if (!iat || !iat->to_int64() || *iat->to_int64() > seconds(now) + 60) return invalid();
+  if (v.exp <= seconds(now) || v.iat > seconds(now) + 60) return invalid();
   Authenticated who;
-  who.jti = c.get_string("jti");
-  if (who.jti.empty()) return invalid();
-  auto revoked = store_.token_id_revoked(who.jti);
-  if (!revoked) return std::move(revoked).error();
-  if (*revoked) return invalid();
-  who.scopes = Scopes::parse(c.get_string("scope"));
-  who.patient = c.get_string("patient");
-  who.session = c.get_string("sid");
-  who.client_id = c.get_string("client_id");
-  std::string sub(c.get_string("sub"));
+  who.jti = v.jti;
+  who.scopes = v.scopes;
+  who.patient = v.patient;
+  who.session = v.sid;
+  who.client_id = v.client_id;
+  const std::string& sub = v.sub;
   if (!who.session.empty()) {
-    auto s = store_.session(who.session);
-    if (!s) return std::move(s).error();
-    if (!*s || (*s)->revoked || (*s)->expires <= now || (*s)->account != sub) return invalid();
-    auto a = store_.account_by_id(sub);
-    if (!a) return std::move(a).error();
-    if (!*a || !(*a)->active || ((*a)->valid_until && (*a)->valid_until <= now)) return invalid();
-    who.account = std::move(**a);
+    auto st = store_.token_state(who.jti, who.session, sub);
+    if (!st) return std::move(st).error();
+    if (st->revoked) return invalid();
+    const auto& s = st->session;
+    if (!s || s->revoked || s->expires <= now || s->account != sub) return invalid();
+    const auto& a = st->account;
+    if (!a || !a->active || (a->valid_until && a->valid_until <= now)) return invalid();
+    who.account = std::move(st->account);
   } else {
+    auto revoked = store_.token_id_revoked(who.jti);
+    if (!revoked) return std::move(revoked).error();
+    if (*revoked) return invalid();
     auto cl = store_.client(who.client_id);
     if (!cl) return std::move(cl).error();
     if (!*cl || !(*cl)->active || (*cl)->id != sub) return invalid();

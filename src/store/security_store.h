@@ -71,10 +71,14 @@ struct SqlFragment {
 };
 
 // SQL expressions that name the resource type and id of the row being
-// filtered, e.g. {"resource_version.type", "resource_version.id"}.
+// filtered, e.g. {"resource_version.type", "resource_version.id"}. When the
+// query already joins resource_label on them, `label` names that alias: the
+// predicate then reads it directly (no correlated lookup), which lets the
+// planner join in the order it prefers.
 struct SqlColumns {
   std::string type;
   std::string id;
+  std::string label = {};  // alias of `resource_label` joined ON label.type = type AND label.id = id
 };
 
 // Produces a row filter for a query. The backend decides the column names and
@@ -255,6 +259,17 @@ class SecurityStore {
   // Revoked access tokens (RFC 7009), by JWT id, until they expire anyway.
   virtual Status revoke_token_id(std::string_view jti, Micros expires) = 0;
   virtual Result<bool> token_id_revoked(std::string_view jti) = 0;
+
+  // What an access token depends on, in one round trip (checked on every
+  // request): whether its id is revoked, its session (when `session` is not
+  // empty), and the account.
+  struct TokenState {
+    bool revoked = false;
+    std::optional<Session> session;
+    std::optional<Account> account;
+  };
+  virtual Result<TokenState> token_state(std::string_view jti, std::string_view session,
+                                         std::string_view account) = 0;
 
   // JWT signing keys.
   virtual Status put_signing_key(const SigningKey& key) = 0;  // insert or replace

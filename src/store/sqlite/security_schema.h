@@ -151,4 +151,11 @@ CREATE TABLE security_meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 5: the policy predicate's subqueries select facts by kind and
+// principal (not by patient), and open break-glass accesses by agent.
+inline constexpr const char* kSecurityMigration2 = R"sql(
+CREATE INDEX access_fact_by_kind ON access_fact(kind, principal, patient);
+CREATE INDEX audit_event_break_glass_by_agent ON audit_event(agent, until) WHERE subtype='break-glass';
+)sql";
+
 }  // namespace parcours::store::sqlite

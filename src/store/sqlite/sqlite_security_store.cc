@@ -123,10 +123,12 @@ constexpr const char* kDeleteOwnFacts = "DELETE FROM access_fact WHERE src_type=
 constexpr const char* kInsertFact =
     "INSERT OR IGNORE INTO access_fact(src_type, src_id, kind, patient, principal, target, start_at, end_at) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-// Patient-wide facts (not the authorship of each of the patient's resources).
+// Patient-wide facts, kind by kind: the authorship facts of each of the
+// patient's resources share the index range and would be read for nothing.
 constexpr const char* kPatientFacts =
     "SELECT kind, patient, principal, target, start_at, end_at, src_type, src_id FROM access_fact "
-    "WHERE patient=?1 AND kind<>'author'";
+    "WHERE patient=?1 AND kind IN ('deny-actor', 'deny-break-glass', 'gp', 'gp-only', 'mask-category', "
+    "'mask-resource', 'permit', 'task', 'team')";
 constexpr const char* kBreakGlass =
     "SELECT agent, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass "
     "WHERE subtype='break-glass' AND patient=?1";
@@ -345,11 +347,12 @@ Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& hq) {
   std::string where = " WHERE v.seq BETWEEN ?1 AND ?2";
   if (!sys_level) where += " AND v.type=?3";
   if (instance) where += " AND v.id=?4";
-  SqlFragment f = hq.filter(SqlColumns{"v.type", "v.id"}, 5);
+  SqlFragment f = hq.filter(SqlColumns{"v.type", "v.id", "lbl"}, 5);
   where += " AND (" + f.sql + ")";
   const char* index = instance ? "resource_version_by_id" : sys_level ? nullptr : "resource_version_by_type";
-  std::string from =
-      std::string(" FROM resource_version AS v") + (index ? std::string(" INDEXED BY ") + index : "");
+  std::string from = std::string(" FROM resource_version AS v") +
+                     (index ? std::string(" INDEXED BY ") + index : "") +
+                     " JOIN resource_label AS lbl ON lbl.type = v.type AND lbl.id = v.id";
   auto bind_common = [&](Query& q, std::int64_t upper) {
     q.bind(1, lo).bind(2, upper);
     if (!sys_level) q.bind(3, std::string_view(hq.type));
@@ -357,7 +360,13 @@ Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& hq) {
     bind_values(q, 5, f.params);
   };
   {
-    auto stmt = OneShot::prepare(c, "SELECT count(*)" + from + where);
+    // The total reads the compact (type, id, version) index, which holds
+    // seq, rather than the table with its bodies.
+    std::string count_from =
+        " FROM resource_version AS v INDEXED BY resource_version_by_id JOIN resource_label AS lbl ON "
+        "lbl.type = "
+        "v.type AND lbl.id = v.id";
+    auto stmt = OneShot::prepare(c, "SELECT count(*)" + count_from + where);
     if (!stmt) return std::move(stmt).error();
     Query q = stmt->query();
     bind_common(q, hi);
@@ -816,6 +825,35 @@ class SqliteSecurityStore final : public SecurityStore {
       auto row = q->step();
       if (!row) return std::move(row).error();
       return *row;
+    });
+  }
+
+  Result<TokenState> token_state(std::string_view jti, std::string_view session,
+                                 std::string_view account) override {
+    return read<TokenState>([&](Connection& c) -> Result<TokenState> {
+      TokenState st;
+      {
+        auto q = c.query(kJtiRevoked);
+        if (!q) return std::move(q).error();
+        q->bind(1, jti);
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        st.revoked = *row;
+      }
+      if (!session.empty()) {
+        auto q = c.query(kSessionById);
+        if (!q) return std::move(q).error();
+        q->bind(1, session);
+        auto row = q->step();
+        if (!row) return std::move(row).error();
+        if (*row) st.session = session_row(*q);
+      }
+      if (!account.empty()) {
+        auto a = one_account(c, kAccountById, account);
+        if (!a) return std::move(a).error();
+        st.account = std::move(*a);
+      }
+      return st;
     });
   }
 

@@ -103,6 +103,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration,
     // 4: token and reference value indexes without the system / type column.
     sqlite::kSearchMigration2,
+    // 5: indexes for the access policy's predicate (security_schema.h).
+    sqlite::kSecurityMigration2,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
