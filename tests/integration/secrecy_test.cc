@@ -688,6 +688,57 @@ TEST(Secrecy, PolicyMatrixGeneratedFromThePolicyFile) {
       }
     }
 
+    // Search: the policy is inside the query, for the page, the total and
+    // $everything alike.
+    for (const auto& type : types) {
+      auto sr = w.as(tok, "GET", "/fhir/" + type + "?_count=1000&_total=accurate");
+      ASSERT_EQ(sr.status, 200) << role << " search " << type << " " << sr.body;
+      Json sb = J(sr);
+      std::set<std::string> seen;
+      if (const Json* e = sb.find("entry"); e && e->is_array())
+        for (const Json& x : e->as_array()) {
+          const Json* mode = x.find("search");
+          if (mode && mode->get_string("mode") != "match") continue;
+          std::string url(x.get_string("fullUrl"));
+          seen.insert(url.substr(url.rfind('/') + 1));
+        }
+      if (const Json* total = sb.find("total")) {
+        EXPECT_EQ(total->to_int64().value_or(-1), static_cast<std::int64_t>(seen.size()))
+            << "search total counts exactly what the caller may see (" << role << ", " << type << ")";
+      }
+      for (const auto& smp : samples) {
+        if (smp.type != type) continue;
+        bool rule = policy.allowed(role, smp.category, "search");
+        bool shared = !policy.patient_data[smp.category];
+        bool visible = rule && (shared || !(cls == "analyst" || cls == "admin"));
+        EXPECT_EQ(seen.count(smp.team_id), visible ? 1u : 0u) << "search " << role << " " << smp.category;
+        if (!shared) {
+          EXPECT_EQ(seen.count(smp.other_id), 0u) << "search " << role << " " << smp.category << " (other)";
+        }
+        note(visible ? 200 : 404);
+      }
+    }
+    {
+      auto ev = w.as(tok, "GET", "/fhir/Patient/pat-other/$everything?_count=1000");
+      std::string body = ev.body;
+      for (const auto& smp : samples) {
+        if (!policy.patient_data[smp.category]) continue;
+        EXPECT_EQ(body.find("\"" + smp.other_id + "\""), std::string::npos)
+            << "$everything of a record outside the team shows " << smp.category << " to " << role;
+        note(404);
+      }
+      auto mine = w.as(tok, "GET", "/fhir/Patient/pat-team/$everything?_count=1000");
+      for (const auto& smp : samples) {
+        if (!policy.patient_data[smp.category]) continue;
+        bool visible = policy.allowed(role, smp.category, "search") && !(cls == "analyst" || cls == "admin");
+        if (!visible) {
+          EXPECT_EQ(mine.body.find("\"" + smp.team_id + "\""), std::string::npos)
+              << "$everything shows " << smp.category << " to " << role;
+          note(404);
+        }
+      }
+    }
+
     // Writes: create (direct and in a transaction), update, delete.
     for (const auto& s : samples) {
       for (bool team : {true, false}) {
