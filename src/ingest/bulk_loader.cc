@@ -12,6 +12,7 @@ namespace {
 struct Pending {
   Json resource;
   Source source;
+  std::optional<store::IndexRows> rows;  // precomputed by the caller (Store::index_rows)
 };
 
 enum class Resolution { Resolved, NotYet, Failed };
@@ -107,7 +108,7 @@ struct BulkLoader::Impl {
           if (last_chance)
             failures.emplace_back(item.source, "unresolved conditional reference '" + missing + "'");
           else
-            waiting.push_back(Pending{item.resource, item.source});
+            waiting.push_back(Pending{item.resource, item.source, std::nullopt});
           continue;
         }
         std::string type(target->get_string("resourceType"));
@@ -118,6 +119,9 @@ struct BulkLoader::Impl {
           id = store.new_id();
           opt.method = "POST";
         }
+        // Rows computed beforehand describe the resource as given: valid
+        // unless a conditional reference was rewritten or the id assigned now.
+        if (item.rows && !has_conditional && opt.method == "PUT") opt.index = &*item.rows;
         auto r = w.put(type, id, std::move(*target), opt);
         if (!r) {
           failures.emplace_back(item.source, r.error().message());
@@ -151,7 +155,8 @@ std::optional<std::string> rejection_reason(const Json& resource) {
   return why;
 }
 
-Status BulkLoader::add(Json resource, Source source, bool already_checked) {
+Status BulkLoader::add(Json resource, Source source, bool already_checked,
+                       std::optional<store::IndexRows> rows) {
   auto& d = *impl_;
   if (!already_checked && d.options.validate) {
     if (auto why = rejection_reason(resource)) {
@@ -159,7 +164,7 @@ Status BulkLoader::add(Json resource, Source source, bool already_checked) {
       return {};
     }
   }
-  d.batch.push_back(Pending{std::move(resource), std::move(source)});
+  d.batch.push_back(Pending{std::move(resource), std::move(source), std::move(rows)});
   if (d.batch.size() >= d.options.batch_size) return flush();
   return {};
 }

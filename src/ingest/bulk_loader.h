@@ -55,7 +55,10 @@ class BulkLoader {
   // Adds one resource; it is validated at once (unless already checked by the
   // caller, see rejection_reason) and written with its batch. Fails only when
   // the store fails; a bad resource is counted and reported, not an error.
-  Status add(Json resource, Source source, bool already_checked = false);
+  // `rows`: the resource's index rows, computed by the caller with
+  // store.index_rows() (on its own threads), or nullopt.
+  Status add(Json resource, Source source, bool already_checked = false,
+             std::optional<store::IndexRows> rows = std::nullopt);
   // Flushes the batch, retries deferred resources, reports the ones still
   // unresolved as errors. Call once at the end.
   Status finish();

@@ -8,6 +8,8 @@
 #include <future>
 #include <thread>
 
+#include "fhir/reference.h"
+
 namespace parcours::ingest {
 namespace fs = std::filesystem;
 namespace {
@@ -64,12 +66,30 @@ struct Chunk {
 
 struct Parsed {
   std::vector<std::pair<Json, Source>> good;
+  std::vector<std::optional<store::IndexRows>> rows;  // parallel to `good`
   std::vector<LoadError> bad;
   std::int64_t lines = 0;
   std::int64_t bytes = 0;
 };
 
-Parsed parse_chunk(Chunk c) {
+// Index rows on the worker too, for resources whose content will be stored
+// as is (an id, no conditional reference to rewrite): the store's writer
+// thread then only writes.
+std::optional<store::IndexRows> rows_for(store::Store& store, const Json& resource) {
+  if (resource.get_string("id").empty()) return std::nullopt;
+  bool conditional = false;
+  Json& r = const_cast<Json&>(resource);  // for_each_reference only reads here
+  fhir::for_each_reference(r, "", [&](std::string& ref, const std::string&) {
+    conditional = fhir::is_conditional_reference(ref);
+    return !conditional;
+  });
+  if (conditional) return std::nullopt;
+  return store.index_rows(resource.get_string("resourceType"), resource);
+}
+
+constexpr std::int64_t kBulkLoadBelow = 10000;  // live resources
+
+Parsed parse_chunk(Chunk c, store::Store* store) {
   Parsed out;
   out.bytes = c.bytes;
   for (std::size_t i = 0; i < c.lines.size(); ++i) {
@@ -88,6 +108,7 @@ Parsed parse_chunk(Chunk c) {
       out.bad.push_back({src, std::move(*why)});
       continue;
     }
+    out.rows.push_back(rows_for(*store, *json));
     out.good.emplace_back(std::move(*json), std::move(src));
   }
   return out;
@@ -109,6 +130,30 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
   }
 
   BulkLoader::Options lo = options.loader;
+  // A first load into an (almost) empty store: the search value indexes are
+  // built once at the end rather than updated row by row (Store::begin_bulk_load).
+  bool bulk = false;
+  {
+    auto reader = store.reader();
+    auto counts = reader->count_by_type();
+    if (!counts) return std::move(counts).error();
+    std::int64_t live = 0;
+    for (const auto& [type, n] : *counts) live += n;
+    bulk = live < kBulkLoadBelow;
+  }
+  if (bulk)
+    if (auto s = store.begin_bulk_load(); !s) return std::move(s).error();
+  struct EndBulk {
+    store::Store& store;
+    bool active;
+    Status end() {
+      if (!active) return Status::Ok();
+      active = false;
+      return store.end_bulk_load();
+    }
+    ~EndBulk() { (void)end(); }
+  } end_bulk{store, bulk};
+
   BulkLoader loader(store, lo);
   std::int64_t bytes_done = 0;
   std::vector<LoadError> parse_errors;
@@ -141,8 +186,9 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
       ++parse_failed;
       if (parse_errors.size() < lo.max_errors_kept) parse_errors.push_back(std::move(e));
     }
-    for (auto& [json, src] : p.good) {
-      if (auto s = loader.add(std::move(json), std::move(src), true); !s) {
+    for (std::size_t k = 0; k < p.good.size(); ++k) {
+      auto& [json, src] = p.good[k];
+      if (auto s = loader.add(std::move(json), std::move(src), true, std::move(p.rows[k])); !s) {
         failure = s;
         return false;
       }
@@ -160,7 +206,7 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
     std::string line;
     auto submit = [&] {
       if (chunk.lines.empty()) return true;
-      inflight.push_back(std::async(std::launch::async, parse_chunk, std::move(chunk)));
+      inflight.push_back(std::async(std::launch::async, parse_chunk, std::move(chunk), &store));
       chunk = Chunk{f.filename().string(), line_no + 1, {}, 0};
       while (inflight.size() > workers * 2)
         if (!drain_one()) return false;
@@ -180,6 +226,7 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
   for (auto& f : inflight) f.wait();
   if (!failure.ok()) return std::move(failure).error();
   if (auto s = loader.finish(); !s) return std::move(s).error();
+  if (auto s = end_bulk.end(); !s) return std::move(s).error();
 
   report.counts = loader.counts();
   report.counts.failed += parse_failed;

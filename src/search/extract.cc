@@ -401,8 +401,7 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
   }
   if (const Json* text = resource.find("text"); text && text->is_object())
     out.narrative = narrative_text(text->get_string("div"));
-  collect_content(resource, "", out.content);
-  if (!out.narrative.empty()) out.content += " " + out.narrative;
+  collect_content(resource, "", out.content);  // _content also reads the narrative column
 }
 
 }  // namespace parcours::search

@@ -28,6 +28,8 @@ namespace parcours::store {
 // Microseconds since the Unix epoch, UTC.
 using Micros = std::int64_t;
 
+struct IndexRows;  // below
+
 struct ResourceVersion {
   std::string type;
   std::string id;
@@ -105,6 +107,10 @@ struct PutOptions {
   std::string method = "PUT";            // recorded in history
   std::optional<std::int64_t> if_match;  // expected current version (412 otherwise)
   bool must_not_exist = false;           // create: fail with 409 if the id is taken
+  // Index rows computed by the caller with Store::index_rows() on this very
+  // resource (bulk loads compute them on other threads); null: put() runs
+  // the indexer itself.
+  const IndexRows* index = nullptr;
 };
 
 struct WriteOutcome {
@@ -164,6 +170,16 @@ class Store {
     (void)progress, (void)batch;
     return Error(501, "not-supported", "this store cannot reindex");
   }
+  // The store's indexer on `resource` (thread-safe): for PutOptions::index.
+  // nullopt when the backend computes rows only inside put().
+  virtual std::optional<IndexRows> index_rows(std::string_view type, const Json& resource);
+  // Bulk loads: between begin and end, search-index rows are written
+  // without their value indexes, which end_bulk_load() then builds in one
+  // sorted pass (much faster than random inserts). Searches stay correct
+  // meanwhile, only slower. A store interrupted in between rebuilds them at
+  // its next open. No-ops by default.
+  virtual Status begin_bulk_load() { return Status::Ok(); }
+  virtual Status end_bulk_load() { return Status::Ok(); }
 };
 
 // Facts extracted from a resource at write time and stored with its version in
@@ -177,6 +193,11 @@ struct IndexRows {
   SecurityRows security;                   // access-policy label and facts (security/facts.h)
   SearchRows search;                       // typed search-index rows (search/indexer.h)
 };
+
+inline std::optional<IndexRows> Store::index_rows(std::string_view type, const Json& resource) {
+  (void)type, (void)resource;
+  return std::nullopt;
+}
 
 // Extracts IndexRows; supplied by the layer that knows the definitions (the
 // store itself knows no FHIR rules). Must be thread-safe and pure.

@@ -92,4 +92,27 @@ DROP INDEX sp_reference_by_target;
 CREATE INDEX sp_reference_by_target ON sp_reference(param, id);
 )sql";
 
+// The value indexes of the search tables (as the migrations leave them):
+// dropped during bulk loads and rebuilt at their end, or at the next open
+// after an interrupted one.
+struct SearchIndex {
+  const char* name;
+  const char* create;
+};
+inline constexpr SearchIndex kSearchIndexes[] = {
+    {"sp_token_by_code", "CREATE INDEX IF NOT EXISTS sp_token_by_code ON sp_token(param, code)"},
+    {"sp_string_by_norm", "CREATE INDEX IF NOT EXISTS sp_string_by_norm ON sp_string(param, norm)"},
+    {"sp_date_by_low", "CREATE INDEX IF NOT EXISTS sp_date_by_low ON sp_date(param, low)"},
+    {"sp_date_by_high", "CREATE INDEX IF NOT EXISTS sp_date_by_high ON sp_date(param, high)"},
+    {"sp_number_by_value", "CREATE INDEX IF NOT EXISTS sp_number_by_value ON sp_number(param, value)"},
+    {"sp_quantity_by_canon",
+     "CREATE INDEX IF NOT EXISTS sp_quantity_by_canon ON sp_quantity(param, canon_code, canon_value)"},
+    {"sp_quantity_by_value", "CREATE INDEX IF NOT EXISTS sp_quantity_by_value ON sp_quantity(param, value)"},
+    {"sp_reference_by_target",
+     "CREATE INDEX IF NOT EXISTS sp_reference_by_target ON sp_reference(param, id)"},
+    {"sp_uri_by_value", "CREATE INDEX IF NOT EXISTS sp_uri_by_value ON sp_uri(param, uri)"},
+    {"sp_position_by_latitude",
+     "CREATE INDEX IF NOT EXISTS sp_position_by_latitude ON sp_position(param, latitude)"},
+};
+
 }  // namespace parcours::store::sqlite

@@ -153,6 +153,117 @@ Status run_tuple(Connection& c, const std::string& sql, std::int64_t rid, const 
   return q->run();
 }
 
+// The multi-row INSERT text for n rows of table t (cached per (t, n)).
+const std::string& insert_text(IndexTable t, std::size_t n) {
+  constexpr std::size_t kMax = 32;
+  static const std::vector<std::vector<std::string>> texts = [] {
+    std::vector<std::vector<std::string>> all;
+    for (IndexTable table : kAllTables) {
+      const TableInfo& ti = info(table);
+      const std::string& one = table_sql(table).insert;
+      std::size_t width = 1 + (ti.grp ? 2 : 1) + ti.columns.size();
+      std::vector<std::string> by_n(kMax + 1);
+      for (std::size_t rows = 1; rows <= kMax; ++rows) {
+        std::string text = one.substr(0, one.find("VALUES(") + 6);
+        int k = 0;
+        for (std::size_t r = 0; r < rows; ++r) {
+          text += r ? ",(" : "(";
+          for (std::size_t col = 0; col < width; ++col) text += (col ? ",?" : "?") + std::to_string(++k);
+          text += ")";
+        }
+        by_n[rows] = std::move(text);
+      }
+      all.push_back(std::move(by_n));
+    }
+    return all;
+  }();
+  return texts[static_cast<int>(t)][n];
+}
+
+// Writes the rows of a resource that had none, binding straight from the
+// typed rows (no intermediate tuples): the bulk-load path.
+template <class Row, class Bind>
+Status insert_direct(Connection& c, const SearchParamIds& ids, IndexTable t, std::int64_t rid,
+                     const std::vector<Row>& rows, const Bind& bind_values) {
+  constexpr std::size_t kChunk = 32;
+  for (std::size_t done = 0; done < rows.size();) {
+    std::size_t n = std::min(kChunk, rows.size() - done);
+    auto q = c.query(insert_text(t, n).c_str());
+    if (!q) return std::move(q).error();
+    int i = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      const Row& row = rows[done + r];
+      auto pid = ids.find(row.param);
+      if (!pid) return internal_error("search parameter '" + std::string(row.param) + "' is not registered");
+      q->bind(++i, rid);
+      q->bind(++i, *pid);
+      bind_values(*q, i, row);
+    }
+    if (auto s = q->run(); !s) return s;
+    done += n;
+  }
+  return Status::Ok();
+}
+
+Status insert_all(Connection& c, const SearchParamIds& ids, std::int64_t rid, const SearchRows& rows) {
+  auto sv = [](const std::string& s) { return std::string_view(s); };
+  Status s =
+      insert_direct(c, ids, IndexTable::Token, rid, rows.tokens, [&](Query& q, int& i, const TokenRow& r) {
+        q.bind(++i, r.grp);
+        q.bind(++i, sv(r.system));
+        q.bind(++i, sv(r.code));
+      });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::String, rid, rows.strings,
+                      [&](Query& q, int& i, const StringRow& r) {
+                        q.bind(++i, r.grp);
+                        q.bind(++i, sv(r.norm));
+                        q.bind(++i, sv(r.exact));
+                      });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::Date, rid, rows.dates, [&](Query& q, int& i, const DateRow& r) {
+      q.bind(++i, r.grp);
+      q.bind(++i, r.low);
+      q.bind(++i, r.high);
+    });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::Number, rid, rows.numbers,
+                      [&](Query& q, int& i, const NumberRow& r) {
+                        q.bind(++i, r.grp);
+                        q.bind_double(++i, r.value);
+                      });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::Quantity, rid, rows.quantities,
+                      [&](Query& q, int& i, const QuantityRow& r) {
+                        q.bind(++i, r.grp);
+                        q.bind_double(++i, r.value);
+                        q.bind(++i, sv(r.system));
+                        q.bind(++i, sv(r.code));
+                        q.bind_double(++i, r.canon_value);
+                        q.bind(++i, sv(r.canon_code));
+                      });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::Reference, rid, rows.references,
+                      [&](Query& q, int& i, const ReferenceRow& r) {
+                        q.bind(++i, r.grp);
+                        q.bind(++i, sv(r.type));
+                        q.bind(++i, sv(r.id));
+                        q.bind(++i, sv(r.version));
+                      });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::Uri, rid, rows.uris, [&](Query& q, int& i, const UriRow& r) {
+      q.bind(++i, r.grp);
+      q.bind(++i, sv(r.uri));
+    });
+  if (s)
+    s = insert_direct(c, ids, IndexTable::Position, rid, rows.positions,
+                      [&](Query& q, int& i, const PositionRow& r) {
+                        q.bind_double(++i, r.latitude);
+                        q.bind_double(++i, r.longitude);
+                      });
+  return s;
+}
+
 class RowBuilder {
  public:
   explicit RowBuilder(const SearchParamIds& ids) : ids_(ids) {}
@@ -340,16 +451,15 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
     rid = static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
   }
 
+  if (!existed) {
+    if (auto s = insert_all(c, ids, *rid, *rows); !s) return s;
+    return write_text(c, *rid, *rows, false);
+  }
   RowBuilder rb(ids);
   for (IndexTable t : kAllTables) {
     auto fresh = rb.tuples(t, *rows);
     if (!fresh) return std::move(fresh).error();
     const TableSql& sql = table_sql(t);
-    if (!existed) {
-      for (const auto& tu : *fresh)
-        if (auto s = run_tuple(c, sql.insert, *rid, tu); !s) return s;
-      continue;
-    }
     auto old = select_tuples(c, t, *rid);
     if (!old) return std::move(old).error();
     std::vector<Tuple> gone, added;
@@ -737,7 +847,7 @@ class Sql {
   }
 
   static std::string fts_query(const Predicate& p) {
-    return std::string(p.column == Column::Norm ? "narrative" : "content") + " : (" +
+    return std::string(p.column == Column::Norm ? "narrative" : "{narrative content}") + " : (" +
            (p.values.empty() ? std::string("\"\"") : p.values.front()) + ")";
   }
 

@@ -745,6 +745,11 @@ class SqliteStore final : public Store {
   Result<bool> register_search_params(const std::vector<std::string>& names,
                                       std::string_view fingerprint) override;
   Result<std::int64_t> reindex(const std::function<void(std::int64_t)>& progress, int batch) override;
+  std::optional<IndexRows> index_rows(std::string_view type, const Json& resource) override {
+    return options_.indexer(type, resource);
+  }
+  Status begin_bulk_load() override;
+  Status end_bulk_load() override;
   const sqlite::SearchParamIds& search_ids() const { return *search_ids_; }
 
  private:
@@ -826,6 +831,10 @@ Status SqliteStore::open() {
   pool_ = std::make_shared<ReaderPool>();
   pool_->path = path;
   if (auto s = search_ids_->load(*wconn_); !s) return s;
+  // The value indexes of the search tables, should an interrupted bulk load
+  // have left them out (begin_bulk_load).
+  for (const auto& ix : sqlite::kSearchIndexes)
+    if (auto s = wconn_->exec(ix.create, "rebuilding a search index"); !s) return s;
   pool_->search_ids = search_ids_;
   pool_->max_idle = static_cast<std::size_t>(std::max(1, options_.reader_connections));
   writer_ = std::thread([this] { writer_loop(); });
@@ -1153,7 +1162,13 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
   v.last_updated = store_.now();
   v.method = options.method;
   set_stamps(resource, v.version, v.last_updated);
-  IndexRows rows = indexer_(type, resource);
+  IndexRows computed;
+  const IndexRows* index = options.index;
+  if (!index) {
+    computed = indexer_(type, resource);
+    index = &computed;
+  }
+  const IndexRows& rows = *index;
   v.body = resource.dump();
 
   auto seq = append_version(v, hash);
@@ -1297,6 +1312,26 @@ Result<bool> SqliteStore::register_search_params(const std::vector<std::string>&
   std::lock_guard lock(fingerprint_mu_);
   fingerprint_ = std::string(fingerprint);
   return stale;
+}
+
+Status SqliteStore::begin_bulk_load() {
+  return write([&](Writer& w) -> Status {
+    auto& c = static_cast<WriterImpl&>(w).connection();
+    for (const auto& ix : sqlite::kSearchIndexes) {
+      std::string sql = std::string("DROP INDEX IF EXISTS ") + ix.name;
+      if (auto s = c.exec(sql.c_str(), "dropping a search index for a bulk load"); !s) return s;
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::end_bulk_load() {
+  return write([&](Writer& w) -> Status {
+    auto& c = static_cast<WriterImpl&>(w).connection();
+    for (const auto& ix : sqlite::kSearchIndexes)
+      if (auto s = c.exec(ix.create, "building a search index after a bulk load"); !s) return s;
+    return Status::Ok();
+  });
 }
 
 Result<std::int64_t> SqliteStore::reindex(const std::function<void(std::int64_t)>& progress, int batch) {
