@@ -79,6 +79,11 @@ struct SqlColumns {
   std::string type;
   std::string id;
   std::string label = {};  // alias of `resource_label` joined ON label.type = type AND label.id = id
+  // The query visits many rows (a whole type's history, an unselective
+  // search): the caller's patients are computed once per statement (~1 ms
+  // for a GP's 600 patients) rather than checked by index seeks per row
+  // (~10 µs a row). Leave false for selective queries.
+  bool bulk = false;
 };
 
 // Produces a row filter for a query. The backend decides the column names and

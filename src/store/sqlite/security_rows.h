@@ -15,9 +15,10 @@ namespace parcours::store::sqlite {
 
 // Brings the label and facts of type/id to `rows` (nullptr for a delete: the
 // facts go, the label stays so the deleted resource's history stays
-// protected). Writes only what changed.
+// protected). Writes only what changed. `live_before`: the resource had a
+// live version (false for a create: its rows are inserted without lookups).
 Status write_security_rows(Connection& c, std::string_view type, std::string_view id,
-                           const SecurityRows* rows);
+                           const SecurityRows* rows, bool live_before);
 
 // Appends `record` to the audit chain (seq and hashes assigned here).
 Status append_audit(Connection& c, const AuditRecord& record);

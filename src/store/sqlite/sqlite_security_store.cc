@@ -1,5 +1,6 @@
 // SQLite backend of the security store (store/security_store.h) and of the
 // store's security hooks (security_rows.h). Schema: security_schema.h.
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -66,12 +67,17 @@ std::string audit_canonical(const AuditRecord& r) {
 }
 
 std::string audit_hash(std::string_view prev_hash, const AuditRecord& record) {
-  std::string text(prev_hash);
+  std::string text;
+  text.reserve(prev_hash.size() + 640);
+  text.append(prev_hash);
   text += '\n';
   text += audit_canonical(record);
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  return hex(digest, sizeof digest);
+  // OpenSSL's SHA-256 uses the CPU's SHA extensions where present (it runs
+  // for every audited request, on the writer thread).
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+  return hex(digest, n);
 }
 
 namespace sqlite {
@@ -147,14 +153,18 @@ FactKey key_of(const AccessFact& f) { return {f.kind, f.patient, f.principal, f.
 }  // namespace
 
 Status write_security_rows(Connection& c, std::string_view type, std::string_view id,
-                           const SecurityRows* rows) {
-  // Label: kept on delete; replaced only when it changed.
+                           const SecurityRows* rows, bool live_before) {
+  // Label: kept on delete; replaced only when it changed. A new resource
+  // has no facts yet (a deleted one lost them), so nothing is looked up.
   if (rows && rows->label) {
     const ResourceLabel& l = *rows->label;
-    auto cur = read_label(c, type, id);
-    if (!cur) return std::move(cur).error();
-    bool same = *cur && (*cur)->patient == l.patient && (*cur)->category == l.category &&
-                (*cur)->disclose_after == l.disclose_after;
+    bool same = false;
+    if (live_before) {
+      auto cur = read_label(c, type, id);
+      if (!cur) return std::move(cur).error();
+      same = *cur && (*cur)->patient == l.patient && (*cur)->category == l.category &&
+             (*cur)->disclose_after == l.disclose_after;
+    }
     if (!same) {
       auto q = c.query(kUpsertLabel);
       if (!q) return std::move(q).error();
@@ -165,7 +175,7 @@ Status write_security_rows(Connection& c, std::string_view type, std::string_vie
   }
   // Facts: compared as sets; rewritten only when they differ.
   std::vector<FactKey> old_facts, new_facts;
-  {
+  if (live_before) {
     auto q = c.query(kSelectOwnFacts);
     if (!q) return std::move(q).error();
     q->bind(1, type).bind(2, id);
@@ -347,7 +357,7 @@ Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& hq) {
   std::string where = " WHERE v.seq BETWEEN ?1 AND ?2";
   if (!sys_level) where += " AND v.type=?3";
   if (instance) where += " AND v.id=?4";
-  SqlFragment f = hq.filter(SqlColumns{"v.type", "v.id", "lbl"}, 5);
+  SqlFragment f = hq.filter(SqlColumns{"v.type", "v.id", "lbl", /*bulk=*/!instance}, 5);
   where += " AND (" + f.sql + ")";
   const char* index = instance ? "resource_version_by_id" : sys_level ? nullptr : "resource_version_by_type";
   std::string from = std::string(" FROM resource_version AS v") +
@@ -1002,13 +1012,13 @@ class SqliteSecurityStore final : public SecurityStore {
         std::string type(q->text(0)), id(q->text(1));
         bool deleted = q->int64(2) != 0;
         if (deleted) {
-          if (auto s = sqlite::write_security_rows(c, type, id, nullptr); !s) return s;
+          if (auto s = sqlite::write_security_rows(c, type, id, nullptr, true); !s) return s;
           continue;
         }
         auto body = parse_json(q->text(3));
         if (!body) return internal_error("stored body of " + type + "/" + id + " is not valid JSON");
         SecurityRows rows = derive(type, *body);
-        if (auto s = sqlite::write_security_rows(c, type, id, &rows); !s) return s;
+        if (auto s = sqlite::write_security_rows(c, type, id, &rows, true); !s) return s;
         ++n;
       }
       return Status::Ok();

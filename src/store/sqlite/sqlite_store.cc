@@ -1069,7 +1069,8 @@ Result<Tuples> select_rows(Connection& c, const char* sql, std::string_view type
 
 Status WriterImpl::write_index_rows(std::string_view type, std::string_view id, const IndexRows* rows,
                                     bool had_rows) {
-  if (auto s = sqlite::write_security_rows(c_, type, id, rows ? &rows->security : nullptr); !s) return s;
+  if (auto s = sqlite::write_security_rows(c_, type, id, rows ? &rows->security : nullptr, had_rows); !s)
+    return s;
   if (!rows) {  // delete: drop everything
     if (!had_rows) return Status::Ok();
     for (const char* sql : {kDeletePatients, kDeleteIdentifiers}) {
