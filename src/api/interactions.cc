@@ -219,10 +219,7 @@ Result<InteractionResult> remove(const security::RequestContext& ctx, store::Wri
   }
   InteractionResult r;
   r.status = 200;
-  if (*out) {
-    r.version = std::move(**out);
-    r.outcome = Json();
-  }
+  if (*out) r.version = std::move(**out);  // no version: nothing was there to delete
   return r;
 }
 

@@ -49,21 +49,31 @@ RowCond cmp(Column c, CmpOp op, PlanValue v) { return RowCond::cmp(c, op, std::m
 
 // Date prefixes over a target range [Low, High] (R4 §3.1.1.4.1 table of
 // prefixes, "range" semantics): S is the search value's range.
+//
+// Each is written with one indexable range first (low <= high always holds),
+// so a value index can seek: ge = gt or eq = high >= S.low and (high > S.high
+// or low >= S.low); le = lt or eq = low <= S.high and (low < S.low or high <=
+// S.high); eq also bounds low above (low <= high <= S.high).
 RowCond date_cond(Prefix p, const DateRange& s, std::int64_t now, Column low, Column high) {
-  auto contains = [&] { return RowCond::all({cmp(low, CmpOp::Ge, s.low), cmp(high, CmpOp::Le, s.high)}); };
+  auto contains = [&] {
+    return RowCond::all(
+        {cmp(low, CmpOp::Ge, s.low), cmp(low, CmpOp::Le, s.high), cmp(high, CmpOp::Le, s.high)});
+  };
   switch (p) {
     case Prefix::Eq:
       return contains();
     case Prefix::Ne:
-      return RowCond::negate(contains());
+      return RowCond::negate(RowCond::all({cmp(low, CmpOp::Ge, s.low), cmp(high, CmpOp::Le, s.high)}));
     case Prefix::Gt:  // the range above S overlaps the target
       return cmp(high, CmpOp::Gt, s.high);
     case Prefix::Lt:
       return cmp(low, CmpOp::Lt, s.low);
     case Prefix::Ge:
-      return RowCond::any({cmp(high, CmpOp::Gt, s.high), contains()});
+      return RowCond::all({cmp(high, CmpOp::Ge, s.low),
+                           RowCond::any({cmp(high, CmpOp::Gt, s.high), cmp(low, CmpOp::Ge, s.low)})});
     case Prefix::Le:
-      return RowCond::any({cmp(low, CmpOp::Lt, s.low), contains()});
+      return RowCond::all({cmp(low, CmpOp::Le, s.high),
+                           RowCond::any({cmp(low, CmpOp::Lt, s.low), cmp(high, CmpOp::Le, s.high)})});
     case Prefix::Sa:  // starts after S ends
       return cmp(low, CmpOp::Gt, s.high);
     case Prefix::Eb:
@@ -527,6 +537,35 @@ Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const
 
 namespace {
 
+// The relative cost of testing a predicate on one resource (a seek ~ 1).
+double test_weight(const Predicate& p) {
+  switch (p.kind) {
+    case Predicate::Kind::Chain:
+    case Predicate::Kind::Has: {
+      double w = 4;
+      for (const auto& s : p.sub) w += test_weight(s);
+      return w;
+    }
+    case Predicate::Kind::Composite:
+      return 1 + static_cast<double>(p.components.size());
+    case Predicate::Kind::Text:
+      return 3;
+    case Predicate::Kind::Any:
+    case Predicate::Kind::All: {
+      double w = 0;
+      for (const auto& s : p.sub) w += test_weight(s);
+      return w;
+    }
+    case Predicate::Kind::Not:
+      return p.sub.empty() ? 1 : test_weight(p.sub.front());
+    case Predicate::Kind::Id:
+    case Predicate::Kind::LastUpdated:
+      return 0.5;
+    default:
+      return 1;
+  }
+}
+
 store::SortKey sort_key(const SortSpec& s) {
   store::SortKey k;
   k.descending = s.descending;
@@ -610,15 +649,27 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
     p.values = {q.compartment};
     plan.where.push_back(std::move(p));
   }
-  // Statistics: a bounded count of each enumerable predicate's rows.
+  // Statistics: a bounded count of each enumerable predicate's rows, first
+  // with a small bound (enough when one predicate is very selective), then
+  // with the full one.
   const std::int64_t cap = options.estimate_cap;
+  const std::int64_t small_cap = std::min<std::int64_t>(64, cap);
+  bool any_selective = false;
   for (auto& p : plan.where) {
     order_nested(p, reader, plan, cap);
     if (!p.drivable()) continue;
-    auto e = reader.estimate(plan, p, cap);
+    auto e = reader.estimate(plan, p, small_cap);
     if (!e) return std::move(e).error();
     p.estimate = *e;
+    if (*e >= 0 && *e < small_cap) any_selective = true;
   }
+  if (!any_selective)
+    for (auto& p : plan.where) {
+      if (!p.drivable() || p.estimate < small_cap) continue;
+      auto e = reader.estimate(plan, p, cap);
+      if (!e) return std::move(e).error();
+      p.estimate = *e;
+    }
   std::stable_sort(plan.where.begin(), plan.where.end(), [](const Predicate& a, const Predicate& b) {
     auto key = [](const Predicate& x) {
       return !x.drivable() ? INT64_MAX : x.estimate < 0 ? INT64_MAX - 1 : x.estimate;
@@ -639,11 +690,6 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
   // or the type's own rid order) and testing costs about count × N / M,
   // N being the resources of the type. Walk when M² > count × N.
   std::int64_t matches = out.driver_estimate;
-  if (plan.driver >= 0 && matches >= cap) {
-    auto e = reader.estimate(plan, plan.where[static_cast<std::size_t>(plan.driver)], options.estimate_cap2);
-    if (!e) return std::move(e).error();
-    if (*e >= 0) matches = out.driver_estimate = *e;
-  }
   std::int64_t population = 0;
   {
     auto counts = reader.count_by_type();
@@ -652,7 +698,25 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
       if (q.types.empty() || std::find(q.types.begin(), q.types.end(), t) != q.types.end()) population += n;
   }
   const std::int64_t page = std::max(1, q.count);
-  const bool enumerate = plan.driver >= 0 && (matches < 0 ? false : matches * matches <= page * population);
+  // Relative costs: a walked row runs every test (plus the extreme-value
+  // check of a sort key); an enumerated one runs the others and is sorted.
+  double walk_weight = plan.sort.empty() ? 1 : 2, enum_weight = plan.sort.empty() ? 1 : 3;
+  for (std::size_t i = 0; i < plan.where.size(); ++i) {
+    double w = test_weight(plan.where[i]);
+    walk_weight += w;
+    if (static_cast<int>(i) != plan.driver) enum_weight += w;
+  }
+  const double threshold =
+      std::sqrt(static_cast<double>(page) * static_cast<double>(population) * walk_weight / enum_weight);
+  if (plan.driver >= 0 && matches >= cap) {
+    // Only whether M exceeds the threshold matters: count that far.
+    std::int64_t cap2 =
+        std::clamp<std::int64_t>(static_cast<std::int64_t>(threshold) + 1, cap + 1, options.estimate_cap2);
+    auto e = reader.estimate(plan, plan.where[static_cast<std::size_t>(plan.driver)], cap2);
+    if (!e) return std::move(e).error();
+    if (*e >= 0) matches = out.driver_estimate = *e;
+  }
+  const bool enumerate = plan.driver >= 0 && matches >= 0 && static_cast<double>(matches) <= threshold;
   const bool ordered_sort = plan.sort.size() == 1;
   out.notes.push_back("statistics: driver ~" + std::to_string(matches) + " rows, " +
                       std::to_string(population) + " resources of the searched types, page " +

@@ -634,6 +634,41 @@ class Sql {
     return "0";
   }
 
+  // True when every alternative of `c` fixes the first value column of the
+  // table's value index with an equality (token code, reference id, string
+  // norm, uri).
+  static bool equality_on_leading(const RowCond& c, IndexTable t) {
+    Column lead;
+    switch (t) {
+      case IndexTable::Token:
+        lead = Column::Code;
+        break;
+      case IndexTable::Reference:
+        lead = Column::RefId;
+        break;
+      case IndexTable::String:
+        lead = Column::Norm;
+        break;
+      case IndexTable::Uri:
+        lead = Column::Uri;
+        break;
+      default:
+        return false;
+    }
+    switch (c.kind) {
+      case RowCond::Kind::Cmp:
+        return c.column == lead && c.op == CmpOp::Eq;
+      case RowCond::Kind::And:
+        return std::any_of(c.kids.begin(), c.kids.end(),
+                           [&](const RowCond& k) { return equality_on_leading(k, t); });
+      case RowCond::Kind::Or:
+        return !c.kids.empty() && std::all_of(c.kids.begin(), c.kids.end(),
+                                              [&](const RowCond& k) { return equality_on_leading(k, t); });
+      default:
+        return false;
+    }
+  }
+
   std::string row_cond(const RowCond& c, IndexTable t, const std::string& a) {
     return cond(c, [&](Column col) { return a + "." + column(t, col); });
   }
@@ -644,10 +679,13 @@ class Sql {
     switch (p.kind) {
       case K::Match:
       case K::NoMatch: {
+        // An equality on the value the index starts with: one seek on
+        // (param, value, rid). Otherwise the resource's own rows (rid first).
         std::string a = alias("m");
+        const bool point = equality_on_leading(p.cond, p.table);
         std::string s = std::string(p.kind == K::NoMatch ? "NOT " : "") + "EXISTS (SELECT 1 FROM " +
-                        info(p.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND +" + a +
-                        ".param = " + pid(p.param);
+                        info(p.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND " +
+                        (point ? "" : "+") + a + ".param = " + pid(p.param);
         std::string c = row_cond(p.cond, p.table, a);
         if (c != "1") s += " AND " + c;
         return s + ")";
@@ -1040,13 +1078,19 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
     std::string col = Sql::column(k.table, k.column);
     std::string text;
     if (phase == 1) {
+      // Predicates that need only the rid are tested on the index entry,
+      // before the resource row is read and before the extreme-value check.
       std::string p = sql.pid(k.param);
       text = std::string("SELECT ") + kHitColumns + ", s." + col + " AS k0 FROM " + info(k.table).name +
              " s CROSS JOIN search_resource r ON r.rid = s.rid CROSS JOIN resource_version v ON v.seq = "
-             "r.seq WHERE "
-             "s.param = " +
-             p + " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
-             info(k.table).name + " s2 WHERE s2.rid = s.rid AND +s2.param = " + p + ")";
+             "r.seq WHERE s.param = " +
+             p;
+      for (const auto& w : plan.where)
+        if (w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
+            w.kind == Predicate::Kind::Composite)
+          text += " AND " + sql.test(w, "s");
+      text += " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
+              info(k.table).name + " s2 WHERE s2.rid = s.rid AND +s2.param = " + p + ")";
       if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
     } else {
       std::string p = sql.pid(k.param);
@@ -1056,7 +1100,10 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
              " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
              " s2 WHERE s2.rid = r.rid AND +s2.param = " + p + ")";
     }
-    for (const auto& w : plan.where) text += " AND " + sql.test(w, "r");
+    for (const auto& w : plan.where)
+      if (phase == 2 || !(w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
+                          w.kind == Predicate::Kind::Composite))
+        text += " AND " + sql.test(w, "r");
     text += " AND " + sql.policy("r");
     if (plan.cursor) {
       bool in_cursor_phase = (phase == 2) == cursor_missing;
@@ -1223,8 +1270,13 @@ Result<SearchPage> run_search(Connection& c, const SearchParamIds& ids, const Se
     if (plan.cursor && plan.cursor->backward) std::reverse(page.hits.begin(), page.hits.end());
     if (auto st = run_includes(c, ids, plan, page); !st) return st.error();
   }
-  if (plan.count_total)
-    if (auto s = count_total(c, ids, plan, page); !s) return s.error();
+  if (plan.count_total) {
+    if (!plan.cursor && plan.count > 0 && !page.more) {
+      page.total = static_cast<std::int64_t>(page.hits.size());  // the first page holds them all
+    } else if (auto s = count_total(c, ids, plan, page); !s) {
+      return s.error();
+    }
+  }
   return page;
 }
 
