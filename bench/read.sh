@@ -16,7 +16,7 @@
 # is reported, and the server's CPU per request, measured from /proc, gives
 # what the server alone could do with both cores.
 source "$(dirname "$0")/lib.sh"
-need wrk python3
+need wrk python3 curl
 
 patients=${1:-10000}
 seconds=${BENCH_SECONDS:-10}
