@@ -30,14 +30,14 @@ echo "== import profile: $patients patients, $(ndjson_lines "$src") resources, w
 # callgrind sees only real calls, so some inner lines may read 0 there).
 # Shares are inclusive: an indented line is part of the line above it.
 stages=(
-  "store writer thread (one thread, all SQLite)|writer_loop|SqliteStore::writer_loop"
-  "  bulk-load units (BulkLoader::Impl::write)|BulkLoader::Impl::write"
-  "    conditional-reference scan (for_each_reference)|ingest::.*for_each_reference"
+  "store writer thread: bulk-load units (BulkLoader::Impl::write)|BulkLoader::Impl::write"
+  "    conditional-reference scan (for_each_reference)|for_each_reference<.*BulkLoader"
   "    Writer::put, per resource|WriterImpl::put"
   "      SQLite statements (sqlite3_step)|^sqlite3_step *$|^sqlite3_step[ (]"
   "      canonical text + hash (no-op detection)|store::.*canonical|hash64"
   "      index rows: extraction (search::index_resource)|index_resource"
-  "      index rows: SQLite writes (write_index_rows)|write_index_rows"
+  "      index rows: SQLite writes|write_index_rows|replace_rows"
+  "      security label rows (write_security_rows)|write_security_rows"
   "      JSON serialisation (Json::dump)|Json::dump"
   "  COMMIT and WAL checkpoint syscalls (pwrite, fdatasync)|^fdatasync|__libc_pwrite|^pwrite"
   "parse + validate workers (parse_chunk)|parse_chunk"
