@@ -10,7 +10,12 @@ case $flavour in
   *) echo "unknown flavour: $flavour (release|asan)" >&2; exit 2 ;;
 esac
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Hash paths relative to the checkout, so that a fresh clone elsewhere
+  # still hits the cache.
+  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
+fi
 if [[ ! -f build/$flavour/build.ninja ]]; then
   cmake -S . -B "build/$flavour" -G Ninja -DCMAKE_BUILD_TYPE=$type "${launcher[@]}" "${extra[@]}" >/dev/null
 fi

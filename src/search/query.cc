@@ -441,7 +441,7 @@ Result<Query> parse_query(std::vector<std::string> types, const std::vector<Para
     if (n == "_include" || n == "_revinclude" || n.starts_with("_include:") ||
         n.starts_with("_revinclude:")) {
       bool reverse = n.starts_with("_revinclude");
-      std::string_view mod = n.substr(reverse ? 11 : 8);
+      std::string_view mod = std::string_view(n).substr(reverse ? 11 : 8);  // not a temporary string
       if (mod.starts_with(":")) mod.remove_prefix(1);
       if (!mod.empty() && mod != "iterate" && mod != "recurse") {
         if (auto s = problem(p, "unknown modifier ':" + std::string(mod) + "'"); !s) return s.error();

@@ -61,7 +61,7 @@ class SearchRest : public ::testing::Test {
       "recorded":"2024-01-15T10:00:00Z","agent":[{"who":{"reference":"Practitioner/dr1"}}]})");
   }
   static void TearDownTestSuite() {
-    EXPECT_EQ(server_->stop(), 0);
+    EXPECT_EQ(server_->stop(), 0) << server_->output();
     delete server_;
     delete dir_;
   }
