@@ -363,7 +363,8 @@ struct FhirApi::Impl {
       if (m && *m && **m == v.version) return not_modified(x, v);
     } else if (auto ims = x.req.header("If-Modified-Since"); !ims.empty()) {
       // HTTP dates have second precision (RFC 9110 §13.1.3).
-      if (auto since = parse_http_date(ims); since && v.last_updated / 1000000 <= *since) return not_modified(x, v);
+      if (auto since = parse_http_date(ims); since && v.last_updated / 1000000 <= *since)
+        return not_modified(x, v);
     }
     send_version(x, 200, v);
   }
