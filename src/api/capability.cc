@@ -56,12 +56,22 @@ Json resource_capabilities() {
     r.set("searchInclude", std::move(includes));
     r.set("searchRevInclude", Json::Array{Json("*")});
     r.set("searchParam", std::move(params));
-    if (type == "Patient") {
+    auto operation = [&](std::string_view name, std::string_view definition) {
       Json op = Json::object();
-      op.set("name", "everything");
-      op.set("definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
-      r.set("operation", Json::Array{std::move(op)});
-    }
+      op.set("name", name);
+      op.set("definition", definition);
+      Json* ops = r.find("operation");
+      if (!ops) ops = &r.set("operation", Json::array());
+      ops->push_back(std::move(op));
+    };
+    if (type == "Patient")
+      operation("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
+    // Not persisted: returns a transaction Bundle to POST (R5 semantics, see
+    // api/coordination_ops.h).
+    if (type == "PlanDefinition")
+      operation("apply", "http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply");
+    if (type == "CarePlan")
+      operation("propose", "https://parcours.example.fr/fhir/OperationDefinition/CarePlan-propose");
     resources.push_back(std::move(r));
   }
   return resources;

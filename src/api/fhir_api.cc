@@ -8,6 +8,7 @@
 
 #include "api/bundle.h"
 #include "api/capability.h"
+#include "api/coordination_ops.h"
 #include "api/history.h"
 #include "api/interactions.h"
 #include "api/query_string.h"
@@ -296,6 +297,19 @@ struct FhirApi::Impl {
       }
       if (!get) return not_allowed();
       return send_result(x, access_log(x.ctx, *options.security, store, s[1], x.params, x.base_url));
+    }
+    // Coordination operations (api/coordination_ops.h).
+    if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$propose") {
+      if (m != "POST") return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      return send_result(x, propose_care_plan(x.ctx, store, s[1], x.req.body, options.max_json_depth));
+    }
+    if (s.size() == 3 && s[0] == "PlanDefinition" && s[2] == "$apply") {
+      if (!get && m != "POST") return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      return send_result(
+          x, apply_plan_definition(x.ctx, store, s[1], x.params,
+                                   m == "POST" ? x.req.body : std::string_view{}, options.max_json_depth));
     }
     if (s.size() == 3 && s[0] == "Patient" && s[2] == "$everything") {
       if (!get && m != "POST") return not_allowed();

@@ -2,11 +2,14 @@
 
 #include <charconv>
 
+#include "coordination/workflow/rules.h"
 #include "fhir/definitions.h"
 #include "fhir/json_patch.h"
 #include "fhir/primitives.h"
 #include "fhir/validator.h"
+#include "security/clock.h"
 #include "security/guard.h"
+#include "security/policy.h"
 
 namespace parcours::api {
 
@@ -112,7 +115,51 @@ std::string version_ref(const store::ResourceVersion& v) {
   return v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
 }
 
+// The coordination workflow's rules on this write (coordination/workflow/
+// rules.h): they may refuse it, complete `resource`, or ask for effects.
+Result<std::vector<coordination::Effect>> workflow_rules(const security::RequestContext& ctx,
+                                                         store::Writer& w, std::string_view type,
+                                                         std::string_view id, Json& resource) {
+  auto cur = w.read(type, id);
+  if (!cur) return std::move(cur).error();
+  std::optional<Json> previous;
+  if (*cur && !(*cur)->deleted) {
+    auto doc = parse_json((*cur)->body);
+    if (!doc) return internal_error("Stored resource " + ref(type, id) + " is unreadable");
+    previous = std::move(*doc);
+  }
+  // The request's time, as the access policy saw it.
+  store::Micros now = ctx.access && ctx.access->now ? ctx.access->now : security::Clock::now();
+  coordination::WriteEvent event{ctx, w, type, id, previous ? &*previous : nullptr, resource, now};
+  return coordination::apply_write_rules(event);
+}
+
 }  // namespace
+
+// Effects are written like the caller's own writes: the same policy checks
+// and audit, in the same unit, so the rules never widen what a caller can do.
+Status write_effects(const security::RequestContext& ctx, store::Writer& w,
+                     std::vector<coordination::Effect>& effects) {
+  for (auto& fx : effects) {
+    if (auto s = check_resource(fx.resource, fx.type); !s) {
+      Error e = std::move(s).error();
+      return internal_error("The workflow produced an invalid " + fx.type + ": " + e.message());
+    }
+    auto access = check_write(ctx, w, fx.type, fx.id, fx.resource, "update", "U");
+    if (!access) return std::move(access).error();
+    store::PutOptions opt;
+    opt.method = "PUT";
+    auto out = w.put(fx.type, fx.id, std::move(fx.resource), opt);
+    if (!out) return std::move(out).error();
+    if (!out->changed) continue;
+    if (auto s = security::audit_write(ctx, w, out->created ? "create" : "update", out->created ? "C" : "U",
+                                       access->label.patient, version_ref(out->stored),
+                                       access->decision.via_break_glass);
+        !s)
+      return s;
+  }
+  return Status::Ok();
+}
 
 Result<InteractionResult> create(const security::RequestContext& ctx, store::Writer& w, std::string_view type,
                                  std::string_view new_id, Json resource) {
@@ -120,6 +167,8 @@ Result<InteractionResult> create(const security::RequestContext& ctx, store::Wri
   resource.set("id", Json(new_id));
   auto access = check_write(ctx, w, type, new_id, resource, "create", "C");
   if (!access) return std::move(access).error();
+  auto effects = workflow_rules(ctx, w, type, new_id, resource);
+  if (!effects) return std::move(effects).error();
   store::PutOptions opt;
   opt.method = "POST";
   opt.must_not_exist = true;
@@ -130,6 +179,7 @@ Result<InteractionResult> create(const security::RequestContext& ctx, store::Wri
                                      access->decision.via_break_glass);
       !s)
     return std::move(s).error();
+  if (auto s = write_effects(ctx, w, *effects); !s) return std::move(s).error();
   return stored(std::move(*out), 201);
 }
 
@@ -144,6 +194,8 @@ Result<InteractionResult> update(const security::RequestContext& ctx, store::Wri
         "id");
   auto access = check_write(ctx, w, type, id, resource, "update", "U");
   if (!access) return std::move(access).error();
+  auto effects = workflow_rules(ctx, w, type, id, resource);
+  if (!effects) return std::move(effects).error();
   store::PutOptions opt;
   opt.method = "PUT";
   opt.if_match = if_match;
@@ -156,6 +208,7 @@ Result<InteractionResult> update(const security::RequestContext& ctx, store::Wri
         !s)
       return std::move(s).error();
   }
+  if (auto s = write_effects(ctx, w, *effects); !s) return std::move(s).error();
   // Update-as-create answers 201 (R4 §3.1.0.4.1).
   return stored(std::move(*out), out->created ? 201 : 200);
 }

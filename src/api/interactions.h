@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "coordination/workflow/rules.h"
 #include "fhir/json.h"
 #include "security/caller.h"
 #include "store/store.h"
@@ -47,6 +48,11 @@ Result<InteractionResult> read(const security::RequestContext& ctx, store::Reade
                                std::string_view id);
 Result<InteractionResult> vread(const security::RequestContext& ctx, store::Reader& r, std::string_view type,
                                 std::string_view id, std::string_view version_id);
+
+// Writes the resources a coordination rule or operation produced, each with
+// the caller's access checks and audit, in the unit of `w`.
+Status write_effects(const security::RequestContext& ctx, store::Writer& w,
+                     std::vector<coordination::Effect>& effects);
 
 // Validates a logical id (FHIR R4 §2.24.0.1 "id" type); 400 otherwise.
 Status check_id(std::string_view id, std::string_view where);

@@ -60,14 +60,20 @@ int run_demo(const DemoArgs& args) {
     }
   }
   store::Store& store = **opened;
+  // A territory is there when patients are (a fresh store holds only the
+  // shipped content: questionnaires, templates, code systems).
   auto counts = store.reader()->count_by_type();
-  std::int64_t existing = 0;
+  std::int64_t existing = 0, patients = 0;
   if (counts)
-    for (const auto& [type, n] : *counts) existing += n;
+    for (const auto& [type, n] : *counts) {
+      existing += n;
+      if (type == "Patient") patients = n;
+    }
 
-  if (existing > 0) {
-    std::printf("using the existing territory in %s (%s resources; --regenerate to start over)\n",
-                args.serve.data.c_str(), with_thousands(existing).c_str());
+  if (patients > 0) {
+    std::printf(
+        "using the existing territory in %s (%s patients, %s resources; --regenerate to start over)\n",
+        args.serve.data.c_str(), with_thousands(patients).c_str(), with_thousands(existing).c_str());
   } else {
     std::printf("generating a territory of %s patients (seed %llu) into %s\n",
                 with_thousands(args.patients).c_str(), static_cast<unsigned long long>(args.seed),

@@ -10,6 +10,7 @@
 #include "api/http_server.h"
 #include "cli/commands.h"
 #include "cli/server_setup.h"
+#include "coordination/content.h"
 #include "search/indexer.h"
 #include "security/services.h"
 
@@ -52,6 +53,10 @@ Result<std::unique_ptr<store::Store>> open_store(const std::string& dir, bool re
   auto n = security::ensure_labels(**sec, **policy);
   if (!n) return std::move(n).error();
   if (*n) spdlog::info("access policy: {} resources labelled", *n);
+  // The shipped questionnaires, pathway templates and code systems.
+  auto installed = coordination::install_shipped_content(**opened);
+  if (!installed) return std::move(installed).error();
+  if (*installed) spdlog::info("content: {} shipped resources installed or updated", *installed);
   return opened;
 }
 

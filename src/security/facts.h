@@ -19,9 +19,6 @@ inline constexpr std::string_view kDisclosureSystem =
     "https://parcours.example.fr/fhir/CodeSystem/disclosure";
 inline constexpr std::string_view kDisclosureDeadline =
     "https://parcours.example.fr/fhir/StructureDefinition/disclosure-deadline";
-// CarePlan.category codes of the two PPS sections.
-inline constexpr std::string_view kPpsSectionSystem =
-    "https://parcours.example.fr/fhir/CodeSystem/pps-section";
 
 // "Type/id" of a literal reference (relative or absolute, version dropped);
 // '' for contained, conditional or malformed references.

@@ -212,6 +212,12 @@ struct SqliteOptions {
 
 Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options);
 
+// A fresh logical id: UUID version 7 layout (RFC 9562), 48-bit Unix
+// milliseconds then 74 random bits. Time-ordered ids land at the right edge
+// of every (type, id) B-tree, so creates do not dirty random pages; still a
+// valid FHIR id. Thread-safe.
+std::string time_ordered_id();
+
 // "2026-11-26T10:15:30.123Z" (millisecond precision, UTC) <-> Micros.
 std::string format_instant(Micros t);
 // Parses a FHIR instant/dateTime (any precision); nullopt when malformed.

@@ -12,7 +12,6 @@
 #include <future>
 #include <limits>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "store/sqlite/search_schema.h"
@@ -680,27 +679,7 @@ class SqliteStore final : public Store {
     return done.get();
   }
 
-  std::string new_id() override {
-    // UUID version 7 layout (RFC 9562): 48-bit Unix milliseconds then 74
-    // random bits. Time-ordered ids land at the right edge of every (type, id)
-    // B-tree, so creates do not dirty random pages; still a valid FHIR id.
-    thread_local std::mt19937_64 rng = [] {
-      std::random_device rd;
-      std::seed_seq seq{rd(), rd(), rd(), rd()};
-      return std::mt19937_64(seq);
-    }();
-    auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
-    std::uint64_t r1 = rng(), r2 = rng();
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%08llx-%04llx-7%03llx-%04llx-%012llx",
-                  static_cast<unsigned long long>((ms >> 16) & 0xFFFFFFFFull),
-                  static_cast<unsigned long long>(ms & 0xFFFF), static_cast<unsigned long long>(r1 & 0xFFF),
-                  static_cast<unsigned long long>(0x8000 | ((r1 >> 12) & 0x3FFF)),
-                  static_cast<unsigned long long>(r2 & 0xFFFFFFFFFFFFull));
-    return buf;
-  }
+  std::string new_id() override { return time_ordered_id(); }
 
   Micros now() override {
     // Strictly increasing, so last_updated orders exactly like seq.

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Writes the local CodeSystems of the coordination workflow as FHIR R4 JSON,
+one file per resource next to this script. The C++ side names the same codes
+in src/coordination/workflow/codes.h; tests/unit/workflow_test.cc keeps both
+in step.
+
+    python3 content/coordination/generate.py
+"""
+
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASE = "https://parcours.example.fr/fhir"
+DATE = "2026-11-26"
+VERSION = "1.0.0"
+
+
+def code_system(id_, name, title, description, concepts, properties=None):
+    cs = {
+        "resourceType": "CodeSystem",
+        "id": id_,
+        "language": "fr-FR",
+        "url": f"{BASE}/CodeSystem/{id_}",
+        "version": VERSION,
+        "name": name,
+        "title": title,
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "Parcours",
+        "description": description,
+        "caseSensitive": True,
+        "content": "complete",
+    }
+    if properties:
+        cs["property"] = properties
+    cs["count"] = len(concepts)
+    cs["concept"] = concepts
+    return cs
+
+
+def concept(code, display, definition, props=None):
+    c = {"code": code, "display": display, "definition": definition}
+    if props:
+        c["property"] = props
+    return c
+
+
+RESOURCES = [
+    code_system(
+        "niveau-coordination",
+        "NiveauCoordination",
+        "Niveaux d'intensité de la coordination",
+        "Niveaux d'intensité observés par l'IGAS dans les dispositifs de coordination (rapport "
+        "2014-010R, §[266]-[270], exemple de Santélys) ; durée et coût typiques observés. Les "
+        "tarifs appliqués se configurent par structure et par financeur.",
+        [
+            concept(
+                "information-orientation",
+                "Information et orientation",
+                "Réponse à une demande d'information ou orientation vers le bon interlocuteur, sans évaluation.",
+                [{"code": "duree-typique-minutes", "valueInteger": 30},
+                 {"code": "cout-observe-euros", "valueDecimal": 22}],
+            ),
+            concept(
+                "coordination-simple",
+                "Coordination simple",
+                "Évaluation formalisée et mobilisation d'un ou deux intervenants.",
+                [{"code": "duree-typique-minutes", "valueInteger": 120},
+                 {"code": "cout-observe-euros", "valueDecimal": 80}],
+            ),
+            concept(
+                "coordination-complexe",
+                "Coordination complexe",
+                "Plus de deux intervenants, ou un dossier de financement, ou une expertise extérieure.",
+                [{"code": "duree-typique-minutes", "valueInteger": 180},
+                 {"code": "cout-observe-euros", "valueDecimal": 135}],
+            ),
+        ],
+        [
+            {"code": "duree-typique-minutes", "description": "Temps de coordination typique observé (minutes)",
+             "type": "integer"},
+            {"code": "cout-observe-euros", "description": "Coût observé par l'IGAS (euros)", "type": "decimal"},
+        ],
+    ),
+    code_system(
+        "type-structure-coordination",
+        "TypeStructureCoordination",
+        "Types de structures de coordination",
+        "Structures qui portent des dossiers de coordination (Organization.type) : un EpisodeOfCare "
+        "géré par l'une d'elles est un dossier de coordination, soumis aux règles du parcours "
+        "(triage, clôture motivée, retours au médecin traitant).",
+        [
+            concept("dac", "Dispositif d'appui à la coordination (DAC)",
+                    "Dispositif d'appui à la coordination des parcours de santé complexes (CSP, art. L. 6327-2)."),
+            concept("pta", "Plateforme territoriale d'appui (PTA)",
+                    "Plateforme territoriale d'appui, intégrée aux DAC depuis la loi du 24 juillet 2019."),
+            concept("maia", "Dispositif MAIA",
+                    "Méthode d'action pour l'intégration des services d'aide et de soin dans le champ de "
+                    "l'autonomie (gestion de cas), intégrée aux DAC."),
+            concept("reseau-sante", "Réseau de santé", "Réseau de santé (CSP, art. L. 6321-1)."),
+            concept("equipe-sortie-hospitaliere", "Équipe de coordination de sortie",
+                    "Équipe d'un établissement de santé qui organise le retour à domicile."),
+            concept("equipe-ehpad", "Équipe de coordination d'EHPAD",
+                    "Médecin coordonnateur et infirmier coordinateur d'un établissement pour personnes âgées."),
+        ],
+    ),
+    code_system(
+        "motif-cloture",
+        "MotifCloture",
+        "Motifs de clôture d'un dossier de coordination",
+        "Pourquoi un dossier de coordination (EpisodeOfCare) est clos ; sert aux rapports d'activité "
+        "(clôtures par motif).",
+        [
+            concept("objectifs-atteints", "Objectifs atteints", "Les objectifs du PPS sont atteints ; le relais "
+                    "est pris par le médecin traitant et les intervenants habituels."),
+            concept("demenagement", "Déménagement", "La personne quitte le territoire du dispositif."),
+            concept("hospitalisation-longue", "Hospitalisation de longue durée",
+                    "Hospitalisation ou séjour de soins prolongé qui suspend durablement la coordination."),
+            concept("entree-etablissement", "Entrée en établissement",
+                    "Entrée en établissement d'hébergement (EHPAD, USLD, établissement médico-social)."),
+            concept("deces", "Décès", "Décès de la personne."),
+            concept("refus-personne", "Refus de la personne",
+                    "La personne (ou son représentant) ne souhaite plus être accompagnée."),
+            concept("relais-autre-dispositif", "Relais par un autre dispositif",
+                    "La situation relève d'un autre dispositif (HAD, SSIAD, équipe spécialisée...)."),
+            concept("non-eligible", "Non éligible", "La demande ne relève pas des missions de la structure."),
+            concept("autre", "Autre motif", "Motif précisé en note."),
+        ],
+    ),
+    code_system(
+        "jalon-coordination",
+        "JalonCoordination",
+        "Jalons d'un parcours coordonné signalés au médecin traitant",
+        "Étapes d'une coordination qui donnent lieu à un retour formalisé au médecin traitant "
+        "(IGAS 2014, §[226] et [332] : seuls 56 % des dispositifs faisaient un retour formalisé).",
+        [
+            concept("demande-acceptee", "Demande de coordination acceptée",
+                    "La structure accepte la demande et ouvre le dossier."),
+            concept("demande-refusee", "Demande de coordination refusée", "La demande est déclinée, avec son motif."),
+            concept("pps-propose", "PPS proposé pour validation",
+                    "Un plan personnalisé de santé est soumis à la validation du médecin traitant."),
+            concept("pps-valide", "PPS validé", "Le médecin traitant a validé le PPS, qui devient actif."),
+            concept("pps-modifications-demandees", "Modifications du PPS demandées",
+                    "Le médecin traitant demande des modifications avant validation."),
+            concept("evenement-significatif", "Événement significatif",
+                    "Hospitalisation, chute, alerte, changement de situation."),
+            concept("cloture", "Clôture du dossier", "Le dossier de coordination est clos, avec son motif."),
+            concept("reouverture", "Dossier rouvert", "Un dossier clos est rouvert."),
+        ],
+    ),
+    code_system(
+        "communication-category",
+        "CategorieCommunication",
+        "Catégories des messages de Parcours",
+        "Catégories des messages (Communication) que Parcours écrit lui-même.",
+        [
+            concept("retour-medecin-traitant", "Retour au médecin traitant",
+                    "Retour formalisé au médecin traitant à un jalon de la coordination."),
+            concept("break-glass-notice", "Accès en urgence au dossier",
+                    "Information du médecin traitant d'un accès en urgence (bris de glace) au dossier."),
+        ],
+    ),
+]
+
+
+def main():
+    for r in RESOURCES:
+        path = os.path.join(HERE, f"{r['resourceType']}-{r['id']}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(r, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+#include "api/coordination_ops.h"
+
+#include <map>
+#include <optional>
+
+#include "api/interactions.h"
+#include "coordination/pathways/apply.h"
+#include "coordination/workflow/feedback.h"
+#include "coordination/workflow/operations.h"
+#include "search/engine.h"
+#include "security/clock.h"
+#include "security/guard.h"
+
+namespace parcours::api {
+
+Result<Json> propose_care_plan(const security::RequestContext& ctx, store::Store& store,
+                               const std::string& id, std::string_view body, std::size_t max_depth) {
+  std::string comment;
+  if (!body.empty()) {
+    auto json = parse_json(body, JsonParseOptions{max_depth});
+    if (!json) return std::move(json).error();
+    if (json->get_string("resourceType") != "Parameters")
+      return bad_request("$propose takes an empty body or a Parameters resource", "resourceType");
+    if (const Json* ps = json->find("parameter"); ps && ps->is_array())
+      for (std::size_t i = 0; i < ps->as_array().size(); ++i) {
+        const Json& p = ps->as_array()[i];
+        if (p.get_string("name") == "comment") {
+          comment = std::string(p.get_string("valueString"));
+        } else {
+          return bad_request(
+              "Unknown parameter '" + std::string(p.get_string("name")) + "' (only 'comment' is accepted)",
+              "Parameters.parameter[" + std::to_string(i) + "]");
+        }
+      }
+  }
+  if (comment.size() > 2000) return bad_request("The comment is limited to 2000 characters", "comment");
+  Json task;
+  Status st = store.write([&](store::Writer& w) -> Status {
+    // Proposing a plan is a write on it: the caller must be allowed to
+    // update it (and a refusal tells nothing of its existence).
+    auto access = security::check_stored(ctx, w, security::Interaction::Update, "CarePlan", id);
+    if (!access) return std::move(access).error();
+    const std::string missing = "Resource CarePlan/" + id + " is not known";
+    if (!access->decision.allowed) {
+      security::audit_access(ctx, "propose", "E", access->label.patient, "CarePlan/" + id, access->decision);
+      return security::refusal(access->decision, missing);
+    }
+    const store::Micros now = ctx.access && ctx.access->now ? ctx.access->now : security::Clock::now();
+    auto effects = coordination::propose_pps(ctx, w, id, comment, now);
+    if (!effects) return std::move(effects).error();
+    task = effects->front().resource;
+    return write_effects(ctx, w, *effects);
+  });
+  if (!st) return std::move(st).error();
+  // The Task as stored (with meta).
+  auto reader = store.reader();
+  auto v = reader->read("Task", task.get_string("id"));
+  if (!v) return std::move(v).error();
+  if (!*v) return internal_error("The approval Task was not stored");
+  return parse_json((*v)->body);
+}
+
+namespace {
+
+// Operation parameters as (name, value) pairs, from the URL or a Parameters
+// body (value[x] of a primitive type, or valueReference.reference).
+Result<std::vector<QueryParam>> operation_parameters(const std::vector<QueryParam>& query,
+                                                     std::string_view body, std::size_t max_depth) {
+  std::vector<QueryParam> out = query;
+  if (body.empty()) return out;
+  auto json = parse_json(body, JsonParseOptions{max_depth});
+  if (!json) return std::move(json).error();
+  if (json->get_string("resourceType") != "Parameters")
+    return bad_request("The operation takes a Parameters resource", "resourceType");
+  if (const Json* ps = json->find("parameter"); ps && ps->is_array())
+    for (std::size_t i = 0; i < ps->as_array().size(); ++i) {
+      const Json& p = ps->as_array()[i];
+      std::string value;
+      for (const auto& [k, v] : p.as_object()) {
+        if (!k.starts_with("value")) continue;
+        if (v.is_string()) value = v.as_string();
+        if (v.is_object()) value = std::string(v.get_string("reference"));
+      }
+      if (value.empty())
+        return bad_request("Parameter '" + std::string(p.get_string("name")) + "' has no usable value",
+                           "Parameters.parameter[" + std::to_string(i) + "]");
+      out.push_back({std::string(p.get_string("name")), std::move(value)});
+    }
+  return out;
+}
+
+}  // namespace
+
+Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::Store& store,
+                                   const std::string& id, const std::vector<QueryParam>& query,
+                                   std::string_view body, std::size_t max_depth) {
+  auto params = operation_parameters(query, body, max_depth);
+  if (!params) return std::move(params).error();
+  coordination::ApplyInput in;
+  for (const auto& p : *params) {
+    if (p.name == "subject") {
+      in.subject = p.value;
+    } else if (p.name == "start") {
+      in.start = p.value;
+    } else if (p.name == "practitioner") {
+      in.author = p.value;
+    } else if (p.name == "encounter") {
+      in.encounter = p.value;
+    } else if (p.name == "careTeam") {
+      in.care_team.push_back(p.value);
+    } else if (p.name == "title") {
+      in.title = p.value;
+    } else if (!p.name.starts_with("_")) {
+      return bad_request(
+          "Unknown parameter '" + p.name + "' (subject, start, practitioner, encounter, careTeam, title)",
+          p.name);
+    }
+  }
+  if (!in.subject.starts_with("Patient/"))
+    return bad_request("The subject is required, as 'Patient/<id>'", "subject");
+  const store::Micros now = ctx.access && ctx.access->now ? ctx.access->now : security::Clock::now();
+  if (in.start.empty()) in.start = store::format_instant(now).substr(0, 10);
+  if (in.author.empty()) in.author = coordination::sender_of(ctx);
+
+  auto reader = store.reader();
+  auto plan = api::read(ctx, *reader, "PlanDefinition", id);
+  if (!plan) return std::move(plan).error();
+  auto definition = parse_json(plan->version->body);
+  if (!definition) return internal_error("Stored resource PlanDefinition/" + id + " is unreadable");
+  // A plan is drafted for a patient the caller may see.
+  const std::string patient = in.subject.substr(std::string_view("Patient/").size());
+  auto seen = api::read(ctx, *reader, "Patient", patient);
+  if (!seen) {
+    Error e = std::move(seen).error();
+    if (!e.issues().empty()) e.issues().front().expression = "subject";
+    return e;
+  }
+  // ActivityDefinitions by canonical URL (shared definitions).
+  std::map<std::string, std::optional<Json>, std::less<>> activities;
+  Status lookup_error;
+  in.plan_definition = &*definition;
+  in.activity = [&](std::string_view canonical) -> const Json* {
+    std::string url(canonical.substr(0, canonical.find('|')));
+    auto at = activities.find(url);
+    if (at == activities.end()) {
+      std::optional<Json> found;
+      auto ids = search::find(*reader, "ActivityDefinition", "url=" + url, 1);
+      if (!ids) {
+        lookup_error = std::move(ids).error();
+      } else if (!ids->empty()) {
+        auto v = reader->read("ActivityDefinition", ids->front());
+        if (v && *v && !(*v)->deleted)
+          if (auto doc = parse_json((*v)->body)) found = std::move(*doc);
+      }
+      at = activities.emplace(url, std::move(found)).first;
+    }
+    return at->second ? &*at->second : nullptr;
+  };
+  auto out = coordination::apply_plan_definition(in);
+  if (!lookup_error) return std::move(lookup_error).error();
+  if (!out) return std::move(out).error();
+  return coordination::to_transaction(*out);
+}
+
+}  // namespace parcours::api

@@ -1,0 +1,39 @@
+// The coordination operations of the FHIR API (coordination/workflow/):
+//   POST /fhir/CarePlan/{id}/$propose       a draft PPS proposed to the médecin traitant
+//   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/query_string.h"
+#include "base/result.h"
+#include "fhir/json.h"
+#include "security/caller.h"
+#include "store/store.h"
+
+namespace parcours::api {
+
+// Proposes the draft PPS to the patient's médecin traitant: writes the
+// approval Task addressed to them, cancels earlier open proposals, and sends
+// the feedback message, in one unit. The body is empty or a Parameters with
+// an optional "comment" (valueString). Returns the Task.
+Result<Json> propose_care_plan(const security::RequestContext& ctx, store::Store& store,
+                               const std::string& id, std::string_view body, std::size_t max_depth);
+
+// Applies a pathway template to a patient (R4 PlanDefinition/$apply, with
+// coordination/pathways/apply.h). Parameters, from the query string or a
+// Parameters body: subject (required, "Patient/<id>"), start (the plan's day
+// 0, YYYY-MM-DD; default today), practitioner (the author; default the
+// caller), encounter, careTeam (repeatable), title.
+//
+// As R4 says, the result is not persisted. R4's signature returns one
+// CarePlan; a PPS is two (clinical and medico-social, different access
+// categories) plus its Goals, so the result is the transaction Bundle that
+// creates them all — what R5 made $apply return (a Bundle). The coordinator
+// edits it and POSTs it to /fhir.
+Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::Store& store,
+                                   const std::string& id, const std::vector<QueryParam>& query,
+                                   std::string_view body, std::size_t max_depth);
+
+}  // namespace parcours::api

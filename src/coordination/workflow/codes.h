@@ -1,0 +1,60 @@
+// The codes of the coordination workflow. Local ones are defined by the
+// CodeSystems shipped in content/coordination/ (a test keeps both in step);
+// standard ones are cited where they are used.
+#pragma once
+
+#include <string_view>
+
+namespace parcours::coordination::codes {
+
+inline constexpr std::string_view kBase = "https://parcours.example.fr/fhir/";
+
+// The PPS sections (content/pathways/CodeSystem-pps-section.json): a CarePlan
+// with one of them in its category is a PPS (plan personnalisé de santé).
+inline constexpr std::string_view kPpsSection = "https://parcours.example.fr/fhir/CodeSystem/pps-section";
+
+// Coordination structures (Organization.type): an EpisodeOfCare managed by
+// one of them is a coordination dossier, under the workflow's rules.
+inline constexpr std::string_view kStructureType =
+    "https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination";
+
+// Intensity of coordination, the three levels observed by IGAS (seed 003
+// [266]-[270]): EpisodeOfCare.type.
+inline constexpr std::string_view kIntensity =
+    "https://parcours.example.fr/fhir/CodeSystem/niveau-coordination";
+
+// Why a dossier was closed: extension on EpisodeOfCare (R4 has no element
+// for it), valueCoding from this CodeSystem.
+inline constexpr std::string_view kClosureReasonExt =
+    "https://parcours.example.fr/fhir/StructureDefinition/motif-cloture";
+inline constexpr std::string_view kClosureReason =
+    "https://parcours.example.fr/fhir/CodeSystem/motif-cloture";
+
+// Milestones reported to the GP (seed 003 [226], [332]): Communication.topic.
+inline constexpr std::string_view kMilestone =
+    "https://parcours.example.fr/fhir/CodeSystem/jalon-coordination";
+inline constexpr std::string_view kMilestoneAccepted = "demande-acceptee";
+inline constexpr std::string_view kMilestoneDeclined = "demande-refusee";
+inline constexpr std::string_view kMilestonePpsProposed = "pps-propose";
+inline constexpr std::string_view kMilestonePpsValidated = "pps-valide";
+inline constexpr std::string_view kMilestonePpsChanges = "pps-modifications-demandees";
+inline constexpr std::string_view kMilestoneClosed = "cloture";
+inline constexpr std::string_view kMilestoneReopened = "reouverture";
+
+// Communication.category of a feedback message to the médecin traitant (the
+// system the break-glass notice uses too).
+inline constexpr std::string_view kMessageCategory =
+    "https://parcours.example.fr/fhir/CodeSystem/communication-category";
+inline constexpr std::string_view kFeedbackToGp = "retour-medecin-traitant";
+
+// The GP's validation of a PPS, recorded on the CarePlan it activated:
+// complex extension with "validateur" (Reference), "date" (dateTime) and
+// "tache" (Reference to the approval Task).
+inline constexpr std::string_view kPpsValidationExt =
+    "https://parcours.example.fr/fhir/StructureDefinition/validation-pps";
+
+// FHIR Task codes (R4 ValueSet task-code).
+inline constexpr std::string_view kTaskCode = "http://hl7.org/fhir/CodeSystem/task-code";
+inline constexpr std::string_view kTaskApprove = "approve";
+
+}  // namespace parcours::coordination::codes

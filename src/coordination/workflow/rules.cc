@@ -1,0 +1,491 @@
+#include "coordination/workflow/rules.h"
+
+#include <algorithm>
+
+#include "coordination/assessment/assessment.h"
+#include "coordination/assessment/observations.h"
+#include "coordination/workflow/codes.h"
+#include "coordination/workflow/feedback.h"
+#include "coordination/workflow/lifecycle.h"
+#include "search/engine.h"
+#include "security/policy.h"
+
+namespace parcours::coordination {
+
+namespace {
+
+std::string_view status_of(const Json* r) { return r ? r->get_string("status") : std::string_view{}; }
+
+std::string join(const std::vector<std::string_view>& v) {
+  std::string out;
+  for (auto s : v) out += (out.empty() ? "" : ", ") + std::string(s);
+  return out.empty() ? "aucun" : out;
+}
+
+Error refused_transition(std::string_view what, std::string_view from, std::string_view to,
+                         const std::vector<std::string_view>& next, std::string_view type) {
+  return Error(422, "business-rule",
+               std::string(what) + " : passage de '" + std::string(from) + "' à '" + std::string(to) +
+                   "' interdit ; statuts possibles depuis '" + std::string(from) + "' : " + join(next),
+               std::string(type) + ".status");
+}
+
+bool has_coding(const Json* concepts, std::string_view system, std::string_view code = {}) {
+  if (!concepts) return false;
+  auto test = [&](const Json& cc) {
+    if (const Json* cs = cc.find("coding"); cs && cs->is_array())
+      for (const Json& c : cs->as_array())
+        if (c.get_string("system") == system && (code.empty() || c.get_string("code") == code)) return true;
+    return false;
+  };
+  if (concepts->is_array())
+    return std::any_of(concepts->as_array().begin(), concepts->as_array().end(), test);
+  return concepts->is_object() && test(*concepts);
+}
+
+std::string_view reference_at(const Json& r, std::string_view key) {
+  const Json* j = r.find(key);
+  return j ? j->get_string("reference") : std::string_view{};
+}
+
+// "CarePlan/x/_history/3" -> ("CarePlan/x", 3); version 0 when absent.
+std::pair<std::string, std::int64_t> split_versioned(std::string_view ref) {
+  auto h = ref.find("/_history/");
+  if (h == std::string_view::npos) return {std::string(ref), 0};
+  std::int64_t v = 0;
+  for (char c : ref.substr(h + 10)) {
+    if (c < '0' || c > '9') return {std::string(ref.substr(0, h)), -1};
+    v = v * 10 + (c - '0');
+  }
+  return {std::string(ref.substr(0, h)), v};
+}
+
+bool is_system(const security::RequestContext& ctx) {
+  return ctx.caller.full_access || (ctx.access && ctx.access->system);
+}
+
+bool caller_is(const security::RequestContext& ctx, std::string_view ref) {
+  if (!ctx.access || ref.empty()) return false;
+  const auto& ps = ctx.access->principals;
+  return std::find(ps.begin(), ps.end(), ref) != ps.end();
+}
+
+const Json* find_extension(const Json& r, std::string_view url) {
+  if (const Json* ext = r.find("extension"); ext && ext->is_array())
+    for (const Json& e : ext->as_array())
+      if (e.get_string("url") == url) return &e;
+  return nullptr;
+}
+
+void erase_extension(Json& r, std::string_view url) {
+  Json* ext = r.find("extension");
+  if (!ext || !ext->is_array()) return;
+  auto& a = ext->as_array();
+  a.erase(std::remove_if(a.begin(), a.end(), [&](const Json& e) { return e.get_string("url") == url; }),
+          a.end());
+  if (a.empty()) r.erase("extension");
+}
+
+std::string date_of(store::Micros now) { return store::format_instant(now); }
+
+// Autonomy and carer-burden scores belong to the social assessment (CSP
+// R.1110-2 2°: the medico-social professionals of the team need them; the
+// policy classifies Observations of category social-history as "social").
+bool social_instrument(std::string_view id) {
+  return id == "aggir" || id == "zarit" || id == "katz-adl" || id == "lawton-iadl";
+}
+
+void add_social_category(Json& o) {
+  Json coding = Json::object();
+  coding.set("system", Json("http://terminology.hl7.org/CodeSystem/observation-category"));
+  coding.set("code", Json("social-history"));
+  coding.set("display", Json("Social History"));
+  Json cc = Json::object();
+  cc.set("coding", Json(Json::Array{std::move(coding)}));
+  Json* cats = o.find("category");
+  if (!cats) cats = &o.set("category", Json::array());
+  cats->push_back(std::move(cc));
+}
+
+struct Rules {
+  WriteEvent& e;
+  // The bootstrap token and machine clients with full access (integration,
+  // migration of existing records) write states as they are: the
+  // transitions and required reasons are enforced on people. Server-kept
+  // fields, scores and feedback apply to every writer.
+  const bool enforce;
+  std::vector<Effect> effects;
+
+  Status feedback(const Milestone& m, std::string_view patient, std::vector<std::string> recipients,
+                  std::string_view about, std::string_view text) {
+    if (recipients.empty()) return Status::Ok();
+    effects.push_back(Effect{"Communication", store::time_ordered_id(),
+                             feedback_message(m, patient, recipients, sender_of(e.ctx), about, text, e.now)});
+    return Status::Ok();
+  }
+
+  Result<std::optional<std::string>> gp(std::string_view patient) {
+    return general_practitioner(e.reader, patient);
+  }
+
+  Result<std::optional<Json>> read_current(std::string_view type, std::string_view id) {
+    auto v = e.reader.read(type, id);
+    if (!v) return std::move(v).error();
+    if (!*v || (*v)->deleted) return std::optional<Json>{};
+    auto doc = parse_json((*v)->body);
+    if (!doc)
+      return internal_error("Stored resource " + std::string(type) + "/" + std::string(id) +
+                            " is unreadable");
+    return std::optional<Json>{std::move(*doc)};
+  }
+
+  // --- Task -----------------------------------------------------------------
+  Status task() {
+    Json& t = e.incoming;
+    // Copied: completing the resource below may move its members.
+    const std::string_view from = status_of(e.previous);
+    const std::string to(status_of(&t));
+    // A decision asked of someone (an approval) is taken in one step: the
+    // owner completes it from requested, received or accepted.
+    const bool approval = has_coding(t.find("code"), codes::kTaskCode, codes::kTaskApprove);
+    const bool decided = approval && to == "completed" && !task_terminal(from);
+    if (enforce && e.previous && !decided && !task_transition_allowed(from, to))
+      return refused_transition("Tâche", from, to, task_next(from), "Task");
+    const bool changed = !e.previous || from != to;
+    if (enforce && changed && (to == "rejected" || to == "cancelled" || to == "failed") &&
+        !t.find("statusReason"))
+      return Error(422, "required",
+                   "Tâche : un refus, une annulation ou un échec se motive (Task.statusReason)",
+                   "Task.statusReason");
+    if (changed) {
+      // Server-kept dates (R4 Task.lastModified, executionPeriod); a new
+      // Task keeps the ones its author gave.
+      if (e.previous || !t.find("lastModified")) t.set("lastModified", Json(date_of(e.now)));
+      if (e.previous && (to == "in-progress" || task_terminal(to))) {
+        Json* p = t.find("executionPeriod");
+        if (!p) p = &t.set("executionPeriod", Json::object());
+        if (to == "in-progress" && !p->find("start")) p->set("start", Json(date_of(e.now)));
+        if (task_terminal(to) && to != "entered-in-error" && !p->find("end"))
+          p->set("end", Json(date_of(e.now)));
+      }
+    }
+    if (e.previous && changed && (to == "completed" || to == "rejected") && approval &&
+        reference_at(t, "focus").starts_with("CarePlan/"))
+      return pps_decision(t, to);
+    return Status::Ok();
+  }
+
+  // The GP decides on a proposed PPS by completing or rejecting the approval
+  // Task that $propose addressed to them (seed 003 [331]).
+  Status pps_decision(const Json& t, std::string_view to) {
+    std::string_view owner = reference_at(t, "owner");
+    if (!is_system(e.ctx) && !caller_is(e.ctx, owner))
+      return Error(403, "forbidden",
+                   "Seul le destinataire de la demande de validation (" + std::string(owner) +
+                       ") peut valider le PPS ou demander des modifications",
+                   "Task.owner");
+    auto [plan_ref, version] = split_versioned(reference_at(t, "focus"));
+    std::string plan_id = plan_ref.substr(std::string_view("CarePlan/").size());
+    auto stored = e.reader.read("CarePlan", plan_id);
+    if (!stored) return std::move(stored).error();
+    if (!*stored || (*stored)->deleted)
+      return unprocessable("Le PPS " + plan_ref + " n'existe plus", "Task.focus");
+    auto plan = parse_json((*stored)->body);
+    if (!plan) return internal_error("Stored resource " + plan_ref + " is unreadable");
+    std::string patient(reference_at(*plan, "subject"));
+    std::string requester(reference_at(t, "requester"));
+    if (to == "rejected") {
+      std::string why;
+      if (const Json* r = t.find("statusReason")) why = std::string(r->get_string("text"));
+      return feedback({codes::kMilestonePpsChanges, "Modifications du PPS demandées"}, patient,
+                      requester.empty() ? std::vector<std::string>{} : std::vector<std::string>{requester},
+                      plan_ref,
+                      "Le médecin traitant demande des modifications du PPS" +
+                          (why.empty() ? std::string(".") : " : " + why));
+    }
+    if (version > 0 && version != (*stored)->version)
+      return Error(409, "conflict",
+                   "Le PPS a changé depuis la demande de validation (version " + std::to_string(version) +
+                       " proposée, version " + std::to_string((*stored)->version) +
+                       " actuelle) : il doit être proposé à nouveau",
+                   "Task.focus");
+    if (status_of(&*plan) != "draft")
+      return unprocessable("Le PPS " + plan_ref + " n'est pas en attente de validation (statut '" +
+                               std::string(status_of(&*plan)) + "')",
+                           "Task.focus");
+    // The validated plan and its medico-social part become active together.
+    std::vector<std::pair<std::string, Json>> plans;
+    plans.emplace_back(plan_id, std::move(*plan));
+    auto parts = search::find(e.reader, "CarePlan", "part-of=" + plan_ref + "&status=draft", 20);
+    if (!parts) return std::move(parts).error();
+    for (const auto& id : *parts) {
+      auto p = read_current("CarePlan", id);
+      if (!p) return std::move(p).error();
+      if (*p) plans.emplace_back(id, std::move(**p));
+    }
+    for (auto& [id, p] : plans) {
+      p.set("status", Json("active"));
+      erase_extension(p, codes::kPpsValidationExt);
+      Json v = Json::object();
+      v.set("url", Json(codes::kPpsValidationExt));
+      Json parts_ext = Json::array();
+      auto sub = [&](std::string_view url, std::string_view key, Json value) {
+        Json x = Json::object();
+        x.set("url", Json(url));
+        x.set(key, std::move(value));
+        parts_ext.push_back(std::move(x));
+      };
+      Json who = Json::object();
+      who.set("reference", Json(owner));
+      sub("validateur", "valueReference", std::move(who));
+      sub("date", "valueDateTime", Json(date_of(e.now)));
+      Json task_ref = Json::object();
+      task_ref.set("reference", Json("Task/" + std::string(e.id)));
+      sub("tache", "valueReference", std::move(task_ref));
+      v.set("extension", std::move(parts_ext));
+      Json* ext = p.find("extension");
+      if (!ext) ext = &p.set("extension", Json::array());
+      ext->push_back(std::move(v));
+      effects.push_back(Effect{"CarePlan", id, std::move(p)});
+    }
+    std::vector<std::string> to_whom{std::string(owner)};
+    if (!requester.empty() && requester != owner) to_whom.push_back(requester);
+    return feedback({codes::kMilestonePpsValidated, "PPS validé"}, patient, to_whom, plan_ref,
+                    "PPS validé par le médecin traitant ; il est actif. Copie adressée au médecin traitant.");
+  }
+
+  // --- CarePlan (PPS) -------------------------------------------------------
+  static bool is_pps(const Json& r) { return has_coding(r.find("category"), codes::kPpsSection); }
+
+  // The content of a plan that the GP validated: everything but the status,
+  // server fields, notes and the progress of each activity.
+  static Json plan_content(const Json& r) {
+    Json c = r;
+    for (auto k : {"meta", "text", "status", "note", "extension"}) c.erase(k);
+    if (Json* acts = c.find("activity"); acts && acts->is_array())
+      for (Json& a : acts->as_array()) {
+        for (auto k : {"progress", "outcomeReference", "outcomeCodeableConcept"}) a.erase(k);
+        if (Json* d = a.find("detail"))
+          for (auto k : {"status", "statusReason"}) d->erase(k);
+      }
+    return c;
+  }
+
+  Status care_plan() {
+    const Json& p = e.incoming;
+    if (!is_pps(p) && !(e.previous && is_pps(*e.previous))) return Status::Ok();
+    // Copied: completing the resource below may move its members.
+    const std::string_view from = status_of(e.previous);
+    const std::string to(status_of(&p));
+    const std::string gp_rule =
+        "Un PPS ne devient actif qu'après validation par le médecin traitant : POST CarePlan/" +
+        std::string(e.id) +
+        "/$propose, puis le médecin traitant passe la tâche de validation (Task, code approve) à 'completed'";
+    if (!enforce) return Status::Ok();
+    if (!e.previous) {
+      if (to != "draft")
+        return Error(422, "business-rule", "Un PPS se crée en brouillon (status 'draft'). " + gp_rule,
+                     "CarePlan.status");
+      return Status::Ok();
+    }
+    if (!pps_transition_allowed(from, to))
+      return refused_transition("PPS", from, to, pps_next(from), "CarePlan");
+    if (to == "active" && from == "draft") return Error(422, "business-rule", gp_rule, "CarePlan.status");
+    if (to == "active" && !plan_content(p).equals(plan_content(*e.previous), false))
+      return Error(
+          422, "business-rule",
+          "Un PPS validé ne change que par une révision : repassez-le en brouillon (status 'draft') avec "
+          "ses modifications, puis proposez-le de nouveau au médecin traitant",
+          "CarePlan");
+    if (to == "draft" && from != "draft") e.incoming.erase("period");  // a revision restarts its validity
+    return Status::Ok();
+  }
+
+  // --- EpisodeOfCare (the coordination dossier) ----------------------------
+  // A coordination dossier: an EpisodeOfCare managed by a coordination
+  // structure (Organization.type from CodeSystem/type-structure-coordination).
+  // Other episodes (a hospital stay, a programme) are not the workflow's.
+  Result<bool> is_dossier(const Json& ep) {
+    std::string_view org = reference_at(ep, "managingOrganization");
+    if (!org.starts_with("Organization/")) return false;
+    auto o = read_current("Organization", org.substr(std::string_view("Organization/").size()));
+    if (!o) return std::move(o).error();
+    return *o && has_coding((*o)->find("type"), codes::kStructureType);
+  }
+
+  Status episode() {
+    Json& ep = e.incoming;
+    auto dossier = is_dossier(ep);
+    if (!dossier) return std::move(dossier).error();
+    if (!*dossier) return Status::Ok();
+    // Copied: completing the resource below may move its members.
+    const std::string_view from = status_of(e.previous);
+    const std::string to(status_of(&ep));
+    if (enforce && e.previous && !episode_transition_allowed(from, to))
+      return refused_transition("Dossier de coordination", from, to, episode_next(from), "EpisodeOfCare");
+    const bool changed = !e.previous || from != to;
+    if (!changed) return Status::Ok();
+    if (enforce && (to == "active" || to == "onhold" || to == "finished") &&
+        !has_coding(ep.find("type"), codes::kIntensity))
+      return Error(422, "required",
+                   "Dossier de coordination : le niveau d'intensité (triage) est requis avant l'inclusion "
+                   "(EpisodeOfCare.type, système " +
+                       std::string(codes::kIntensity) + ")",
+                   "EpisodeOfCare.type");
+    if (episode_closed(to)) {
+      const Json* reason = find_extension(ep, codes::kClosureReasonExt);
+      const Json* coding = reason ? reason->find("valueCoding") : nullptr;
+      if (enforce && (!coding || coding->get_string("system") != codes::kClosureReason ||
+                      coding->get_string("code").empty()))
+        return Error(422, "required",
+                     "Dossier de coordination : la clôture se motive (extension " +
+                         std::string(codes::kClosureReasonExt) + ", valueCoding du système " +
+                         std::string(codes::kClosureReason) + ")",
+                     "EpisodeOfCare.extension");
+      Json* period = ep.find("period");
+      if (!period) period = &ep.set("period", Json::object());
+      if (!period->find("end")) period->set("end", Json(date_of(e.now)));
+    }
+    if (e.previous && episode_closed(from) && to == "active") {  // reopened
+      erase_extension(ep, codes::kClosureReasonExt);
+      if (Json* period = ep.find("period")) period->erase("end");
+    }
+    if (e.previous) append_status_history(ep, from);
+    std::string patient(reference_at(ep, "patient"));
+    auto gp = this->gp(patient);
+    if (!gp) return std::move(gp).error();
+    if (!*gp) return Status::Ok();
+    std::string about = "EpisodeOfCare/" + std::string(e.id);
+    std::string level;
+    if (const Json* types = ep.find("type"); types && types->is_array())
+      for (const Json& t : types->as_array())
+        if (has_coding(&t, codes::kIntensity))
+          if (const Json* cs = t.find("coding"); cs && cs->is_array() && !cs->as_array().empty())
+            level = std::string(cs->as_array()[0].get_string("display"));
+    if (to == "active" && e.previous && episode_closed(from))
+      return feedback({codes::kMilestoneReopened, "Dossier rouvert"}, patient, {**gp}, about,
+                      "Le dossier de coordination de votre patient est rouvert.");
+    if (to == "active")
+      return feedback({codes::kMilestoneAccepted, "Demande de coordination acceptée"}, patient, {**gp}, about,
+                      "La demande de coordination pour votre patient est acceptée" +
+                          (level.empty() ? std::string(".") : " (niveau : " + level + ")."));
+    if (episode_closed(to)) {
+      std::string why;
+      if (const Json* r = find_extension(ep, codes::kClosureReasonExt))
+        if (const Json* c = r->find("valueCoding")) why = std::string(c->get_string("display"));
+      return feedback({codes::kMilestoneClosed, "Clôture du dossier"}, patient, {**gp}, about,
+                      "Le dossier de coordination de votre patient est clos" +
+                          (why.empty() ? std::string(".") : " (motif : " + why + ")."));
+    }
+    return Status::Ok();
+  }
+
+  // R4 EpisodeOfCare.statusHistory: "the history of statuses that the
+  // EpisodeOfCare has been through (without requiring processing the history
+  // of the resource)". The server appends the status being left.
+  void append_status_history(Json& ep, std::string_view from) {
+    std::string start;
+    const Json* prev_hist = e.previous->find("statusHistory");
+    if (prev_hist && prev_hist->is_array() && !prev_hist->as_array().empty()) {
+      const Json* p = prev_hist->as_array().back().find("period");
+      if (p) start = std::string(p->get_string("end"));
+    }
+    if (start.empty())
+      if (const Json* p = e.previous->find("period")) start = std::string(p->get_string("start"));
+    Json entry = Json::object();
+    entry.set("status", Json(from));
+    Json period = Json::object();
+    if (!start.empty()) period.set("start", Json(start));
+    period.set("end", Json(date_of(e.now)));
+    entry.set("period", std::move(period));
+    // The stored history is authoritative: the client's copy is replaced.
+    Json hist = prev_hist && prev_hist->is_array() ? *prev_hist : Json::array();
+    hist.push_back(std::move(entry));
+    ep.set("statusHistory", std::move(hist));
+  }
+
+  // --- QuestionnaireResponse of a shipped instrument ------------------------
+  Status questionnaire_response() {
+    const Json& qr = e.incoming;
+    const Instrument* instrument = find_instrument(qr.get_string("questionnaire"));
+    if (!instrument) return Status::Ok();
+    std::string self = "QuestionnaireResponse/" + std::string(e.id);
+    auto existing = search::find(e.reader, "Observation", "derived-from=" + self, 50);
+    if (!existing) return std::move(existing).error();
+    std::vector<std::pair<std::string, Json>> olds;
+    for (const auto& id : *existing) {
+      auto o = read_current("Observation", id);
+      if (!o) return std::move(o).error();
+      if (*o) olds.emplace_back(id, std::move(**o));
+    }
+    auto code_of = [](const Json& o) -> std::string {
+      if (const Json* c = o.find("code"))
+        if (const Json* cs = c->find("coding"); cs && cs->is_array() && !cs->as_array().empty())
+          return std::string(cs->as_array()[0].get_string("system")) + "|" +
+                 std::string(cs->as_array()[0].get_string("code"));
+      return {};
+    };
+    std::vector<Json> fresh;
+    if (status_of(&qr) != "entered-in-error") {
+      auto a = assess(qr);
+      if (!a) return std::move(a).error();
+      if (a->complete) {
+        ObservationOptions opt;
+        opt.derived_from = self;
+        auto obs = to_observations(*a, qr, opt);
+        if (!obs) return std::move(obs).error();
+        fresh = std::move(*obs);
+        if (social_instrument(instrument->id()))
+          for (Json& o : fresh) add_social_category(o);
+      }
+    }
+    // Scores replace the previous ones by code; scores no longer computed
+    // (a response reopened, or entered in error) are withdrawn.
+    for (Json& o : fresh) {
+      std::string code = code_of(o);
+      auto old =
+          std::find_if(olds.begin(), olds.end(), [&](const auto& x) { return code_of(x.second) == code; });
+      if (old == olds.end()) {
+        effects.push_back(Effect{"Observation", store::time_ordered_id(), std::move(o)});
+        continue;
+      }
+      Json before = old->second;
+      before.erase("meta");
+      o.set("id", Json(old->first));
+      if (!o.equals(before, false)) {
+        if (status_of(&before) == "final" || status_of(&before) == "amended")
+          o.set("status", Json("amended"));
+        effects.push_back(Effect{"Observation", old->first, std::move(o)});
+      }
+      olds.erase(old);
+    }
+    for (auto& [id, o] : olds) {
+      if (status_of(&o) == "entered-in-error" || status_of(&o) == "cancelled") continue;
+      o.erase("meta");
+      o.set("status", Json(status_of(&qr) == "entered-in-error" ? "entered-in-error" : "cancelled"));
+      effects.push_back(Effect{"Observation", id, std::move(o)});
+    }
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+Result<std::vector<Effect>> apply_write_rules(WriteEvent& event) {
+  Rules r{event, !is_system(event.ctx), {}};
+  Status s;
+  if (event.type == "Task") {
+    s = r.task();
+  } else if (event.type == "CarePlan") {
+    s = r.care_plan();
+  } else if (event.type == "EpisodeOfCare") {
+    s = r.episode();
+  } else if (event.type == "QuestionnaireResponse") {
+    s = r.questionnaire_response();
+  }
+  if (!s) return std::move(s).error();
+  for (auto& fx : r.effects) fx.resource.set("id", Json(fx.id));
+  return std::move(r.effects);
+}
+
+}  // namespace parcours::coordination

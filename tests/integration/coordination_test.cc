@@ -1,0 +1,369 @@
+// The coordination workflow end to end, through the HTTP API only: real
+// accounts and logins (support/world.h), a GP, a nurse coordinator, a social
+// coordinator, an outsider. Each step asserts the state, the feedback to the
+// GP, the refusals of forbidden transitions, and who sees what.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fhir/json.h"
+#include "support/world.h"
+
+namespace parcours {
+namespace {
+
+using namespace testing;  // the world (support/world.h)
+
+constexpr const char* kDac = "Organization/dac-flandre";
+
+struct Dossier {
+  World& w;
+  Account gp, nurse, social, outsider;
+  std::string t_gp, t_nurse, t_social, t_out;
+
+  explicit Dossier(World& world) : w(world) {
+    w.put_text(R"({"resourceType":"Organization","id":"dac-flandre","name":"DAC Flandre Lys",
+      "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination",
+        "code":"dac"}],"text":"Dispositif d'appui à la coordination"}]})");
+    w.put_text(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Declercq","given":["Marcel"]}],
+      "gender":"male","birthDate":"1944-02-11","generalPractitioner":[{"reference":"Practitioner/pr-gp"}]})");
+    w.put_text(
+        R"({"resourceType":"CareTeam","id":"ct-p1","status":"active","subject":{"reference":"Patient/p1"},
+      "participant":[{"member":{"reference":"Practitioner/pr-ide"}},{"member":{"reference":"Practitioner/pr-as"}}]})");
+    auto pro = [&](const char* user, const char* pr, const char* profession) {
+      return w.account(user, "professional",
+                       {"--practitioner", pr, "--profession", profession, "--rpps", "10000000001"});
+    };
+    gp = pro("dr.gp", "pr-gp", "G15-10");
+    nurse = pro("ide.coord", "pr-ide", "G15-60");
+    social = w.account("as.coord", "professional", {"--practitioner", "pr-as", "--profession", "R85-330"});
+    outsider = pro("dr.out", "pr-out", "G15-10");
+    t_gp = w.login(gp).access;
+    t_nurse = w.login(nurse).access;
+    t_social = w.login(social).access;
+    t_out = w.login(outsider).access;
+  }
+
+  Response as(const std::string& token, const std::string& method, const std::string& target,
+              const std::string& body = "") {
+    return w.as(token, method, target, body);
+  }
+
+  // Feedback messages to the GP, as the GP's software finds them.
+  std::vector<std::string> milestones() {
+    auto r = as(t_gp, "GET",
+                "/fhir/Communication?recipient=Practitioner/pr-gp&category=https://parcours.example.fr/fhir/"
+                "CodeSystem/communication-category|retour-medecin-traitant&_sort=_lastUpdated&_count=100");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    Json b = J(r);
+    if (const Json* e = b.find("entry"); e && e->is_array())
+      for (const Json& x : e->as_array())
+        if (const Json* res = x.find("resource"))
+          if (const Json* topic = res->find("topic"))
+            out.emplace_back(topic->find("coding")->as_array()[0].get_string("code"));
+    return out;
+  }
+};
+
+std::string issue_expression(const Response& r) {
+  Json b = J(r);
+  if (const Json* is = b.find("issue"); is && is->is_array() && !is->as_array().empty())
+    if (const Json* ex = is->as_array()[0].find("expression");
+        ex && ex->is_array() && !ex->as_array().empty())
+      return std::string(ex->as_array()[0].as_string());
+  return {};
+}
+
+Json with(Json r, std::string_view key, Json value) {
+  r.set(key, std::move(value));
+  return r;
+}
+
+TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
+  World w;
+  Dossier d(w);
+
+  // The GP refers the patient to the DAC: a ServiceRequest and its Task.
+  auto sr = d.as(d.t_gp, "PUT", "/fhir/ServiceRequest/sr-1", R"({"resourceType":"ServiceRequest","id":"sr-1",
+    "status":"active","intent":"order","priority":"urgent","subject":{"reference":"Patient/p1"},
+    "requester":{"reference":"Practitioner/pr-gp"},"performer":[{"reference":"Organization/dac-flandre"}],
+    "code":{"text":"Demande d'appui à la coordination"},
+    "reasonCode":[{"text":"Retour à domicile après décompensation cardiaque, aidante épuisée"}]})");
+  ASSERT_EQ(sr.status, 201) << sr.body;
+  auto task =
+      d.as(d.t_gp, "PUT", "/fhir/Task/ref-1", R"({"resourceType":"Task","id":"ref-1","status":"requested",
+    "intent":"order","code":{"coding":[{"system":"http://hl7.org/fhir/CodeSystem/task-code","code":"fulfill"}]},
+    "focus":{"reference":"ServiceRequest/sr-1"},"for":{"reference":"Patient/p1"},
+    "requester":{"reference":"Practitioner/pr-gp"},"owner":{"reference":"Organization/dac-flandre"}})");
+  ASSERT_EQ(task.status, 201) << task.body;
+  EXPECT_FALSE(J(task).get_string("lastModified").empty()) << "the server keeps Task.lastModified";
+
+  // The structure's work queue.
+  auto queue = d.as(d.t_social, "GET", std::string("/fhir/Task?owner=") + kDac + "&status=requested");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_EQ(J(queue).find("total")->to_int64(), 1);
+
+  // The R4 Task state machine: requested cannot jump to completed.
+  Json t = J(task);
+  auto jump = d.as(d.t_social, "PUT", "/fhir/Task/ref-1", with(t, "status", Json("completed")).dump());
+  EXPECT_EQ(jump.status, 422) << jump.body;
+  EXPECT_EQ(issue_expression(jump), "Task.status");
+  // A refusal needs its reason.
+  auto no_reason = d.as(d.t_social, "PUT", "/fhir/Task/ref-1", with(t, "status", Json("rejected")).dump());
+  EXPECT_EQ(no_reason.status, 422);
+  EXPECT_EQ(issue_expression(no_reason), "Task.statusReason");
+  auto accepted = d.as(d.t_social, "PUT", "/fhir/Task/ref-1", with(t, "status", Json("accepted")).dump());
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+
+  // An episode at another kind of organisation is not a coordination dossier.
+  w.put_text(R"({"resourceType":"Organization","id":"chu","name":"CHU de Lille"})");
+  auto stay =
+      d.as(d.t_gp, "PUT", "/fhir/EpisodeOfCare/stay-1", R"({"resourceType":"EpisodeOfCare","id":"stay-1",
+    "status":"active","patient":{"reference":"Patient/p1"},"managingOrganization":{"reference":"Organization/chu"}})");
+  EXPECT_EQ(stay.status, 201) << stay.body;
+
+  // Inclusion needs the triage level.
+  std::string episode = R"({"resourceType":"EpisodeOfCare","id":"eoc-1","status":"active",
+    "patient":{"reference":"Patient/p1"},"managingOrganization":{"reference":"Organization/dac-flandre"},
+    "referralRequest":[{"reference":"ServiceRequest/sr-1"}],"careManager":{"reference":"Practitioner/pr-as"},
+    "period":{"start":"2026-11-20"}})";
+  auto untriaged = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", episode);
+  EXPECT_EQ(untriaged.status, 422) << untriaged.body;
+  EXPECT_EQ(issue_expression(untriaged), "EpisodeOfCare.type");
+  Json ep = parse_json(episode).value();
+  ep.set(
+      "type",
+      parse_json(R"([{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/niveau-coordination",
+    "code":"coordination-complexe","display":"Coordination complexe"}]}])")
+          .value());
+  auto opened = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", ep.dump());
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  EXPECT_EQ(d.milestones(), std::vector<std::string>{"demande-acceptee"});
+
+  // Closure: a reason is required; the server records the end and the history.
+  Json open_ep = J(opened);
+  auto unexplained =
+      d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", with(open_ep, "status", Json("finished")).dump());
+  EXPECT_EQ(unexplained.status, 422) << unexplained.body;
+  EXPECT_EQ(issue_expression(unexplained), "EpisodeOfCare.extension");
+  Json closing = with(open_ep, "status", Json("finished"));
+  closing.set("extension",
+              parse_json(R"([{"url":"https://parcours.example.fr/fhir/StructureDefinition/motif-cloture",
+    "valueCoding":{"system":"https://parcours.example.fr/fhir/CodeSystem/motif-cloture","code":"objectifs-atteints",
+    "display":"Objectifs atteints"}}])")
+                  .value());
+  auto closed = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", closing.dump());
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  Json c = J(closed);
+  EXPECT_FALSE(c.find("period")->get_string("end").empty());
+  ASSERT_NE(c.find("statusHistory"), nullptr);
+  EXPECT_EQ(c.find("statusHistory")->as_array().back().get_string("status"), "active");
+  // Reopening is allowed, and told to the GP; the closure reason goes.
+  auto reopened =
+      d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", with(c, "status", Json("active")).dump());
+  ASSERT_EQ(reopened.status, 200) << reopened.body;
+  EXPECT_EQ(J(reopened).find("extension"), nullptr);
+  EXPECT_EQ(J(reopened).find("statusHistory")->as_array().size(), 2u);
+  // A forbidden transition names what is possible.
+  auto back = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1",
+                   with(J(reopened), "status", Json("planned")).dump());
+  EXPECT_EQ(back.status, 422);
+  EXPECT_NE(back.body.find("onhold"), std::string::npos) << back.body;
+  EXPECT_EQ(d.milestones(), (std::vector<std::string>{"demande-acceptee", "cloture", "reouverture"}));
+
+  // Someone outside the team sees none of it.
+  auto out = d.as(d.t_out, "GET", "/fhir/Communication?subject=Patient/p1");
+  ASSERT_EQ(out.status, 200);
+  EXPECT_EQ(J(out).find("total")->to_int64(), 0);
+  EXPECT_EQ(d.as(d.t_out, "GET", "/fhir/EpisodeOfCare/eoc-1").status, 404);
+
+  // The feedback messages are audited as writes of the coordinator.
+  auto audit = w.admin("GET", "/fhir/$audit?patient=p1&subtype=create&_count=100");
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("Communication/"), std::string::npos);
+}
+
+TEST(Coordination, PpsIsActiveOnlyOnceTheGpValidatesIt) {
+  World w;
+  Dossier d(w);
+  const std::string plan = R"({"resourceType":"CarePlan","id":"pps-1","status":"draft","intent":"plan",
+    "title":"PPS — insuffisance cardiaque","subject":{"reference":"Patient/p1"},
+    "category":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/pps-section","code":"clinique"}]}],
+    "activity":[{"detail":{"status":"not-started","description":"Visite infirmière hebdomadaire"}}]})";
+  // Created active: refused, with the way forward.
+  auto active = d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1",
+                     with(parse_json(plan).value(), "status", "active").dump());
+  EXPECT_EQ(active.status, 422) << active.body;
+  EXPECT_NE(active.body.find("$propose"), std::string::npos);
+  auto draft = d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1", plan);
+  ASSERT_EQ(draft.status, 201) << draft.body;
+  // A draft cannot be switched to active by an update either.
+  auto sneak = d.as(d.t_gp, "PUT", "/fhir/CarePlan/pps-1", with(J(draft), "status", "active").dump());
+  EXPECT_EQ(sneak.status, 422) << sneak.body;
+
+  // Proposed to the GP: an approval Task addressed to them.
+  auto proposed = d.as(
+      d.t_nurse, "POST", "/fhir/CarePlan/pps-1/$propose",
+      R"({"resourceType":"Parameters","parameter":[{"name":"comment","valueString":"À valider avant la sortie"}]})");
+  ASSERT_EQ(proposed.status, 200) << proposed.body;
+  Json task1 = J(proposed);
+  EXPECT_EQ(task1.get_string("status"), "requested");
+  EXPECT_EQ(task1.find("owner")->get_string("reference"), "Practitioner/pr-gp");
+  EXPECT_EQ(task1.find("focus")->get_string("reference"), "CarePlan/pps-1/_history/1");
+  EXPECT_EQ(d.milestones(), std::vector<std::string>{"pps-propose"});
+
+  // Only the GP decides: the nurse cannot complete the approval.
+  std::string task1_url = "/fhir/Task/" + std::string(task1.get_string("id"));
+  auto by_nurse = d.as(d.t_nurse, "PUT", task1_url, with(task1, "status", "completed").dump());
+  EXPECT_EQ(by_nurse.status, 403) << by_nurse.body;
+
+  // The plan changes after the proposal: the GP's validation of the old
+  // version is refused; proposing again supersedes the first Task.
+  Json edited = J(draft);
+  edited.find("activity")
+      ->push_back(
+          parse_json(R"({"detail":{"status":"not-started","description":"Pesée quotidienne"}})").value());
+  ASSERT_EQ(d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1", edited.dump()).status, 200);
+  auto stale = d.as(d.t_gp, "PUT", task1_url, with(task1, "status", "completed").dump());
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  auto again = d.as(d.t_nurse, "POST", "/fhir/CarePlan/pps-1/$propose");
+  ASSERT_EQ(again.status, 200) << again.body;
+  Json task2 = J(again);
+  EXPECT_EQ(J(d.as(d.t_gp, "GET", task1_url)).get_string("status"), "cancelled");
+
+  // The GP asks for changes (a refusal with its reason), then validates.
+  std::string task2_url = "/fhir/Task/" + std::string(task2.get_string("id"));
+  Json changes = with(task2, "status", "rejected");
+  changes.set("statusReason", parse_json(R"({"text":"Ajouter la consultation de cardiologie"})").value());
+  ASSERT_EQ(d.as(d.t_gp, "PUT", task2_url, changes.dump()).status, 200);
+  EXPECT_EQ(J(d.as(d.t_gp, "GET", "/fhir/CarePlan/pps-1")).get_string("status"), "draft");
+  auto task3 = J(d.as(d.t_nurse, "POST", "/fhir/CarePlan/pps-1/$propose"));
+  auto validated = d.as(d.t_gp, "PUT", "/fhir/Task/" + std::string(task3.get_string("id")),
+                        with(task3, "status", "completed").dump());
+  ASSERT_EQ(validated.status, 200) << validated.body;
+  Json pps = J(d.as(d.t_nurse, "GET", "/fhir/CarePlan/pps-1"));
+  EXPECT_EQ(pps.get_string("status"), "active");
+  EXPECT_NE(pps.dump().find("validation-pps"), std::string::npos) << pps.dump();
+  EXPECT_NE(pps.dump().find("Practitioner/pr-gp"), std::string::npos);
+  EXPECT_EQ(d.milestones(),
+            (std::vector<std::string>{"pps-propose", "pps-propose", "pps-propose", "pps-valide"}));
+  // The request for changes went to the one who proposed the plan.
+  auto to_nurse = d.as(d.t_nurse, "GET", "/fhir/Communication?recipient=Practitioner/pr-ide");
+  EXPECT_NE(to_nurse.body.find("pps-modifications-demandees"), std::string::npos) << to_nurse.body;
+  EXPECT_NE(to_nurse.body.find("Ajouter la consultation de cardiologie"), std::string::npos);
+
+  // Follow-up keeps it active (an activity's progress)...
+  Json progress = pps;
+  (*progress.find("activity")->as_array()[0].find("detail")).set("status", "in-progress");
+  ASSERT_EQ(d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1", progress.dump()).status, 200);
+  // ...but a change of content goes through a revision.
+  Json changed = J(d.as(d.t_nurse, "GET", "/fhir/CarePlan/pps-1"));
+  changed.find("activity")
+      ->push_back(
+          parse_json(R"({"detail":{"status":"not-started","description":"Portage de repas"}})").value());
+  auto silent = d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1", changed.dump());
+  EXPECT_EQ(silent.status, 422) << silent.body;
+  auto revision = d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1", with(changed, "status", "draft").dump());
+  ASSERT_EQ(revision.status, 200) << revision.body;
+}
+
+TEST(Coordination, TemplateAppliedThenValidatedAsOnePlan) {
+  World w;
+  Dossier d(w);
+  // The shipped templates are there on a fresh server.
+  auto tpl = d.as(d.t_gp, "GET", "/fhir/PlanDefinition/insuffisance-cardiaque-sortie-hospitalisation");
+  ASSERT_EQ(tpl.status, 200) << tpl.body;
+  // $apply drafts the PPS without storing it: a transaction to POST.
+  auto missing =
+      d.as(d.t_gp, "GET", "/fhir/PlanDefinition/insuffisance-cardiaque-sortie-hospitalisation/$apply");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(issue_expression(missing), "subject");
+  auto applied = d.as(d.t_gp, "GET",
+                      "/fhir/PlanDefinition/insuffisance-cardiaque-sortie-hospitalisation/$apply"
+                      "?subject=Patient/p1&start=2026-11-20");
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  Json tx = J(applied);
+  EXPECT_EQ(tx.get_string("type"), "transaction");
+  EXPECT_EQ(J(d.as(d.t_gp, "GET", "/fhir/CarePlan?subject=Patient/p1")).find("total")->to_int64(), 0)
+      << "$apply stores nothing";
+  // Someone outside the care team cannot draft a plan for the patient.
+  EXPECT_EQ(
+      d.as(d.t_out, "GET",
+           "/fhir/PlanDefinition/insuffisance-cardiaque-sortie-hospitalisation/$apply?subject=Patient/p1")
+          .status,
+      404);
+  auto stored = d.as(d.t_gp, "POST", "/fhir", tx.dump());
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  auto plans = J(d.as(d.t_gp, "GET", "/fhir/CarePlan?subject=Patient/p1&status=draft&_sort=_lastUpdated"));
+  ASSERT_EQ(plans.find("total")->to_int64(), 2) << plans.dump();
+  std::string clinical, social;
+  for (const Json& e : plans.find("entry")->as_array()) {
+    const Json& r = *e.find("resource");
+    (r.find("partOf") ? social : clinical) = std::string(r.get_string("id"));
+  }
+  ASSERT_FALSE(clinical.empty());
+  ASSERT_FALSE(social.empty());
+  // The medico-social part is proposed with the plan it belongs to.
+  auto part = d.as(d.t_gp, "POST", "/fhir/CarePlan/" + social + "/$propose");
+  EXPECT_EQ(part.status, 422) << part.body;
+  EXPECT_EQ(issue_expression(part), "CarePlan.partOf");
+  auto task = J(d.as(d.t_nurse, "POST", "/fhir/CarePlan/" + clinical + "/$propose"));
+  auto ok = d.as(d.t_gp, "PUT", "/fhir/Task/" + std::string(task.get_string("id")),
+                 with(task, "status", "completed").dump());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(J(d.as(d.t_gp, "GET", "/fhir/CarePlan/" + clinical)).get_string("status"), "active");
+  EXPECT_EQ(J(d.as(d.t_gp, "GET", "/fhir/CarePlan/" + social)).get_string("status"), "active");
+  // The social coordinator sees the medico-social part, not the clinical one.
+  EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + social).status, 200);
+  EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + clinical).status, 403);
+}
+
+TEST(Coordination, AssessmentScoresBecomeObservations) {
+  World w;
+  Dossier d(w);
+  auto katz = [](const char* levels) {
+    const char* f[] = {"toilette",   "habillage",  "aller-aux-toilettes",
+                       "transferts", "continence", "alimentation"};
+    std::string items;
+    for (int i = 0; i < 6; ++i)
+      items +=
+          std::string(i ? "," : "") + R"({"linkId":"katz-)" + f[i] +
+          R"(","answer":[{"valueCoding":{"system":"https://parcours.example.fr/fhir/CodeSystem/katz-adl-niveau","code":")" +
+          (levels[i] == 'd' ? "dependant" : "autonome") + R"("}}]})";
+    return std::string(R"({"resourceType":"QuestionnaireResponse","id":"qr-katz","status":"completed",
+      "questionnaire":"https://parcours.example.fr/fhir/Questionnaire/katz-adl","subject":{"reference":"Patient/p1"},
+      "authored":"2026-11-21T10:00:00+01:00","author":{"reference":"Practitioner/pr-as"},"item":[)") +
+           items + "]}";
+  };
+  // A wrong answer code is refused with its location.
+  std::string bad = katz("aaaaaa");
+  bad.replace(bad.find("\"autonome\""), 10, "\"presque\"");
+  auto refused = d.as(d.t_social, "PUT", "/fhir/QuestionnaireResponse/qr-katz", bad);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(issue_expression(refused).find("QuestionnaireResponse.item[0]"), std::string::npos)
+      << refused.body;
+  // A complete response is scored; the social coordinator may record it and
+  // read the score (autonomy is social data, R.1110-2 2°).
+  auto saved = d.as(d.t_social, "PUT", "/fhir/QuestionnaireResponse/qr-katz", katz("ddaaaa"));
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  auto scores = d.as(d.t_social, "GET", "/fhir/Observation?derived-from=QuestionnaireResponse/qr-katz");
+  ASSERT_EQ(scores.status, 200) << scores.body;
+  Json b = J(scores);
+  ASSERT_EQ(b.find("total")->to_int64(), 1) << b.dump();
+  const Json& obs = *b.find("entry")->as_array()[0].find("resource");
+  EXPECT_EQ(obs.find("valueQuantity")->find("value")->to_int64(), 4);
+  std::string id(obs.get_string("id"));
+  // An amended response updates the same Observation.
+  auto amended = d.as(d.t_social, "PUT", "/fhir/QuestionnaireResponse/qr-katz",
+                      with(parse_json(katz("dddaaa")).value(), "status", "amended").dump());
+  ASSERT_EQ(amended.status, 200) << amended.body;
+  Json after = J(d.as(d.t_social, "GET", "/fhir/Observation/" + id));
+  EXPECT_EQ(after.find("valueQuantity")->find("value")->to_int64(), 3);
+  EXPECT_EQ(after.get_string("status"), "amended");
+  EXPECT_EQ(after.find("meta")->get_string("versionId"), "2");
+}
+
+}  // namespace
+}  // namespace parcours
