@@ -160,8 +160,43 @@ RESOURCES = [
                     "Retour formalisé au médecin traitant à un jalon de la coordination."),
             concept("break-glass-notice", "Accès en urgence au dossier",
                     "Information du médecin traitant d'un accès en urgence (bris de glace) au dossier."),
+            concept("relance-retard", "Relance d'une échéance dépassée",
+                    "Alerte du gestionnaire de cas : une tâche du parcours a dépassé son échéance."),
         ],
     ),
+    code_system(
+        "tache-coordination",
+        "TacheCoordination",
+        "Tâches créées par le suivi de la coordination",
+        "Tâches que Parcours crée lui-même lors du suivi d'un parcours (Task.code) et leur statut "
+        "métier (Task.businessStatus).",
+        [
+            concept("reevaluation-pps", "Réévaluation du PPS",
+                    "Le PPS a atteint sa date de révision : réévaluer la situation et réviser le plan."),
+            concept("en-retard", "En retard",
+                    "Statut métier : l'échéance de la tâche (Task.restriction.period.end) est dépassée ; "
+                    "le gestionnaire de cas a été alerté."),
+        ],
+    ),
+    {
+        "resourceType": "SearchParameter",
+        "id": "Task-due-date",
+        "url": f"{BASE}/SearchParameter/Task-due-date",
+        "version": VERSION,
+        "name": "due-date",
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "Parcours",
+        "description": "Échéance d'une tâche : fin de la période dans laquelle elle doit être réalisée "
+        "(Task.restriction.period.end). Sert aux files de travail (« à faire cette semaine », "
+        "« en retard ») et à la détection des retards.",
+        "code": "due-date",
+        "base": ["Task"],
+        "type": "date",
+        "expression": "Task.restriction.period.end",
+        "xpathUsage": "normal",
+    },
 ]
 
 

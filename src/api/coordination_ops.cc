@@ -7,6 +7,7 @@
 #include "coordination/pathways/apply.h"
 #include "coordination/workflow/feedback.h"
 #include "coordination/workflow/operations.h"
+#include "coordination/workflow/scheduler.h"
 #include "search/engine.h"
 #include "security/clock.h"
 #include "security/guard.h"
@@ -160,6 +161,27 @@ Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::S
   if (!lookup_error) return std::move(lookup_error).error();
   if (!out) return std::move(out).error();
   return coordination::to_transaction(*out);
+}
+
+Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store) {
+  if (!ctx.caller.full_access)
+    return Error(403, "forbidden", "$follow-up is for administrators (full access)");
+  auto r = coordination::run_follow_up(store, security::Clock::now());
+  if (!r) return std::move(r).error();
+  Json out = Json::object();
+  out.set("resourceType", "Parameters");
+  Json ps = Json::array();
+  auto add = [&](std::string_view name, int v) {
+    Json p = Json::object();
+    p.set("name", name);
+    p.set("valueInteger", v);
+    ps.push_back(std::move(p));
+  };
+  add("overdue-tasks", r->overdue_tasks);
+  add("reviews-due", r->reviews_due);
+  add("already-handled", r->already_handled);
+  out.set("parameter", std::move(ps));
+  return out;
 }
 
 }  // namespace parcours::api

@@ -1,6 +1,7 @@
 // The coordination operations of the FHIR API (coordination/workflow/):
 //   POST /fhir/CarePlan/{id}/$propose       a draft PPS proposed to the médecin traitant
 //   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
+//   POST /fhir/$follow-up                   one follow-up pass now (administrators)
 #pragma once
 
 #include <string>
@@ -35,5 +36,10 @@ Result<Json> propose_care_plan(const security::RequestContext& ctx, store::Store
 Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::Store& store,
                                    const std::string& id, const std::vector<QueryParam>& query,
                                    std::string_view body, std::size_t max_depth);
+
+// Runs one follow-up pass (coordination/workflow/scheduler.h) at once, with
+// the server's clock; for administrators and automation (full access).
+// Returns a Parameters with the counts.
+Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store);
 
 }  // namespace parcours::api

@@ -299,6 +299,10 @@ struct FhirApi::Impl {
       return send_result(x, access_log(x.ctx, *options.security, store, s[1], x.params, x.base_url));
     }
     // Coordination operations (api/coordination_ops.h).
+    if (s.size() == 1 && s[0] == "$follow-up") {
+      if (m != "POST") return not_allowed();
+      return send_result(x, follow_up_now(x.ctx, store));
+    }
     if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$propose") {
       if (m != "POST") return not_allowed();
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());

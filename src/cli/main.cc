@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   s->add_flag("--production", serve.production,
               "Production mode (also PARCOURS_PRODUCTION=1): refuses PARCOURS_ADMIN_TOKEN and test hooks");
   s->add_option("--policy", serve.policy, "Access policy file (default: PARCOURS_POLICY, else built in)");
+  s->add_option("--follow-up-interval", serve.follow_up_seconds,
+                "Seconds between two follow-up passes (late tasks, PPS reviews); 0: never")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
 
   ImportArgs imp;
   auto* i = app.add_subcommand("import",

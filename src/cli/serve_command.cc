@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/server_setup.h"
 #include "coordination/content.h"
+#include "coordination/workflow/scheduler.h"
 #include "search/indexer.h"
 #include "security/services.h"
 
@@ -40,6 +41,18 @@ Result<std::unique_ptr<store::Store>> open_store(const std::string& dir, bool re
   std::vector<std::string> problems;
   auto stale = search::prepare_store(**opened, &problems);
   if (!stale) return std::move(stale).error();
+  // The shipped questionnaires, pathway templates, code systems and search
+  // parameters; a new shipped SearchParameter joins the registry at once
+  // (and makes the index stale).
+  auto installed = coordination::install_shipped_content(**opened);
+  if (!installed) return std::move(installed).error();
+  if (*installed) {
+    spdlog::info("content: {} shipped resources installed or updated", *installed);
+    problems.clear();
+    auto again = search::prepare_store(**opened, &problems);
+    if (!again) return std::move(again).error();
+    *stale = *stale || *again;
+  }
   for (const auto& p : problems) spdlog::warn("search parameter not used: {}", p);
   if (*stale && reindex_if_stale) {
     spdlog::info("search index: built from other search parameters, reindexing");
@@ -53,10 +66,6 @@ Result<std::unique_ptr<store::Store>> open_store(const std::string& dir, bool re
   auto n = security::ensure_labels(**sec, **policy);
   if (!n) return std::move(n).error();
   if (*n) spdlog::info("access policy: {} resources labelled", *n);
-  // The shipped questionnaires, pathway templates and code systems.
-  auto installed = coordination::install_shipped_content(**opened);
-  if (!installed) return std::move(installed).error();
-  if (*installed) spdlog::info("content: {} shipped resources installed or updated", *installed);
   return opened;
 }
 
@@ -141,6 +150,10 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
     spdlog::warn("PARCOURS_ADMIN_TOKEN grants full access; production mode (--production) refuses it");
   if (security::Clock::shifted())
     spdlog::warn("TEST HOOK: the security clock is shifted (PARCOURS_TEST_CLOCK_FILE)");
+  // Late tasks and PPS reviews, found without anyone asking.
+  std::unique_ptr<coordination::Scheduler> follow_up;
+  if (args.follow_up_seconds > 0)
+    follow_up = std::make_unique<coordination::Scheduler>(store, args.follow_up_seconds);
 
   sigset_t set;
   sigemptyset(&set);
@@ -149,7 +162,8 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("signal {} received: finishing in-flight requests", sig);
-  server.stop();    // in-flight requests finish and are answered
+  server.stop();  // in-flight requests finish and are answered
+  if (follow_up) follow_up->stop();
   (*sec)->close();  // the reads' audit records are committed
   store.close();    // every acknowledged write is already durable; this checkpoints the WAL
   spdlog::info("stopped cleanly");

@@ -4,6 +4,8 @@
 // GP, the refusals of forbidden transitions, and who sees what.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,11 @@ struct Dossier {
     nurse = pro("ide.coord", "pr-ide", "G15-60");
     social = w.account("as.coord", "professional", {"--practitioner", "pr-as", "--profession", "R85-330"});
     outsider = pro("dr.out", "pr-out", "G15-10");
+    relogin();
+  }
+
+  // Tokens are short-lived: log in again after moving the clock.
+  void relogin() {
     t_gp = w.login(gp).access;
     t_nurse = w.login(nurse).access;
     t_social = w.login(social).access;
@@ -76,6 +83,13 @@ std::string issue_expression(const Response& r) {
   return {};
 }
 
+// Bundle.total, or -1 when the answer is not a Bundle with a total.
+std::int64_t total(const Response& r) {
+  Json b = J(r);
+  const Json* t = b.find("total");
+  return t && t->to_int64() ? *t->to_int64() : -1;
+}
+
 Json with(Json r, std::string_view key, Json value) {
   r.set(key, std::move(value));
   return r;
@@ -103,7 +117,7 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
   // The structure's work queue.
   auto queue = d.as(d.t_social, "GET", std::string("/fhir/Task?owner=") + kDac + "&status=requested");
   ASSERT_EQ(queue.status, 200) << queue.body;
-  EXPECT_EQ(J(queue).find("total")->to_int64(), 1);
+  EXPECT_EQ(total(queue), 1);
 
   // The R4 Task state machine: requested cannot jump to completed.
   Json t = J(task);
@@ -176,7 +190,7 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
   // Someone outside the team sees none of it.
   auto out = d.as(d.t_out, "GET", "/fhir/Communication?subject=Patient/p1");
   ASSERT_EQ(out.status, 200);
-  EXPECT_EQ(J(out).find("total")->to_int64(), 0);
+  EXPECT_EQ(total(out), 0);
   EXPECT_EQ(d.as(d.t_out, "GET", "/fhir/EpisodeOfCare/eoc-1").status, 404);
 
   // The feedback messages are audited as writes of the coordinator.
@@ -318,6 +332,82 @@ TEST(Coordination, TemplateAppliedThenValidatedAsOnePlan) {
   // The social coordinator sees the medico-social part, not the clinical one.
   EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + social).status, 200);
   EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + clinical).status, 403);
+}
+
+// "YYYY-MM-DD" of the server's (test-shifted) clock plus `days`.
+std::string day(World& w, int days) {
+  std::time_t t = static_cast<std::time_t>(w.now() + days * 86400LL);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+TEST(Coordination, LateTasksEscalateAndReviewsAreScheduled) {
+  World w;
+  Dossier d(w);
+  w.put_text(
+      R"({"resourceType":"EpisodeOfCare","id":"eoc-1","status":"active","patient":{"reference":"Patient/p1"},
+    "managingOrganization":{"reference":"Organization/dac-flandre"},"careManager":{"reference":"Practitioner/pr-as"},
+    "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/niveau-coordination","code":"coordination-simple"}]}]})");
+  // A nurse visit due in two days.
+  std::string due = day(w, 2);
+  auto created = d.as(d.t_nurse, "PUT", "/fhir/Task/visite-1", R"({"resourceType":"Task","id":"visite-1",
+    "status":"accepted","intent":"order","description":"Visite infirmière : pesée et surveillance des oedèmes",
+    "for":{"reference":"Patient/p1"},"owner":{"reference":"Practitioner/pr-ide"},
+    "restriction":{"period":{"end":")" + due + R"("}}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  // Work queues by due date (the shipped search parameter "due-date").
+  auto this_week = d.as(d.t_nurse, "GET", "/fhir/Task?owner=Practitioner/pr-ide&due-date=le" + day(w, 7));
+  ASSERT_EQ(this_week.status, 200) << this_week.body;
+  EXPECT_EQ(total(this_week), 1) << this_week.body;
+  auto follow_up = [&] {
+    auto r = w.admin("POST", "/fhir/$follow-up");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, std::int64_t> out;
+    Json b = J(r);
+    if (!b.find("parameter")) return out;
+    for (const Json& p : b.find("parameter")->as_array())
+      out[std::string(p.get_string("name"))] = *p.find("valueInteger")->to_int64();
+    return out;
+  };
+  EXPECT_EQ(follow_up()["overdue-tasks"], 0) << "not late yet";
+  EXPECT_EQ(d.as(d.t_nurse, "POST", "/fhir/$follow-up").status, 403);
+
+  // Three days later it is late: marked, and the case manager is told, once.
+  w.advance(3 * 86400);
+  d.relogin();
+  EXPECT_EQ(follow_up()["overdue-tasks"], 1);
+  EXPECT_EQ(follow_up()["overdue-tasks"], 0) << "a pass is idempotent";
+  Json task = J(d.as(d.t_nurse, "GET", "/fhir/Task/visite-1"));
+  EXPECT_NE(task.dump().find("en-retard"), std::string::npos) << task.dump();
+  auto overdue = d.as(d.t_social, "GET", "/fhir/Task?due-date=lt" + day(w, 0) + "&status=accepted");
+  EXPECT_EQ(total(overdue), 1) << overdue.body;
+  auto reminders = d.as(d.t_social, "GET", "/fhir/Communication?recipient=Practitioner/pr-as");
+  ASSERT_EQ(reminders.status, 200);
+  EXPECT_EQ(total(reminders), 1) << reminders.body;
+  EXPECT_NE(reminders.body.find("relance-retard"), std::string::npos);
+  EXPECT_NE(reminders.body.find("pesée et surveillance"), std::string::npos);
+
+  // An active PPS past its review date gets a re-assessment Task, once.
+  w.put_text(R"({"resourceType":"CarePlan","id":"pps-old","status":"active","intent":"plan",
+    "subject":{"reference":"Patient/p1"},"period":{"start":"2025-01-01","end":")" +
+             day(w, -1) + R"("},
+    "category":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/pps-section","code":"clinique"}]}]})");
+  EXPECT_EQ(follow_up()["reviews-due"], 1);
+  EXPECT_EQ(follow_up()["reviews-due"], 0);
+  auto review =
+      d.as(d.t_social, "GET", "/fhir/Task?focus=CarePlan/pps-old&owner=Practitioner/pr-as&status=requested");
+  ASSERT_EQ(review.status, 200) << review.body;
+  EXPECT_EQ(total(review), 1) << review.body;
+  // Every write of the scheduler is in the audit trail, under its name.
+  auto audit = w.admin("GET", "/fhir/$audit?patient=p1&agent=parcours-scheduler&_count=50");
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  Json trail = J(audit);
+  const Json* events = trail.find("entry");
+  ASSERT_NE(events, nullptr) << audit.body;
+  EXPECT_EQ(events->as_array().size(), 3u) << "the late Task, the reminder, the review Task";
 }
 
 TEST(Coordination, AssessmentScoresBecomeObservations) {

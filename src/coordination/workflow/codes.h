@@ -47,6 +47,15 @@ inline constexpr std::string_view kMessageCategory =
     "https://parcours.example.fr/fhir/CodeSystem/communication-category";
 inline constexpr std::string_view kFeedbackToGp = "retour-medecin-traitant";
 
+// Reminder of a late Task, to the case manager (Communication.category).
+inline constexpr std::string_view kLateReminder = "relance-retard";
+
+// Tasks the follow-up creates (Task.code) and their business status.
+inline constexpr std::string_view kCoordinationTask =
+    "https://parcours.example.fr/fhir/CodeSystem/tache-coordination";
+inline constexpr std::string_view kTaskReview = "reevaluation-pps";
+inline constexpr std::string_view kTaskLate = "en-retard";
+
 // The GP's validation of a PPS, recorded on the CarePlan it activated:
 // complex extension with "validateur" (Reference), "date" (dateTime) and
 // "tache" (Reference to the approval Task).

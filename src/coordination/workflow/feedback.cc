@@ -65,7 +65,9 @@ Json feedback_message(const Milestone& milestone, std::string_view patient,
             coding(codes::kMessageCategory, codes::kFeedbackToGp, "Retour au médecin traitant"), "")}));
   c.set("priority", Json("routine"));
   c.set("subject", reference(patient));
-  c.set("topic", concept_of(coding(codes::kMilestone, milestone.code, milestone.display), milestone.display));
+  if (!milestone.code.empty())
+    c.set("topic",
+          concept_of(coding(codes::kMilestone, milestone.code, milestone.display), milestone.display));
   if (!about.empty()) c.set("about", Json(Json::Array{reference(about)}));
   c.set("sent", Json(store::format_instant(now)));
   Json to = Json::array();

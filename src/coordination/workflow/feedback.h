@@ -31,7 +31,8 @@ Result<std::optional<std::string>> general_practitioner(store::Reader& reader, s
 // principal; '' for system callers.
 std::string sender_of(const security::RequestContext& ctx);
 
-// The Communication (without id) telling `recipients` about `milestone`.
+// The Communication (without id) telling `recipients` about `milestone` (no
+// topic when its code is empty).
 Json feedback_message(const Milestone& milestone, std::string_view patient,
                       const std::vector<std::string>& recipients, std::string_view sender,
                       std::string_view about, std::string_view text, store::Micros now);
