@@ -147,6 +147,9 @@ RESOURCES = [
             concept("evenement-significatif", "Événement significatif",
                     "Hospitalisation, chute, alerte, changement de situation."),
             concept("cloture", "Clôture du dossier", "Le dossier de coordination est clos, avec son motif."),
+            concept("lettre-de-liaison", "Lettre de liaison de sortie",
+                    "La lettre de liaison de sortie est transmise au médecin traitant le jour de la sortie "
+                    "(CSP, art. R. 1112-1-2)."),
             concept("reouverture", "Dossier rouvert", "Un dossier clos est rouvert."),
         ],
     ),
@@ -176,6 +179,52 @@ RESOURCES = [
             concept("en-retard", "En retard",
                     "Statut métier : l'échéance de la tâche (Task.restriction.period.end) est dépassée ; "
                     "le gestionnaire de cas a été alerté."),
+        ],
+    ),
+    code_system(
+        "type-lettre-liaison",
+        "TypeLettreLiaison",
+        "Lettres de liaison ville-hôpital",
+        "Les deux lettres de liaison du CSP (art. L. 1112-1) : la lettre d'entrée du praticien de ville "
+        "(art. R. 1112-1-1) et la lettre de liaison de sortie de l'établissement (art. R. 1112-1-2). "
+        "Composition.type ; les codes LOINC 57133-1 (Referral note) et 18842-5 (Discharge summary) "
+        "sont reconnus aussi.",
+        [
+            concept("lettre-entree", "Lettre de liaison d'entrée",
+                    "Lettre par laquelle un praticien de ville adresse un patient à un établissement de santé "
+                    "(CSP, art. R. 1112-1-1)."),
+            concept("lettre-sortie", "Lettre de liaison de sortie",
+                    "Lettre remise au patient et transmise au médecin traitant le jour de la sortie "
+                    "(CSP, art. R. 1112-1-2)."),
+        ],
+    ),
+    code_system(
+        "section-lettre-liaison",
+        "SectionLettreLiaison",
+        "Sections des lettres de liaison",
+        "Rubriques des lettres de liaison (Composition.section.code) ; celles que le CSP rend "
+        "obligatoires sont vérifiées quand la lettre est finalisée (status final ou amended).",
+        [
+            concept("motif-hospitalisation", "Motif de l'hospitalisation",
+                    "Motifs de la demande d'hospitalisation (entrée) ou de l'hospitalisation (sortie)."),
+            concept("traitements-en-cours", "Traitements en cours", "Traitements en cours à l'entrée."),
+            concept("allergies", "Allergies connues", "Allergies et intolérances connues."),
+            concept("antecedents", "Antécédents", "Antécédents médicaux et chirurgicaux."),
+            concept("contexte-de-vie", "Contexte de vie",
+                    "Entourage, aidant, aides en place, personne de confiance."),
+            concept("evenements-significatifs", "Synthèse du séjour et événements significatifs",
+                    "Synthèse médicale du séjour : événements indésirables, micro-organismes multirésistants, "
+                    "produits sanguins, dispositifs implantés."),
+            concept("etat-sortie", "État à la sortie", "État clinique et autonomie à la sortie."),
+            concept("traitements-sortie", "Traitements à la sortie",
+                    "Traitements prescrits à la sortie, nouveaux ou poursuivis."),
+            concept("traitements-arretes", "Traitements arrêtés et motifs",
+                    "Traitements arrêtés pendant le séjour, avec le motif de chaque arrêt."),
+            concept("resultats-sortie", "Résultats à la sortie",
+                    "Valeurs cliniques et biologiques à la sortie, résultats en attente."),
+            concept("suites-a-donner", "Suites à donner",
+                    "Planification des soins après la sortie, aides recommandées, rendez-vous."),
+            concept("ordonnance", "Ordonnance de sortie", "Prescription claire et détaillée."),
         ],
     ),
     {

@@ -334,6 +334,78 @@ TEST(Coordination, TemplateAppliedThenValidatedAsOnePlan) {
   EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + clinical).status, 403);
 }
 
+// A lettre de liaison with the given sections (code -> text).
+std::string letter(const std::string& status, const std::string& type,
+                   const std::vector<std::pair<std::string, std::string>>& sections, bool with_stay = true) {
+  std::string out =
+      R"({"resourceType":"Composition","id":"lls-1","status":")" + status +
+      R"(","type":{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/type-lettre-liaison","code":")" +
+      type + R"("}]},"subject":{"reference":"Patient/p1"},"date":"2026-11-20T16:00:00+01:00",
+    "author":[{"reference":"Practitioner/pr-hosp"}],"title":"Lettre de liaison",)";
+  if (with_stay) out += R"("encounter":{"reference":"Encounter/sejour-1"},)";
+  out += R"("section":[)";
+  for (std::size_t i = 0; i < sections.size(); ++i)
+    out +=
+        std::string(i ? "," : "") + R"({"title":")" + sections[i].first +
+        R"(","code":{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/section-lettre-liaison","code":")" +
+        sections[i].first +
+        R"("}]},"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+        sections[i].second + R"(</div>"}})";
+  return out + "]}";
+}
+
+TEST(Coordination, DischargeLetterIsCompleteOrSavedAsDraft) {
+  World w;
+  Dossier d(w);
+  w.put_text(R"({"resourceType":"Practitioner","id":"pr-hosp","name":[{"family":"Vandamme","prefix":["Dr"]}],
+    "telecom":[{"system":"phone","value":"+33 3 20 44 59 62"},{"system":"email","value":"cardio@chu-lille.example.fr"}]})");
+  w.put_text(
+      R"({"resourceType":"CareTeam","id":"ct-hosp","status":"active","subject":{"reference":"Patient/p1"},
+    "participant":[{"member":{"reference":"Practitioner/pr-hosp"}}]})");
+  auto hosp = w.account("dr.hosp", "professional",
+                        {"--practitioner", "pr-hosp", "--profession", "G15-10", "--rpps", "10000000001"});
+  std::string t = w.login(hosp).access;
+  std::vector<std::pair<std::string, std::string>> some{
+      {"motif-hospitalisation", "Décompensation cardiaque globale"},
+      {"evenements-significatifs", "Aucun événement indésirable ; pas de BMR"},
+      {"etat-sortie", "Euvolémique, marche avec déambulateur"}};
+  // Finalised with sections missing: refused, each missing one named.
+  auto incomplete = d.as(t, "PUT", "/fhir/Composition/lls-1", letter("final", "lettre-sortie", some, false));
+  ASSERT_EQ(incomplete.status, 422) << incomplete.body;
+  Json oo = J(incomplete);
+  EXPECT_EQ(oo.find("issue")->as_array().size(), 6u) << incomplete.body;  // 5 sections + the stay
+  EXPECT_NE(incomplete.body.find("Traitements arrêtés et motifs"), std::string::npos);
+  EXPECT_NE(incomplete.body.find("Composition.encounter"), std::string::npos);
+  // The same letter saved as a draft is accepted.
+  ASSERT_EQ(
+      d.as(t, "PUT", "/fhir/Composition/lls-1", letter("preliminary", "lettre-sortie", some, false)).status,
+      201);
+  EXPECT_TRUE(d.milestones().empty()) << "a draft is not sent";
+  auto full = some;
+  full.insert(full.end(),
+              {{"traitements-sortie", "Furosémide 40 mg/j, bisoprolol 2,5 mg/j"},
+               {"traitements-arretes", "Diltiazem arrêté : contre-indiqué dans l'insuffisance cardiaque"},
+               {"resultats-sortie", "Poids 71 kg ; créatinine 118 µmol/L ; NT-proBNP 2 400 ng/L"},
+               {"suites-a-donner", "IDE 3 fois par semaine, cardiologue sous 2 mois, pesée quotidienne"},
+               {"ordonnance", "Ordonnance jointe"}});
+  auto final = d.as(t, "PUT", "/fhir/Composition/lls-1", letter("final", "lettre-sortie", full));
+  ASSERT_EQ(final.status, 200) << final.body;
+  // Sent to the GP the day of discharge (R.1112-1-2), once.
+  EXPECT_EQ(d.milestones(), std::vector<std::string>{"lettre-de-liaison"});
+  EXPECT_EQ(d.as(t, "PUT", "/fhir/Composition/lls-1", letter("amended", "lettre-sortie", full)).status, 200);
+  EXPECT_EQ(d.milestones(), std::vector<std::string>{"lettre-de-liaison"});
+  // A signatory who cannot be reached is not acceptable.
+  w.put_text(R"({"resourceType":"Practitioner","id":"pr-hosp","name":[{"family":"Vandamme"}]})");
+  auto unreachable = d.as(t, "PUT", "/fhir/Composition/lls-1", letter("amended", "lettre-sortie", full));
+  EXPECT_EQ(unreachable.status, 422) << unreachable.body;
+  EXPECT_EQ(issue_expression(unreachable), "Composition.author");
+  // The GP's admission letter needs its three items (R.1112-1-1).
+  auto entry = d.as(d.t_gp, "PUT", "/fhir/Composition/lls-1",
+                    letter("final", "lettre-entree", {{"motif-hospitalisation", "Dyspnée de repos"}}));
+  EXPECT_EQ(entry.status, 422) << entry.body;
+  EXPECT_NE(entry.body.find("Allergies connues"), std::string::npos);
+}
+
 // "YYYY-MM-DD" of the server's (test-shifted) clock plus `days`.
 std::string day(World& w, int days) {
   std::time_t t = static_cast<std::time_t>(w.now() + days * 86400LL);

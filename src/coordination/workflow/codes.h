@@ -62,6 +62,14 @@ inline constexpr std::string_view kTaskLate = "en-retard";
 inline constexpr std::string_view kPpsValidationExt =
     "https://parcours.example.fr/fhir/StructureDefinition/validation-pps";
 
+// The lettres de liaison (workflow/letters.h): Composition.type and
+// Composition.section.code.
+inline constexpr std::string_view kLetterType =
+    "https://parcours.example.fr/fhir/CodeSystem/type-lettre-liaison";
+inline constexpr std::string_view kLetterSection =
+    "https://parcours.example.fr/fhir/CodeSystem/section-lettre-liaison";
+inline constexpr std::string_view kMilestoneLetter = "lettre-de-liaison";
+
 // FHIR Task codes (R4 ValueSet task-code).
 inline constexpr std::string_view kTaskCode = "http://hl7.org/fhir/CodeSystem/task-code";
 inline constexpr std::string_view kTaskApprove = "approve";

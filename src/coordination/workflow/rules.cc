@@ -1,11 +1,13 @@
 #include "coordination/workflow/rules.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "coordination/assessment/assessment.h"
 #include "coordination/assessment/observations.h"
 #include "coordination/workflow/codes.h"
 #include "coordination/workflow/feedback.h"
+#include "coordination/workflow/letters.h"
 #include "coordination/workflow/lifecycle.h"
 #include "search/engine.h"
 #include "security/policy.h"
@@ -404,6 +406,39 @@ struct Rules {
     ep.set("statusHistory", std::move(hist));
   }
 
+  // --- Composition: the lettres de liaison ---------------------------------
+  Status composition() {
+    const Json& c = e.incoming;
+    const LetterKind kind = letter_kind(c);
+    if (kind == LetterKind::None) return Status::Ok();
+    const std::string to(status_of(&c));
+    if (to != "final" && to != "amended") return Status::Ok();  // a draft may be incomplete
+    std::optional<Json> signatory;
+    if (const Json* authors = c.find("author"); authors && authors->is_array())
+      for (const Json& a : authors->as_array()) {
+        std::string_view r = a.get_string("reference");
+        for (std::string_view t : {"Practitioner/", "PractitionerRole/"})
+          if (r.starts_with(t) && !signatory) {
+            auto s = read_current(t.substr(0, t.size() - 1), r.substr(t.size()));
+            if (!s) return std::move(s).error();
+            signatory = std::move(*s);
+          }
+      }
+    auto problems = letter_problems(c, kind, signatory ? &*signatory : nullptr);
+    if (!problems.empty() && enforce) return Error(422, std::move(problems));
+    // R.1112-1-2: the discharge letter reaches the GP the day of discharge.
+    const std::string_view from = status_of(e.previous);
+    if (kind != LetterKind::Discharge || from == "final" || from == "amended") return Status::Ok();
+    std::string patient(reference_at(c, "subject"));
+    auto gp = this->gp(patient);
+    if (!gp) return std::move(gp).error();
+    if (!*gp) return Status::Ok();
+    return feedback({codes::kMilestoneLetter, "Lettre de liaison de sortie"}, patient, {**gp},
+                    "Composition/" + std::string(e.id),
+                    "La lettre de liaison de sortie de votre patient est disponible (Composition/" +
+                        std::string(e.id) + ").");
+  }
+
   // --- QuestionnaireResponse of a shipped instrument ------------------------
   Status questionnaire_response() {
     const Json& qr = e.incoming;
@@ -480,6 +515,8 @@ Result<std::vector<Effect>> apply_write_rules(WriteEvent& event) {
     s = r.care_plan();
   } else if (event.type == "EpisodeOfCare") {
     s = r.episode();
+  } else if (event.type == "Composition") {
+    s = r.composition();
   } else if (event.type == "QuestionnaireResponse") {
     s = r.questionnaire_response();
   }
