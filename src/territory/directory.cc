@@ -340,7 +340,13 @@ class Builder {
                      .add("value", finess)
                      .build()));
     r.add("active", true);
-    r.add("type", array_of(concept_of(kTreCategorieEtablissement, k.r66_code, k.r66_display)));
+    Json types = array_of(concept_of(kTreCategorieEtablissement, k.r66_code, k.r66_display));
+    // The DAC carries dossiers: the coordination workflow recognises it by
+    // this type (docs/coordination.md).
+    if (o.kind == OrgKind::kCoordination)
+      types.push_back(
+          concept_of(kStructureCoordination, "dac", "Dispositif d'appui à la coordination (DAC)"));
+    r.add("type", std::move(types));
     r.add("name", o.name);
     r.add("telecom", array_of(phone(o.phone)));
     r.add("address", array_of(work_address(o)));

@@ -57,6 +57,9 @@ inline constexpr std::string_view kTreUsagerTitre =
     "https://mos.esante.gouv.fr/NOS/TRE_R95-UsagerTitre/FHIR/TRE-R95-UsagerTitre";
 inline constexpr std::string_view kTreRolePriseCharge =
     "https://mos.esante.gouv.fr/NOS/TRE_R85-RolePriseCharge/FHIR/TRE-R85-RolePriseCharge";
+// Coordination structures (content/coordination/, the workflow's own).
+inline constexpr std::string_view kStructureCoordination =
+    "https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination";
 inline constexpr std::string_view kTreCategorieEtablissement =
     "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement";
 // Parcours-local systems (no national code system exists for these).

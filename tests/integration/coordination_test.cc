@@ -130,6 +130,14 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
   EXPECT_EQ(issue_expression(no_reason), "Task.statusReason");
   auto accepted = d.as(d.t_social, "PUT", "/fhir/Task/ref-1", with(t, "status", Json("accepted")).dump());
   ASSERT_EQ(accepted.status, 200) << accepted.body;
+  // A second referral, declined with its reason: the referrer (here the GP) is told.
+  Json other = with(t, "id", "ref-2");
+  other.erase("meta");
+  ASSERT_EQ(d.as(d.t_gp, "PUT", "/fhir/Task/ref-2", with(other, "status", "requested").dump()).status, 201);
+  Json declined = with(other, "status", "rejected");
+  declined.set("statusReason", parse_json(R"({"text":"Relève du SSIAD du secteur"})").value());
+  ASSERT_EQ(d.as(d.t_social, "PUT", "/fhir/Task/ref-2", declined.dump()).status, 200);
+  EXPECT_EQ(d.milestones(), std::vector<std::string>{"demande-refusee"});
 
   // An episode at another kind of organisation is not a coordination dossier.
   w.put_text(R"({"resourceType":"Organization","id":"chu","name":"CHU de Lille"})");
@@ -154,7 +162,7 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
           .value());
   auto opened = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", ep.dump());
   ASSERT_EQ(opened.status, 201) << opened.body;
-  EXPECT_EQ(d.milestones(), std::vector<std::string>{"demande-acceptee"});
+  EXPECT_EQ(d.milestones(), (std::vector<std::string>{"demande-refusee", "demande-acceptee"}));
 
   // Closure: a reason is required; the server records the end and the history.
   Json open_ep = J(opened);
@@ -185,7 +193,8 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
                    with(J(reopened), "status", Json("planned")).dump());
   EXPECT_EQ(back.status, 422);
   EXPECT_NE(back.body.find("onhold"), std::string::npos) << back.body;
-  EXPECT_EQ(d.milestones(), (std::vector<std::string>{"demande-acceptee", "cloture", "reouverture"}));
+  EXPECT_EQ(d.milestones(),
+            (std::vector<std::string>{"demande-refusee", "demande-acceptee", "cloture", "reouverture"}));
 
   // Someone outside the team sees none of it.
   auto out = d.as(d.t_out, "GET", "/fhir/Communication?subject=Patient/p1");

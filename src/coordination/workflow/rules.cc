@@ -174,7 +174,26 @@ struct Rules {
     if (e.previous && changed && (to == "completed" || to == "rejected") && approval &&
         reference_at(t, "focus").starts_with("CarePlan/"))
       return pps_decision(t, to);
+    if (e.previous && changed && to == "rejected" && reference_at(t, "focus").starts_with("ServiceRequest/"))
+      return referral_declined(t);
     return Status::Ok();
+  }
+
+  // A referral declined by the structure: the referrer, and the GP when
+  // someone else referred, learn it with the reason (seed 003 [226]).
+  Status referral_declined(const Json& t) {
+    std::string patient(reference_at(t, "for"));
+    std::vector<std::string> to;
+    if (auto r = reference_at(t, "requester"); !r.empty()) to.emplace_back(r);
+    auto gp = this->gp(patient);
+    if (!gp) return std::move(gp).error();
+    if (*gp && std::find(to.begin(), to.end(), **gp) == to.end()) to.push_back(**gp);
+    std::string why;
+    if (const Json* r = t.find("statusReason")) why = std::string(r->get_string("text"));
+    return feedback(
+        {codes::kMilestoneDeclined, "Demande de coordination refusée"}, patient, std::move(to),
+        reference_at(t, "focus"),
+        "La demande de coordination n'est pas retenue" + (why.empty() ? std::string(".") : " : " + why));
   }
 
   // The GP decides on a proposed PPS by completing or rejecting the approval
