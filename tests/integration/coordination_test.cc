@@ -4,6 +4,7 @@
 // GP, the refusals of forbidden transitions, and who sees what.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <string>
@@ -415,6 +416,67 @@ TEST(Coordination, DischargeLetterIsCompleteOrSavedAsDraft) {
   EXPECT_NE(entry.body.find("Allergies connues"), std::string::npos);
 }
 
+// An AGGIR grid (annexe 2-1 CASF) answered with one modality per variable,
+// in the grid's order: "AABBAABAAA" is GIR 4 (tests/unit/assessment_test.cc).
+std::string aggir(const std::string& id, const std::string& status, const std::string& profile) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> vars = {
+      {"coherence", {"communication", "comportement"}},
+      {"orientation", {"temps", "espace"}},
+      {"toilette", {"haut", "bas"}},
+      {"habillage", {"haut", "moyen", "bas"}},
+      {"alimentation", {"se-servir", "manger"}},
+      {"elimination", {"urinaire", "fecale"}},
+      {"transferts", {}},
+      {"deplacements-interieur", {}},
+      {"deplacements-exterieur", {}},
+      {"communication", {}}};
+  auto leaf = [](const std::string& link, char m) {
+    return R"({"linkId":")" + link + R"(","item":[{"linkId":")" + link +
+           R"(.modalite","answer":[{"valueCoding":{"system":"https://parcours.example.fr/fhir/CodeSystem/aggir-modalite","code":")" +
+           std::string(1, m) + R"("}}]}]})";
+  };
+  std::string items;
+  for (std::size_t v = 0; v < vars.size(); ++v) {
+    if (v) items += ",";
+    const auto& [name, subs] = vars[v];
+    if (subs.empty()) {
+      items += leaf(name, profile[v]);
+      continue;
+    }
+    items += R"({"linkId":")" + name + R"(","item":[)";
+    for (std::size_t k = 0; k < subs.size(); ++k)
+      items += (k ? "," : "") + leaf(name + "." + subs[k], profile[v]);
+    items += "]}";
+  }
+  return R"({"resourceType":"QuestionnaireResponse","id":")" + id + R"(","status":")" + status +
+         R"(","questionnaire":"https://parcours.example.fr/fhir/Questionnaire/aggir","subject":{"reference":"Patient/p1"},
+    "authored":"2026-11-23T10:00:00+01:00","author":{"reference":"Practitioner/pr-as"},
+    "item":[{"linkId":"variables-discriminantes","item":[)" +
+         items + "]}]}";
+}
+
+// The Zarit interview of the carer (22 items, total `score`): about the
+// patient's care, answered by the carer (source).
+std::string zarit(int score) {
+  static const char* freq[] = {"jamais", "rarement", "quelquefois", "assez-souvent", "presque-tout-le-temps"};
+  static const char* intensity[] = {"pas-du-tout", "un-peu", "moyennement", "beaucoup", "enormement"};
+  std::string items;
+  for (int i = 1; i <= 22; ++i) {
+    const int v = std::min(score, 4);
+    score -= v;
+    items += std::string(i > 1 ? "," : "") + R"({"linkId":"zarit-)" + std::to_string(i) +
+             R"(","answer":[{"valueCoding":{"system":"https://parcours.example.fr/fhir/CodeSystem/)" +
+             (i < 22 ? std::string("zarit-frequence\",\"code\":\"") + freq[v]
+                     : std::string("zarit-intensite\",\"code\":\"") + intensity[v]) +
+             R"("}}]})";
+  }
+  return R"({"resourceType":"QuestionnaireResponse","id":"qr-zarit","status":"completed",
+    "questionnaire":"https://parcours.example.fr/fhir/Questionnaire/zarit","subject":{"reference":"Patient/p1"},
+    "source":{"reference":"RelatedPerson/aidante"},"authored":"2026-11-23T11:00:00+01:00",
+    "author":{"reference":"Practitioner/pr-as"},"item":[)" +
+         items + "]}";
+}
+
 // "YYYY-MM-DD" of the server's (test-shifted) clock plus `days`.
 std::string day(World& w, int days) {
   std::time_t t = static_cast<std::time_t>(w.now() + days * 86400LL);
@@ -534,6 +596,158 @@ TEST(Coordination, AssessmentScoresBecomeObservations) {
   EXPECT_EQ(after.find("valueQuantity")->find("value")->to_int64(), 3);
   EXPECT_EQ(after.get_string("status"), "amended");
   EXPECT_EQ(after.find("meta")->get_string("versionId"), "2");
+}
+
+// The issue's story, through the HTTP API only: an 82-year-old man
+// discharged after heart failure; discharge letter and referral to the DAC;
+// complex triage; AGGIR and Zarit at home; PPS from the heart-failure
+// template validated by his GP; tasks to the nurse and the pharmacist; a
+// late task escalated; re-assessment; closure. Each step's state, each
+// message to the GP, the audit trail and who sees what are checked.
+TEST(Coordination, HeartFailureDischargeStoryEndToEnd) {
+  World w;
+  Dossier d(w);
+  w.put_text(R"({"resourceType":"Practitioner","id":"pr-hosp","name":[{"family":"Vandamme","prefix":["Dr"]}],
+    "telecom":[{"system":"phone","value":"+33 3 20 44 59 62"}]})");
+  w.put_text(R"({"resourceType":"CareTeam","id":"ct-2","status":"active","subject":{"reference":"Patient/p1"},
+    "participant":[{"member":{"reference":"Practitioner/pr-hosp"}},{"member":{"reference":"Practitioner/pr-pharma"}}]})");
+  auto pro = [&](const char* user, const char* pr, const char* profession) {
+    return w.account(user, "professional",
+                     {"--practitioner", pr, "--profession", profession, "--rpps", "10000000001"});
+  };
+  Account hosp_a = pro("dr.hosp", "pr-hosp", "G15-10"), pharma_a = pro("ph.officine", "pr-pharma", "G15-21");
+  std::string hosp = w.login(hosp_a).access, pharma = w.login(pharma_a).access;
+
+  // 1. Discharge letter, complete, sent to the GP.
+  std::vector<std::pair<std::string, std::string>> sections{
+      {"motif-hospitalisation", "Décompensation cardiaque"}, {"evenements-significatifs", "Aucun"},
+      {"etat-sortie", "Stable, autonomie réduite"},          {"traitements-sortie", "Furosémide 40 mg/j"},
+      {"traitements-arretes", "Diltiazem, contre-indiqué"},  {"resultats-sortie", "Poids 71 kg"},
+      {"suites-a-donner", "IDE, cardiologue sous 2 mois"},   {"ordonnance", "Jointe"}};
+  ASSERT_EQ(d.as(hosp, "PUT", "/fhir/Composition/lls-1", letter("final", "lettre-sortie", sections)).status,
+            201);
+
+  // 2. Referral from the hospital to the DAC; the coordinator accepts and
+  //    opens a complex dossier, with herself as case manager.
+  const std::string service_request = R"({"resourceType":"ServiceRequest","id":"sr-1","status":"active",
+    "intent":"order","subject":{"reference":"Patient/p1"},"requester":{"reference":"Practitioner/pr-hosp"},
+    "performer":[{"reference":"Organization/dac-flandre"}],"code":{"text":"Appui à la coordination à la sortie"}})";
+  ASSERT_EQ(d.as(hosp, "PUT", "/fhir/ServiceRequest/sr-1", service_request).status, 201);
+  auto referral =
+      d.as(hosp, "PUT", "/fhir/Task/ref-1", R"({"resourceType":"Task","id":"ref-1","status":"requested",
+    "intent":"order","focus":{"reference":"ServiceRequest/sr-1"},"for":{"reference":"Patient/p1"},
+    "requester":{"reference":"Practitioner/pr-hosp"},"owner":{"reference":"Organization/dac-flandre"}})");
+  ASSERT_EQ(referral.status, 201) << referral.body;
+  ASSERT_EQ(
+      d.as(d.t_social, "PUT", "/fhir/Task/ref-1", with(J(referral), "status", "accepted").dump()).status,
+      200);
+  const std::string episode = R"({"resourceType":"EpisodeOfCare","id":"eoc-1","status":"active",
+    "patient":{"reference":"Patient/p1"},"managingOrganization":{"reference":"Organization/dac-flandre"},
+    "referralRequest":[{"reference":"ServiceRequest/sr-1"}],"careManager":{"reference":"Practitioner/pr-as"},
+    "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/niveau-coordination",
+      "code":"coordination-complexe","display":"Coordination complexe"}]}]})";
+  auto dossier = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", episode);
+  ASSERT_EQ(dossier.status, 201) << dossier.body;
+
+  // 3. Home assessment: AGGIR gives GIR 4, the carer's Zarit is scored.
+  auto grid = d.as(d.t_social, "PUT", "/fhir/QuestionnaireResponse/qr-aggir",
+                   aggir("qr-aggir", "completed", "AABBAABAAA"));
+  ASSERT_EQ(grid.status, 201) << grid.body;
+  auto gir = d.as(d.t_social, "GET", "/fhir/Observation?derived-from=QuestionnaireResponse/qr-aggir");
+  ASSERT_EQ(total(gir), 1) << gir.body;
+  EXPECT_NE(gir.body.find(R"("code":"4","display":"GIR 4")"), std::string::npos) << gir.body;
+  auto z = d.as(d.t_social, "PUT", "/fhir/QuestionnaireResponse/qr-zarit", zarit(34));
+  ASSERT_EQ(z.status, 201) << z.body;
+  auto burden = d.as(d.t_social, "GET", "/fhir/Observation?derived-from=QuestionnaireResponse/qr-zarit");
+  ASSERT_EQ(total(burden), 1) << burden.body;
+  EXPECT_NE(burden.body.find(R"("value":34)"), std::string::npos) << burden.body;
+
+  // 4. PPS from the heart-failure template, proposed, validated by the GP.
+  auto tx =
+      d.as(d.t_gp, "GET",
+           "/fhir/PlanDefinition/insuffisance-cardiaque-sortie-hospitalisation/$apply?subject=Patient/p1"
+           "&start=" +
+               day(w, 0));
+  ASSERT_EQ(tx.status, 200) << tx.body;
+  ASSERT_EQ(d.as(d.t_gp, "POST", "/fhir", tx.body).status, 200);
+  Json plans =
+      J(d.as(d.t_gp, "GET",
+             "/fhir/CarePlan?subject=Patient/p1&category=https://parcours.example.fr/fhir/CodeSystem/"
+             "pps-section|clinique"));
+  ASSERT_EQ(plans.find("entry")->as_array().size(), 1u);
+  std::string plan(plans.find("entry")->as_array()[0].find("resource")->get_string("id"));
+  Json approval = J(d.as(d.t_nurse, "POST", "/fhir/CarePlan/" + plan + "/$propose"));
+  auto validated = d.as(d.t_gp, "PUT", "/fhir/Task/" + std::string(approval.get_string("id")),
+                        with(approval, "status", "completed").dump());
+  ASSERT_EQ(validated.status, 200) << validated.body;
+  EXPECT_EQ(J(d.as(d.t_nurse, "GET", "/fhir/CarePlan/" + plan)).get_string("status"), "active");
+
+  // 5. Tasks to the nurse and the pharmacist; the pharmacist does theirs.
+  auto task = [&](const std::string& id, const std::string& owner, const std::string& what, int due_days) {
+    std::string body = R"({"resourceType":"Task","id":")" + id + R"(","status":"requested","intent":"order",
+      "basedOn":[{"reference":"CarePlan/)" +
+                       plan + R"("}],"description":")" + what +
+                       R"(","for":{"reference":"Patient/p1"},"requester":{"reference":"Practitioner/pr-as"},
+      "owner":{"reference":"Practitioner/)" +
+                       owner + R"("},"restriction":{"period":{"end":")" + day(w, due_days) + R"("}}})";
+    return d.as(d.t_social, "PUT", "/fhir/Task/" + id, body);
+  };
+  ASSERT_EQ(task("ide-1", "pr-ide", "Visite infirmière : pesée, oedèmes, tolérance", 2).status, 201);
+  ASSERT_EQ(task("bpm-1", "pr-pharma", "Bilan partagé de médication", 7).status, 201);
+  auto mine = d.as(pharma, "GET", "/fhir/Task?owner=Practitioner/pr-pharma&status=requested");
+  ASSERT_EQ(total(mine), 1) << mine.body;
+  Json queue = J(mine);
+  Json t = *queue.find("entry")->as_array()[0].find("resource");
+  for (const char* next : {"accepted", "in-progress", "completed"}) {
+    auto r = d.as(pharma, "PUT", "/fhir/Task/bpm-1", with(t, "status", next).dump());
+    ASSERT_EQ(r.status, 200) << next << " " << r.body;
+    t = J(r);
+  }
+  EXPECT_FALSE(t.find("executionPeriod")->get_string("end").empty());
+
+  // 6. Three days on, the nurse's visit is late: the case manager is told.
+  w.advance(3 * 86400);
+  d.relogin();
+  pharma = w.login(pharma_a).access;
+  ASSERT_EQ(w.admin("POST", "/fhir/$follow-up").status, 200);
+  auto reminder = d.as(d.t_social, "GET", "/fhir/Communication?recipient=Practitioner/pr-as");
+  EXPECT_NE(reminder.body.find("Visite infirmière"), std::string::npos) << reminder.body;
+
+  // 7. Re-assessment: the grid again, a new GIR Observation.
+  auto again = aggir("qr-aggir-2", "completed", "AAAAAAAAAA");
+  ASSERT_EQ(d.as(d.t_social, "PUT", "/fhir/QuestionnaireResponse/qr-aggir-2", again).status, 201);
+  auto gir2 = d.as(d.t_social, "GET", "/fhir/Observation?derived-from=QuestionnaireResponse/qr-aggir-2");
+  EXPECT_NE(gir2.body.find("GIR 6"), std::string::npos) << gir2.body;
+
+  // 8. Closure.
+  Json closing = with(J(d.as(d.t_social, "GET", "/fhir/EpisodeOfCare/eoc-1")), "status", "finished");
+  closing.set("extension",
+              parse_json(R"([{"url":"https://parcours.example.fr/fhir/StructureDefinition/motif-cloture",
+    "valueCoding":{"system":"https://parcours.example.fr/fhir/CodeSystem/motif-cloture","code":"objectifs-atteints"}}])")
+                  .value());
+  ASSERT_EQ(d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", closing.dump()).status, 200);
+
+  // The GP heard of every milestone, in order.
+  EXPECT_EQ(d.milestones(), (std::vector<std::string>{"lettre-de-liaison", "demande-acceptee", "pps-propose",
+                                                      "pps-valide", "cloture"}));
+  // Who sees what: the social coordinator sees the social assessment but not
+  // the clinical plan nor the discharge letter; someone outside the team
+  // sees nothing, not even that the dossier exists.
+  EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + plan).status, 403);
+  EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/Composition/lls-1").status, 403);
+  EXPECT_EQ(d.as(d.t_gp, "GET", "/fhir/Composition/lls-1").status, 200);
+  EXPECT_EQ(d.as(pharma, "GET", "/fhir/QuestionnaireResponse/qr-aggir").status, 200)
+      << "the team's health professionals see the social assessment";
+  EXPECT_EQ(d.as(d.t_out, "GET", "/fhir/EpisodeOfCare/eoc-1").status, 404);
+  EXPECT_EQ(total(d.as(d.t_out, "GET", "/fhir/Task?patient=Patient/p1")), 0);
+  // Every step is in the audit trail, with its author.
+  auto audit = w.admin("GET", "/fhir/$audit?patient=p1&_count=500");
+  ASSERT_EQ(audit.status, 200);
+  for (const char* who : {"dr.hosp", "as.coord", "dr.gp", "ide.coord", "ph.officine", "parcours-scheduler"})
+    EXPECT_NE(audit.body.find(who), std::string::npos) << who;
+  for (const char* what : {"Composition/lls-1", "EpisodeOfCare/eoc-1", "QuestionnaireResponse/qr-aggir",
+                           "Task/bpm-1", "Task/ide-1"})
+    EXPECT_NE(audit.body.find(what), std::string::npos) << what;
 }
 
 }  // namespace
