@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "api/query_string.h"
+#include "base/text.h"
 #include "fhir/json.h"
 #include "security/clock.h"
 #include "security/crypto.h"
@@ -16,32 +17,6 @@ namespace {
 
 using security::Micros;
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string ip_of(std::string_view remote) {
   if (!remote.empty() && remote.front() == '[') {

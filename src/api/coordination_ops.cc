@@ -1,5 +1,6 @@
 #include "api/coordination_ops.h"
 
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -7,6 +8,7 @@
 #include "coordination/pathways/apply.h"
 #include "coordination/workflow/feedback.h"
 #include "coordination/workflow/operations.h"
+#include "coordination/workflow/pps_document.h"
 #include "coordination/workflow/scheduler.h"
 #include "search/engine.h"
 #include "security/clock.h"
@@ -161,6 +163,65 @@ Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::S
   if (!lookup_error) return std::move(lookup_error).error();
   if (!out) return std::move(out).error();
   return coordination::to_transaction(*out);
+}
+
+Result<std::string> render_care_plan(const security::RequestContext& ctx, store::Store& store,
+                                     const std::string& id) {
+  auto reader = store.reader();
+  // Each resource through the same read as GET (policy and audit); one the
+  // caller may not see is left out.
+  auto readable = [&](std::string_view type, std::string_view rid) -> Result<std::optional<Json>> {
+    auto r = api::read(ctx, *reader, type, rid);
+    if (!r) {
+      if (r.error().status() == 403 || r.error().status() == 404 || r.error().status() == 410)
+        return std::optional<Json>{};
+      return std::move(r).error();
+    }
+    auto doc = parse_json(r->version->body);
+    if (!doc)
+      return internal_error("Stored resource " + std::string(type) + "/" + std::string(rid) +
+                            " is unreadable");
+    return std::optional<Json>{std::move(*doc)};
+  };
+  auto plan = api::read(ctx, *reader, "CarePlan", id);
+  if (!plan) return std::move(plan).error();
+  auto plan_json = parse_json(plan->version->body);
+  if (!plan_json) return internal_error("Stored resource CarePlan/" + id + " is unreadable");
+  std::deque<Json> keep;  // owns what the input points to (stable addresses)
+  coordination::PpsDocumentInput in;
+  in.plan = &*plan_json;
+  in.generated_at =
+      store::format_instant(ctx.access && ctx.access->now ? ctx.access->now : security::Clock::now());
+  std::string_view subject =
+      plan_json->find("subject") ? plan_json->find("subject")->get_string("reference") : "";
+  if (subject.starts_with("Patient/")) {
+    auto p = readable("Patient", subject.substr(8));
+    if (!p) return std::move(p).error();
+    if (*p) in.patient = &keep.emplace_back(std::move(**p));
+  }
+  auto part_ids = search::find(*reader, "CarePlan", "part-of=CarePlan/" + id, 10);
+  if (!part_ids) return std::move(part_ids).error();
+  std::vector<const Json*> plans{in.plan};
+  for (const auto& pid : *part_ids) {
+    auto p = readable("CarePlan", pid);
+    if (!p) return std::move(p).error();
+    if (!*p) {
+      in.parts_hidden = true;
+      continue;
+    }
+    in.parts.push_back(&keep.emplace_back(std::move(**p)));
+    plans.push_back(in.parts.back());
+  }
+  for (const Json* pl : plans)
+    if (const Json* goals = pl->find("goal"); goals && goals->is_array())
+      for (const Json& g : goals->as_array()) {
+        std::string_view ref = g.get_string("reference");
+        if (!ref.starts_with("Goal/")) continue;
+        auto goal = readable("Goal", ref.substr(5));
+        if (!goal) return std::move(goal).error();
+        if (*goal) in.goals.push_back(&keep.emplace_back(std::move(**goal)));
+      }
+  return coordination::render_pps_html(in);
 }
 
 Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store) {

@@ -2,6 +2,7 @@
 //   POST /fhir/CarePlan/{id}/$propose       a draft PPS proposed to the médecin traitant
 //   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
 //   POST /fhir/$follow-up                   one follow-up pass now (administrators)
+//   GET  /fhir/CarePlan/{id}/$render        the PPS as a readable page (HTML)
 #pragma once
 
 #include <string>
@@ -41,5 +42,11 @@ Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::S
 // the server's clock; for administrators and automation (full access).
 // Returns a Parameters with the counts.
 Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store);
+
+// The PPS as an HTML page in French (coordination/workflow/pps_document.h),
+// built from what the caller may read: the plan (else 404/403 as a read),
+// the patient, the medico-social part and the goals; each read is audited.
+Result<std::string> render_care_plan(const security::RequestContext& ctx, store::Store& store,
+                                     const std::string& id);
 
 }  // namespace parcours::api

@@ -308,6 +308,16 @@ struct FhirApi::Impl {
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
       return send_result(x, propose_care_plan(x.ctx, store, s[1], x.req.body, options.max_json_depth));
     }
+    if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$render") {
+      if (!get) return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      auto page = render_care_plan(x.ctx, store, s[1]);
+      if (!page) return send_error(x, page.error());
+      x.res.status = 200;
+      x.res.set_header("Content-Type", "text/html; charset=utf-8");
+      x.res.body = std::move(*page);
+      return;
+    }
     if (s.size() == 3 && s[0] == "PlanDefinition" && s[2] == "$apply") {
       if (!get && m != "POST") return not_allowed();
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());

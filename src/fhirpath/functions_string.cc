@@ -1,6 +1,7 @@
 // N1 §5.6 "String manipulation" and the 2.1 additions (trim, split, join,
 // encode, decode, escape, unescape, lastIndexOf, matchesFull). Positions and
 // lengths count Unicode characters.
+#include "base/text.h"
 #include "fhir/base64.h"
 #include "fhirpath/evaluator.h"
 #include "fhirpath/functions.h"
@@ -310,31 +311,6 @@ Coll fn_decode(Evaluator& ev, const Node& call, Span input, const Scope& scope) 
   return str(ev, std::move(*r));
 }
 
-std::string escape_html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string unescape_html(std::string_view s) {
   std::string out;
@@ -447,7 +423,7 @@ Coll fn_escape(Evaluator& ev, const Node& call, Span input, const Scope& scope) 
   Coll h;
   auto format = string_arg(ev, call, 0, scope, h);
   if (!s || !format) return {};
-  if (*format == "html") return str(ev, escape_html(*s));
+  if (*format == "html") return str(ev, html_escape(*s));
   if (*format == "json") return str(ev, escape_json(*s));
   fail("escape(): unknown format '" + std::string(*format) + "'");
 }

@@ -342,6 +342,16 @@ TEST(Coordination, TemplateAppliedThenValidatedAsOnePlan) {
   // The social coordinator sees the medico-social part, not the clinical one.
   EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + social).status, 200);
   EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + clinical).status, 403);
+  // The readable PPS: both sections, the GP's validation, French.
+  auto page = d.as(d.t_gp, "GET", "/fhir/CarePlan/" + clinical + "/$render");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
+  for (const char* text : {"<html lang=\"fr\">", "Validé par le médecin traitant", "Volet clinique",
+                           "Consultation du médecin traitant", "Volet médico-social",
+                           "Évaluation des besoins d&#39;aide au domicile", "du 20/11/2026 au 27/11/2026"})
+    EXPECT_NE(page.body.find(text), std::string::npos) << text;
+  EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + clinical + "/$render").status, 403);
+  EXPECT_EQ(d.as(d.t_out, "GET", "/fhir/CarePlan/" + clinical + "/$render").status, 404);
 }
 
 // A lettre de liaison with the given sections (code -> text).
