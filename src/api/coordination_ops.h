@@ -2,6 +2,7 @@
 //   POST /fhir/CarePlan/{id}/$propose       a draft PPS proposed to the médecin traitant
 //   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
 //   POST /fhir/$follow-up                   one follow-up pass now (administrators)
+//   GET /fhir/Organization/{id}/$activity-report  a structure's activity over a period
 #pragma once
 
 #include <string>
@@ -41,5 +42,24 @@ Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::S
 // the server's clock; for administrators and automation (full access).
 // Returns a Parameters with the counts.
 Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store);
+
+// The activity report of a coordination structure (coordination/workflow/
+// report.h). Parameters: start and end (YYYY-MM-DD, both days included,
+// UTC), tariff-<level code> (euros per included dossier, at most two
+// decimals; default the level's observed cost), _format, _pretty. 400 naming
+// a wrong parameter, 404 for an unknown Organization, 422 for one that is
+// not a coordination structure. Aggregates only, but small counts can point
+// at people: for the structure's own staff (Organization/<id> among the
+// caller's identities), analysts, platform administrators and full-access
+// system callers (403 otherwise); every decision is audited
+// ("activity-report", the Organization as entity).
+struct ActivityReportOutput {
+  Json measure_report;   // when not `csv`
+  std::string csv;       // when `csv`
+  std::string filename;  // for Content-Disposition
+};
+Result<ActivityReportOutput> activity_report(const security::RequestContext& ctx, store::Store& store,
+                                             const std::string& id, const std::vector<QueryParam>& query,
+                                             bool csv);
 
 }  // namespace parcours::api
