@@ -47,6 +47,10 @@ def concept(code, display, definition, props=None):
     return c
 
 
+def indicator(code, display, definition):
+    return concept(code, display, definition, [{"code": "nature", "valueCode": "indicateur"}])
+
+
 RESOURCES = [
     code_system(
         "niveau-coordination",
@@ -225,6 +229,103 @@ RESOURCES = [
             concept("suites-a-donner", "Suites à donner",
                     "Planification des soins après la sortie, aides recommandées, rendez-vous."),
             concept("ordonnance", "Ordonnance de sortie", "Prescription claire et détaillée."),
+        ],
+    ),
+    code_system(
+        "indicateur-activite",
+        "IndicateurActivite",
+        "Indicateurs du rapport d'activité d'une structure de coordination",
+        "Indicateurs du rapport d'activité d'une structure de coordination sur une période "
+        "(MeasureReport.group.code de l'opération Organization/$activity-report) et axes de "
+        "ventilation (MeasureReport.group.stratifier.code). Ce que les financeurs demandent : file "
+        "active, patients par gestionnaire de cas, durée de suivi, PPS produits et validés par le "
+        "médecin traitant, retours au médecin traitant, délais (IGAS 2014, §[325]-[345]) ; montant dû "
+        "selon deux ou trois tarifs fixés par niveau de complexité (§[262]-[264], [282]). Définitions détaillées : "
+        "docs/coordination.md, section « Activity report ».",
+        [
+            indicator("file-active", "File active",
+                      "Dossiers de coordination actifs ou suspendus à un moment de la période "
+                      "(EpisodeOfCare.status, statusHistory), ventilés par niveau d'intensité."),
+            indicator("nouvelles-demandes", "Nouvelles demandes",
+                      "Dossiers dont la demande date de la période : date de la demande d'orientation "
+                      "(ServiceRequest.authoredOn de EpisodeOfCare.referralRequest), à défaut début de "
+                      "prise en charge (EpisodeOfCare.period.start), à défaut création du dossier."),
+            indicator("inclusions", "Inclusions",
+                      "Dossiers devenus actifs pour la première fois pendant la période (inclusion), "
+                      "ventilés par niveau d'intensité."),
+            indicator("file-active-par-gestionnaire", "File active par gestionnaire de cas",
+                      "Dossiers de la file active par gestionnaire de cas (EpisodeOfCare.careManager) ; "
+                      "score : moyenne par gestionnaire."),
+            indicator("delai-inclusion-median", "Délai médian demande → inclusion",
+                      "Médiane, en jours, du délai entre la demande et l'inclusion, pour les dossiers "
+                      "inclus pendant la période."),
+            indicator("delai-inclusion-moyen", "Délai moyen demande → inclusion",
+                      "Moyenne, en jours, du délai entre la demande et l'inclusion, pour les dossiers "
+                      "inclus pendant la période."),
+            indicator("delai-evaluation-median", "Délai médian demande → première évaluation",
+                      "Médiane, en jours, du délai entre la demande et la première évaluation "
+                      "(QuestionnaireResponse.authored d'un instrument livré, complétée), pour les dossiers "
+                      "dont la première évaluation date de la période."),
+            indicator("delai-evaluation-moyen", "Délai moyen demande → première évaluation",
+                      "Moyenne, en jours, du délai entre la demande et la première évaluation, pour les "
+                      "dossiers dont la première évaluation date de la période."),
+            indicator("delai-pps-valide-median", "Délai médian demande → PPS validé",
+                      "Médiane, en jours, du délai entre la demande et la première validation d'un PPS par "
+                      "le médecin traitant (extension validation-pps, date), pour les dossiers dont cette "
+                      "validation date de la période."),
+            indicator("delai-pps-valide-moyen", "Délai moyen demande → PPS validé",
+                      "Moyenne, en jours, du délai entre la demande et la première validation d'un PPS par "
+                      "le médecin traitant, pour les dossiers dont cette validation date de la période."),
+            indicator("pps-produits", "PPS produits",
+                      "Plans personnalisés de santé (volet clinique) des patients de la structure créés "
+                      "pendant la période (CarePlan.created, à défaut date d'enregistrement)."),
+            indicator("pps-valides", "PPS validés par le médecin traitant",
+                      "Part des PPS produits pendant la période validés par le médecin traitant avant la fin "
+                      "de la période (extension validation-pps)."),
+            indicator("retours-envoyes", "Retours au médecin traitant envoyés",
+                      "Messages de retour au médecin traitant (Communication de catégorie "
+                      "retour-medecin-traitant) sur les dossiers ou les PPS de la structure, envoyés pendant "
+                      "la période, ventilés par jalon."),
+            indicator("retours-lus", "Retours lus par le médecin traitant",
+                      "Part des retours envoyés pendant la période que le logiciel du médecin traitant a "
+                      "marqués lus (Communication.received)."),
+            indicator("jalons-avec-retour", "Jalons ayant donné lieu à un retour",
+                      "Part des jalons de la période (inclusions, clôtures, propositions et validations de "
+                      "PPS) suivis d'un retour au médecin traitant sur le même dossier ou le même PPS."),
+            indicator("duree-suivi-mediane", "Durée médiane de suivi",
+                      "Médiane, en jours, de la durée entre l'inclusion et la clôture des dossiers clos "
+                      "pendant la période."),
+            indicator("duree-suivi-moyenne", "Durée moyenne de suivi",
+                      "Moyenne, en jours, de la durée entre l'inclusion et la clôture des dossiers clos "
+                      "pendant la période."),
+            indicator("clotures", "Clôtures",
+                      "Dossiers clos pendant la période (et non rouverts depuis), ventilés par motif de "
+                      "clôture."),
+            indicator("taches-en-retard", "Tâches en retard",
+                      "Tâches ouvertes des patients de la structure marquées en retard par le suivi "
+                      "(Task.businessStatus en-retard), à la date du rapport."),
+            indicator("tarif", "Tarif appliqué",
+                      "Tarif par dossier inclus de chaque niveau d'intensité : coût observé du CodeSystem "
+                      "niveau-coordination, sauf tarif donné en paramètre de l'opération."),
+            indicator("montant-du", "Montant dû",
+                      "Dossiers inclus pendant la période multipliés par le tarif de leur niveau "
+                      "d'intensité."),
+            concept("niveau", "Niveau d'intensité", "Ventilation par niveau d'intensité de la coordination "
+                    "(EpisodeOfCare.type, CodeSystem niveau-coordination).",
+                    [{"code": "nature", "valueCode": "ventilation"}]),
+            concept("gestionnaire", "Gestionnaire de cas",
+                    "Ventilation par gestionnaire de cas (EpisodeOfCare.careManager, par référence).",
+                    [{"code": "nature", "valueCode": "ventilation"}]),
+            concept("motif-cloture", "Motif de clôture",
+                    "Ventilation par motif de clôture (extension motif-cloture).",
+                    [{"code": "nature", "valueCode": "ventilation"}]),
+            concept("jalon", "Jalon signalé", "Ventilation par jalon signalé au médecin traitant "
+                    "(Communication.topic, CodeSystem jalon-coordination).",
+                    [{"code": "nature", "valueCode": "ventilation"}]),
+        ],
+        [
+            {"code": "nature", "description": "indicateur (MeasureReport.group.code) ou ventilation "
+             "(MeasureReport.group.stratifier.code)", "type": "code"},
         ],
     ),
     {

@@ -17,7 +17,6 @@ namespace {
 
 using security::Micros;
 
-
 std::string ip_of(std::string_view remote) {
   if (!remote.empty() && remote.front() == '[') {
     auto close = remote.find(']');

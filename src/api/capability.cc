@@ -72,6 +72,10 @@ Json resource_capabilities() {
       operation("apply", "http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply");
     if (type == "CarePlan")
       operation("propose", "https://parcours.example.fr/fhir/OperationDefinition/CarePlan-propose");
+    // A MeasureReport, or CSV with _format=text/csv (api/coordination_ops.h).
+    if (type == "Organization")
+      operation("activity-report",
+                "https://parcours.example.fr/fhir/OperationDefinition/Organization-activity-report");
     resources.push_back(std::move(r));
   }
   return resources;

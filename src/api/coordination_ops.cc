@@ -1,14 +1,19 @@
 #include "api/coordination_ops.h"
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
 #include <map>
 #include <optional>
 
 #include "api/interactions.h"
 #include "coordination/pathways/apply.h"
+#include "coordination/workflow/codes.h"
 #include "coordination/workflow/feedback.h"
 #include "coordination/workflow/operations.h"
 #include "coordination/workflow/pps_document.h"
+#include "coordination/workflow/report.h"
+#include "coordination/workflow/report_output.h"
 #include "coordination/workflow/scheduler.h"
 #include "search/engine.h"
 #include "security/clock.h"
@@ -242,6 +247,136 @@ Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& st
   add("reviews-due", r->reviews_due);
   add("already-handled", r->already_handled);
   out.set("parameter", std::move(ps));
+  return out;
+}
+
+namespace {
+
+// "YYYY-MM-DD", a real calendar day, as the instant it starts (UTC).
+std::optional<store::Micros> parse_day(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (i != 4 && i != 7 && !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+  auto t = store::parse_instant(s);
+  if (!t || store::format_instant(*t).substr(0, 10) != s) return std::nullopt;  // 2026-02-30
+  return t;
+}
+
+// Euros as a FHIR decimal with at most two decimals, in cents.
+Result<std::int64_t> parse_euros(const QueryParam& p) {
+  const std::string& v = p.value;
+  if (!v.empty() && v[0] == '-')
+    return bad_request("Un tarif ne peut pas être négatif (" + p.name + "=" + v + ")", p.name);
+  auto dot = v.find('.');
+  std::string whole = v.substr(0, dot), cents = dot == std::string::npos ? "" : v.substr(dot + 1);
+  auto digits = [](const std::string& d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || whole.size() > 9 || !digits(whole) || cents.size() > 2 || !digits(cents) ||
+      (dot != std::string::npos && cents.empty()))
+    return bad_request(
+        "Tarif " + p.name + " invalide (" + v +
+            ") : des euros par dossier inclus, par exemple 135 ou 135.50 (deux décimales au plus)",
+        p.name);
+  while (cents.size() < 2) cents += '0';
+  return std::stoll(whole) * 100 + std::stoll(cents);
+}
+
+bool may_see_activity(const security::RequestContext& ctx, const std::string& organization) {
+  if (ctx.caller.full_access) return true;
+  const auto& ac = ctx.access;
+  if (!ac) return false;
+  if (ac->system) return ac->scopes.allows_any("*", security::Interaction::Search);
+  if (!ac->scopes.allows_any("MeasureReport", security::Interaction::Read)) return false;
+  using security::RoleClass;
+  if (ac->role_class == RoleClass::Analyst || ac->role_class == RoleClass::Admin) return true;
+  if (ac->role_class == RoleClass::Patient || ac->role_class == RoleClass::Carer) return false;
+  return std::find(ac->identities.begin(), ac->identities.end(), organization) != ac->identities.end();
+}
+
+}  // namespace
+
+Result<ActivityReportOutput> activity_report(const security::RequestContext& ctx, store::Store& store,
+                                             const std::string& id, const std::vector<QueryParam>& query,
+                                             bool csv) {
+  auto reader = store.reader();
+  auto levels = coordination::intensity_levels(*reader);
+  if (!levels) return std::move(levels).error();
+  std::optional<store::Micros> start, end;
+  std::string start_text, end_text;
+  coordination::Tariffs tariffs;
+  constexpr std::string_view kTariff = "tariff-";
+  for (const auto& p : query) {
+    if (p.name == "_format" || p.name == "_pretty") continue;
+    if (p.name == "start" || p.name == "end") {
+      auto& slot = p.name == "start" ? start : end;
+      if (slot) return bad_request("Paramètre " + p.name + " donné deux fois", p.name);
+      slot = parse_day(p.value);
+      if (!slot)
+        return bad_request(
+            "Paramètre " + p.name + " invalide (" + p.value + ") : un jour AAAA-MM-JJ est attendu", p.name);
+      (p.name == "start" ? start_text : end_text) = p.value;
+    } else if (p.name.starts_with(kTariff)) {
+      std::string level = p.name.substr(kTariff.size());
+      if (std::none_of(levels->begin(), levels->end(), [&](const auto& l) { return l.code == level; })) {
+        std::string known;
+        for (const auto& l : *levels) known += (known.empty() ? "" : ", ") + std::string(kTariff) + l.code;
+        return bad_request(
+            "Paramètre inconnu " + p.name + " : aucun niveau d'intensité '" + level + "' (" + known + ")",
+            p.name);
+      }
+      if (tariffs.count(level)) return bad_request("Paramètre " + p.name + " donné deux fois", p.name);
+      auto cents = parse_euros(p);
+      if (!cents) return std::move(cents).error();
+      tariffs[level] = *cents;
+    } else {
+      return bad_request("Paramètre inconnu " + p.name + " (start, end, tariff-<niveau>)", p.name);
+    }
+  }
+  if (!start) return bad_request("Le premier jour de la période est requis : start=AAAA-MM-JJ", "start");
+  if (!end) return bad_request("Le dernier jour de la période est requis : end=AAAA-MM-JJ", "end");
+  if (*end < *start)
+    return bad_request("La période finit (" + end_text + ") avant de commencer (" + start_text + ")", "end");
+
+  const std::string organization = "Organization/" + id;
+  auto org = reader->read("Organization", id);
+  if (!org) return std::move(org).error();
+  if (!*org || (*org)->deleted) return not_found("Resource " + organization + " is not known");
+  auto body = parse_json((*org)->body);
+  if (!body) return internal_error("Stored resource " + organization + " is unreadable");
+  bool structure = false;
+  if (const Json* types = body->find("type"); types && types->is_array())
+    for (const Json& t : types->as_array())
+      if (const Json* cs = t.find("coding"); cs && cs->is_array())
+        for (const Json& c : cs->as_array())
+          structure = structure || c.get_string("system") == coordination::codes::kStructureType;
+  if (!structure)
+    return unprocessable(
+        organization + " n'est pas une structure de coordination (aucun Organization.type du système " +
+            std::string(coordination::codes::kStructureType) + ") : elle n'a pas de dossiers de coordination",
+        "Organization.type");
+
+  security::Decision decision;
+  decision.allowed = may_see_activity(ctx, organization);
+  decision.status = 403;
+  if (!decision.allowed) decision.reason = "neither the structure's staff, an analyst nor an administrator";
+  if (!security::audit_access(ctx, "activity-report", "E", "", organization, decision) && decision.allowed)
+    return Error(503, "transient", "The audit trail cannot record this access right now; try again shortly");
+  if (!decision.allowed)
+    return Error(403, "forbidden",
+                 "Le rapport d'activité d'une structure est réservé à ses personnels, aux analystes et aux "
+                 "administrateurs de la plateforme");
+
+  // The whole last day: [start, end + 1 day).
+  auto report = coordination::activity_report(*reader, id, *start, *end + security::kDay, tariffs);
+  if (!report) return std::move(report).error();
+  ActivityReportOutput out;
+  out.filename = "activite-" + id + "-" + start_text + "-" + end_text + ".csv";
+  const store::Micros now = ctx.access && ctx.access->now ? ctx.access->now : security::Clock::now();
+  if (csv)
+    out.csv = coordination::to_csv(*report);
+  else
+    out.measure_report = coordination::to_measure_report(*report, now);
   return out;
 }
 

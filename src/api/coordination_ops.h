@@ -3,6 +3,7 @@
 //   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
 //   POST /fhir/$follow-up                   one follow-up pass now (administrators)
 //   GET  /fhir/CarePlan/{id}/$render        the PPS as a readable page (HTML)
+//   GET /fhir/Organization/{id}/$activity-report  a structure's activity over a period
 #pragma once
 
 #include <string>
@@ -48,5 +49,24 @@ Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& st
 // the patient, the medico-social part and the goals; each read is audited.
 Result<std::string> render_care_plan(const security::RequestContext& ctx, store::Store& store,
                                      const std::string& id);
+
+// The activity report of a coordination structure (coordination/workflow/
+// report.h). Parameters: start and end (YYYY-MM-DD, both days included,
+// UTC), tariff-<level code> (euros per included dossier, at most two
+// decimals; default the level's observed cost), _format, _pretty. 400 naming
+// a wrong parameter, 404 for an unknown Organization, 422 for one that is
+// not a coordination structure. Aggregates only, but small counts can point
+// at people: for the structure's own staff (Organization/<id> among the
+// caller's identities), analysts, platform administrators and full-access
+// system callers (403 otherwise); every decision is audited
+// ("activity-report", the Organization as entity).
+struct ActivityReportOutput {
+  Json measure_report;   // when not `csv`
+  std::string csv;       // when `csv`
+  std::string filename;  // for Content-Disposition
+};
+Result<ActivityReportOutput> activity_report(const security::RequestContext& ctx, store::Store& store,
+                                             const std::string& id, const std::vector<QueryParam>& query,
+                                             bool csv);
 
 }  // namespace parcours::api

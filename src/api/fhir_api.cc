@@ -94,6 +94,7 @@ struct Exchange {
   Prefer prefer;
   std::optional<Summary> summary;
   std::vector<std::string> elements;
+  bool csv = false;  // text/csv asked where a CSV rendering exists (the activity report)
 
   const QueryParam* param(std::string_view name) const {
     for (const auto& p : params)
@@ -201,15 +202,25 @@ struct FhirApi::Impl {
 
   Status negotiate(Exchange& x) {
     std::string format;
+    // The activity report also comes as a spreadsheet file (api/coordination_ops.h).
+    const bool csv_route =
+        x.segs.size() == 3 && x.segs[0] == "Organization" && x.segs[2] == "$activity-report";
     if (const auto* f = x.param("_format")) {
       format = media_type(f->value);
-      if (!is_json_type(format))
+      if (csv_route && (format == "text/csv" || format == "csv")) {
+        x.csv = true;
+      } else if (!is_json_type(format)) {
         return Error(406, "not-supported", "Format '" + f->value + "' is not supported; use _format=json",
                      "_format");
+      }
     } else if (std::string_view accept = x.req.header("Accept"); !accept.empty()) {
       std::string a = lower(accept);
-      if (a.find("json") == std::string::npos && a.find("*/*") == std::string::npos &&
-          a.find("application/*") == std::string::npos)
+      // The first of the two the client names (no q-values: both are offered).
+      auto at_csv = a.find("text/csv"), at_json = a.find("json");
+      if (csv_route && at_csv != std::string::npos && (at_json == std::string::npos || at_csv < at_json)) {
+        x.csv = true;
+      } else if (a.find("json") == std::string::npos && a.find("*/*") == std::string::npos &&
+                 a.find("application/*") == std::string::npos)
         return Error(406, "not-supported",
                      "Only application/fhir+json is available (Accept: " + std::string(accept) + ")");
     }
@@ -302,6 +313,18 @@ struct FhirApi::Impl {
     if (s.size() == 1 && s[0] == "$follow-up") {
       if (m != "POST") return not_allowed();
       return send_result(x, follow_up_now(x.ctx, store));
+    }
+    if (s.size() == 3 && s[0] == "Organization" && s[2] == "$activity-report") {
+      if (!get) return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      auto r = activity_report(x.ctx, store, s[1], x.params, x.csv);
+      if (!r) return send_error(x, r.error());
+      if (!x.csv) return send_json(x, 200, r->measure_report);
+      x.res.status = 200;
+      x.res.set_header("Content-Type", "text/csv; charset=utf-8");
+      x.res.set_header("Content-Disposition", "attachment; filename=\"" + r->filename + "\"");
+      x.res.body = std::move(r->csv);
+      return;
     }
     if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$propose") {
       if (m != "POST") return not_allowed();
@@ -655,7 +678,7 @@ FhirApi::~FhirApi() = default;
 
 void FhirApi::handle(const HttpRequest& req, HttpResponse& res) {
   auto started = std::chrono::steady_clock::now();
-  Exchange x{req, res, {}, {}, {}, {}, false, {}, {}, {}};
+  Exchange x{req, res, {}, {}, {}, {}, false, {}, {}, {}, false};
   x.ctx.remote = req.remote;
   std::string_view rid = req.header("X-Request-Id");
   bool rid_ok = !rid.empty() && rid.size() <= 64 && std::all_of(rid.begin(), rid.end(), [](char c) {

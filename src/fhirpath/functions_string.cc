@@ -311,7 +311,6 @@ Coll fn_decode(Evaluator& ev, const Node& call, Span input, const Scope& scope) 
   return str(ev, std::move(*r));
 }
 
-
 std::string unescape_html(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -70,6 +70,18 @@ inline constexpr std::string_view kLetterSection =
     "https://parcours.example.fr/fhir/CodeSystem/section-lettre-liaison";
 inline constexpr std::string_view kMilestoneLetter = "lettre-de-liaison";
 
+// The activity report of a coordination structure (report.h): the Measure
+// it reports on, its indicators and breakdowns (MeasureReport.group.code and
+// stratifier.code), the property of niveau-coordination giving the observed
+// cost per level, and where the report says which tariff it applied.
+inline constexpr std::string_view kActivityMeasure =
+    "https://parcours.example.fr/fhir/Measure/activite-coordination";
+inline constexpr std::string_view kActivityIndicator =
+    "https://parcours.example.fr/fhir/CodeSystem/indicateur-activite";
+inline constexpr std::string_view kObservedCost = "cout-observe-euros";
+inline constexpr std::string_view kTariffSourceExt =
+    "https://parcours.example.fr/fhir/StructureDefinition/source-tarif";
+
 // FHIR Task codes (R4 ValueSet task-code).
 inline constexpr std::string_view kTaskCode = "http://hl7.org/fhir/CodeSystem/task-code";
 inline constexpr std::string_view kTaskApprove = "approve";
