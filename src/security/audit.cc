@@ -1,4 +1,5 @@
 #include "security/audit.h"
+#include "fhir/values.h"
 
 #include <spdlog/spdlog.h>
 
@@ -129,19 +130,8 @@ Result<ChainReport> verify_audit_chain(store::SecurityStore& store) {
 
 namespace {
 
-Json coding(std::string_view system, std::string_view code, std::string_view display = {}) {
-  Json c = Json::object();
-  c.set("system", system);
-  c.set("code", code);
-  if (!display.empty()) c.set("display", display);
-  return c;
-}
-
-Json concept_of(Json c) {
-  Json cc = Json::object();
-  cc.set("coding", Json::Array{std::move(c)});
-  return cc;
-}
+using fhir::coding;
+using fhir::concept_of;
 
 }  // namespace
 

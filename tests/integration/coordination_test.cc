@@ -75,22 +75,6 @@ struct Dossier {
   }
 };
 
-std::string issue_expression(const Response& r) {
-  Json b = J(r);
-  if (const Json* is = b.find("issue"); is && is->is_array() && !is->as_array().empty())
-    if (const Json* ex = is->as_array()[0].find("expression");
-        ex && ex->is_array() && !ex->as_array().empty())
-      return std::string(ex->as_array()[0].as_string());
-  return {};
-}
-
-// Bundle.total, or -1 when the answer is not a Bundle with a total.
-std::int64_t total(const Response& r) {
-  Json b = J(r);
-  const Json* t = b.find("total");
-  return t && t->to_int64() ? *t->to_int64() : -1;
-}
-
 Json with(Json r, std::string_view key, Json value) {
   r.set(key, std::move(value));
   return r;

@@ -185,15 +185,6 @@ std::vector<std::string> lines_of(const std::string& csv) {
   return out;
 }
 
-std::string issue_expression(const Response& r) {
-  Json b = J(r);
-  if (const Json* is = b.find("issue"); is && is->is_array() && !is->as_array().empty())
-    if (const Json* ex = is->as_array()[0].find("expression");
-        ex && ex->is_array() && !ex->as_array().empty())
-      return std::string(ex->as_array()[0].as_string());
-  return {};
-}
-
 TEST(ActivityReport, EveryIndicatorOfADacOverAPeriod) {
   World w;
   Calendar cal(w);

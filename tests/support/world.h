@@ -118,6 +118,23 @@ inline Json J(const Response& r) {
   return j.ok() ? *j : Json();
 }
 
+// The expression of an OperationOutcome's first issue ('' when none).
+inline std::string issue_expression(const Response& r) {
+  Json b = J(r);
+  if (const Json* is = b.find("issue"); is && is->is_array() && !is->as_array().empty())
+    if (const Json* ex = is->as_array()[0].find("expression");
+        ex && ex->is_array() && !ex->as_array().empty())
+      return std::string(ex->as_array()[0].as_string());
+  return {};
+}
+
+// Bundle.total, or -1 when the answer is not a Bundle with a total.
+inline std::int64_t total(const Response& r) {
+  Json b = J(r);
+  const Json* t = b.find("total");
+  return t && t->to_int64() ? *t->to_int64() : -1;
+}
+
 inline std::string query_param(const std::string& url, const std::string& name) {
   auto q = url.find('?');
   if (q == std::string::npos) return {};

@@ -1,32 +1,16 @@
 #include "coordination/workflow/feedback.h"
 
 #include "coordination/workflow/codes.h"
+#include "fhir/values.h"
 #include "security/policy.h"
 
 namespace parcours::coordination {
 
 namespace {
 
-Json coding(std::string_view system, std::string_view code, std::string_view display) {
-  Json c = Json::object();
-  c.set("system", Json(system));
-  c.set("code", Json(code));
-  if (!display.empty()) c.set("display", Json(display));
-  return c;
-}
-
-Json concept_of(Json coding_value, std::string_view text) {
-  Json cc = Json::object();
-  cc.set("coding", Json(Json::Array{std::move(coding_value)}));
-  if (!text.empty()) cc.set("text", Json(text));
-  return cc;
-}
-
-Json reference(std::string_view r) {
-  Json j = Json::object();
-  j.set("reference", Json(r));
-  return j;
-}
+using fhir::coding;
+using fhir::concept_of;
+using fhir::reference;
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "coordination/workflow/codes.h"
+#include "fhir/values.h"
 
 namespace parcours::coordination {
 
@@ -39,14 +40,6 @@ constexpr std::array kDischarge{
     Section{"ordonnance", "Ordonnance de sortie"},
 };
 
-bool coded(const Json* cc, std::string_view system, std::string_view code) {
-  if (!cc) return false;
-  if (const Json* cs = cc->find("coding"); cs && cs->is_array())
-    for (const Json& c : cs->as_array())
-      if (c.get_string("system") == system && c.get_string("code") == code) return true;
-  return false;
-}
-
 bool has_content(const Json& section) {
   if (const Json* t = section.find("text"); t && !t->get_string("div").empty()) return true;
   if (const Json* e = section.find("entry"); e && e->is_array() && !e->as_array().empty()) return true;
@@ -61,7 +54,7 @@ bool has_content(const Json& section) {
 bool present(const Json* sections, std::string_view code) {
   if (!sections || !sections->is_array()) return false;
   for (const Json& s : sections->as_array()) {
-    if (coded(s.find("code"), codes::kLetterSection, code) && has_content(s)) return true;
+    if (fhir::has_coding(s.find("code"), codes::kLetterSection, code) && has_content(s)) return true;
     if (present(s.find("section"), code)) return true;
   }
   return false;
@@ -71,9 +64,11 @@ bool present(const Json* sections, std::string_view code) {
 
 LetterKind letter_kind(const Json& c) {
   const Json* type = c.find("type");
-  if (coded(type, codes::kLetterType, "lettre-entree") || coded(type, kLoinc, "57133-1"))
+  if (fhir::has_coding(type, codes::kLetterType, "lettre-entree") ||
+      fhir::has_coding(type, kLoinc, "57133-1"))
     return LetterKind::Admission;
-  if (coded(type, codes::kLetterType, "lettre-sortie") || coded(type, kLoinc, "18842-5"))
+  if (fhir::has_coding(type, codes::kLetterType, "lettre-sortie") ||
+      fhir::has_coding(type, kLoinc, "18842-5"))
     return LetterKind::Discharge;
   return LetterKind::None;
 }

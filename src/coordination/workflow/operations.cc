@@ -2,17 +2,14 @@
 
 #include "coordination/workflow/codes.h"
 #include "coordination/workflow/feedback.h"
+#include "fhir/values.h"
 #include "search/engine.h"
 
 namespace parcours::coordination {
 
 namespace {
 
-Json reference(std::string_view r) {
-  Json j = Json::object();
-  j.set("reference", Json(r));
-  return j;
-}
+using fhir::reference;
 
 Json text_concept(std::string_view text) {
   Json c = Json::object();

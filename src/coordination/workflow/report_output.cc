@@ -1,10 +1,14 @@
 #include "coordination/workflow/report_output.h"
 
 #include "coordination/workflow/codes.h"
+#include "fhir/values.h"
 
 namespace parcours::coordination {
 
 namespace {
+
+using fhir::coding;
+using fhir::concept_of;
 
 constexpr std::string_view kPopulation = "http://terminology.hl7.org/CodeSystem/measure-population";
 constexpr std::string_view kUcum = "http://unitsofmeasure.org";
@@ -38,20 +42,6 @@ UnitOf unit_of(Unit u) {
       return {"€", kCurrency, "EUR"};
   }
   return {};
-}
-
-Json coding(std::string_view system, std::string_view code, std::string_view display) {
-  Json c = Json::object();
-  c.set("system", system);
-  c.set("code", code);
-  if (!display.empty()) c.set("display", display);
-  return c;
-}
-
-Json concept_of(Json c) {
-  Json cc = Json::object();
-  cc.set("coding", Json::Array{std::move(c)});
-  return cc;
 }
 
 Json population(std::string_view code, std::int64_t count) {

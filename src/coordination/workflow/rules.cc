@@ -9,12 +9,15 @@
 #include "coordination/workflow/feedback.h"
 #include "coordination/workflow/letters.h"
 #include "coordination/workflow/lifecycle.h"
+#include "fhir/values.h"
 #include "search/engine.h"
 #include "security/policy.h"
 
 namespace parcours::coordination {
 
 namespace {
+
+using fhir::has_coding;
 
 std::string_view status_of(const Json* r) { return r ? r->get_string("status") : std::string_view{}; }
 
@@ -30,19 +33,6 @@ Error refused_transition(std::string_view what, std::string_view from, std::stri
                std::string(what) + " : passage de '" + std::string(from) + "' à '" + std::string(to) +
                    "' interdit ; statuts possibles depuis '" + std::string(from) + "' : " + join(next),
                std::string(type) + ".status");
-}
-
-bool has_coding(const Json* concepts, std::string_view system, std::string_view code = {}) {
-  if (!concepts) return false;
-  auto test = [&](const Json& cc) {
-    if (const Json* cs = cc.find("coding"); cs && cs->is_array())
-      for (const Json& c : cs->as_array())
-        if (c.get_string("system") == system && (code.empty() || c.get_string("code") == code)) return true;
-    return false;
-  };
-  if (concepts->is_array())
-    return std::any_of(concepts->as_array().begin(), concepts->as_array().end(), test);
-  return concepts->is_object() && test(*concepts);
 }
 
 std::string_view reference_at(const Json& r, std::string_view key) {

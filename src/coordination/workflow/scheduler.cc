@@ -8,6 +8,7 @@
 
 #include "coordination/workflow/codes.h"
 #include "coordination/workflow/feedback.h"
+#include "fhir/values.h"
 #include "search/engine.h"
 #include "security/clock.h"
 
@@ -15,29 +16,13 @@ namespace parcours::coordination {
 
 namespace {
 
+using fhir::coding;
+using fhir::concept_of;
+using fhir::reference;
+
 constexpr std::string_view kOpenTask = "requested,received,accepted,ready,in-progress,on-hold";
 constexpr store::Micros kDay = 86'400'000'000LL;
 constexpr int kPassLimit = 500;  // per kind and pass; the next pass takes the rest
-
-Json coding(std::string_view system, std::string_view code, std::string_view display) {
-  Json c = Json::object();
-  c.set("system", Json(system));
-  c.set("code", Json(code));
-  c.set("display", Json(display));
-  return c;
-}
-
-Json concept_of(Json c) {
-  Json cc = Json::object();
-  cc.set("coding", Json(Json::Array{std::move(c)}));
-  return cc;
-}
-
-Json reference(std::string_view r) {
-  Json j = Json::object();
-  j.set("reference", Json(r));
-  return j;
-}
 
 std::string_view ref_at(const Json& r, std::string_view key) {
   const Json* j = r.find(key);
@@ -92,21 +77,13 @@ Status put_audited(store::Writer& w, std::string_view type, std::string_view id,
   return w.append_audit(rec);
 }
 
-bool has_code(const Json* cc, std::string_view system, std::string_view code) {
-  if (!cc) return false;
-  if (const Json* cs = cc->find("coding"); cs && cs->is_array())
-    for (const Json& c : cs->as_array())
-      if (c.get_string("system") == system && c.get_string("code") == code) return true;
-  return false;
-}
-
 Status escalate(store::Store& store, const std::string& task_id, store::Micros now, FollowUpReport& report) {
   return store.write([&](store::Writer& w) -> Status {
     auto t = read_json(w, "Task", task_id);
     if (!t) return std::move(t).error();
     if (!*t) return Status::Ok();
     Json task = std::move(**t);
-    if (has_code(task.find("businessStatus"), codes::kCoordinationTask, codes::kTaskLate)) {
+    if (fhir::has_coding(task.find("businessStatus"), codes::kCoordinationTask, codes::kTaskLate)) {
       ++report.already_handled;
       return Status::Ok();
     }
