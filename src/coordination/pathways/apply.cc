@@ -9,6 +9,7 @@
 #include <set>
 
 #include "fhir/primitives.h"
+#include "fhir/values.h"
 
 namespace parcours::coordination {
 namespace {
@@ -36,11 +37,7 @@ bool is_care_plan_kind(std::string_view kind) {
 
 Json array_of(Json value) { return Json(Json::Array{std::move(value)}); }
 
-Json reference(std::string_view ref) {
-  Json j = Json::object();
-  j.set("reference", ref);
-  return j;
-}
+using fhir::reference;
 
 // RFC 4122 version 4: 122 random bits, version nibble 4, variant 10. These
 // name resources inside one transaction only, so a seeded PRNG suffices.
