@@ -328,6 +328,29 @@ RESOURCES = [
              "(MeasureReport.group.stratifier.code)", "type": "code"},
         ],
     ),
+    code_system(
+        "checklist-sortie",
+        "ChecklistSortie",
+        "Liste de vérification de la sortie d'hospitalisation",
+        "Ce qui doit être fait pour un retour à domicile sûr (brief §4 ; seed 000, P3-17 : rendez-vous, "
+        "ordonnances, reprise des aides à domicile, pharmacie) ; une tâche (Task.code) par élément, "
+        "rattachée au séjour (Task.focus = Encounter). Le délai entre la sortie et la réalisation de "
+        "chaque élément est suivi.",
+        [
+            concept("rendez-vous-programmes", "Rendez-vous de suivi programmés",
+                    "Les rendez-vous prévus par la lettre de liaison (médecin traitant, spécialiste, "
+                    "infirmier) sont pris et communiqués au patient."),
+            concept("ordonnance-remise", "Ordonnance de sortie remise et expliquée",
+                    "L'ordonnance de sortie est remise au patient, expliquée, et transmise au médecin "
+                    "traitant."),
+            concept("aides-domicile-reprises", "Aides à domicile remises en place",
+                    "Les aides à domicile (aide à domicile, portage de repas, SSIAD) sont prévenues de la "
+                    "date de retour et reprennent."),
+            concept("pharmacie-informee", "Pharmacie d'officine informée",
+                    "La pharmacie habituelle connaît le traitement de sortie (conciliation, disponibilité "
+                    "des médicaments)."),
+        ],
+    ),
     {
         "resourceType": "SearchParameter",
         "id": "Task-due-date",

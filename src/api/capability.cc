@@ -70,8 +70,13 @@ Json resource_capabilities() {
     // api/coordination_ops.h).
     if (type == "PlanDefinition")
       operation("apply", "http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply");
-    if (type == "CarePlan")
+    if (type == "CarePlan") {
       operation("propose", "https://parcours.example.fr/fhir/OperationDefinition/CarePlan-propose");
+      operation("render", "https://parcours.example.fr/fhir/OperationDefinition/CarePlan-render");
+    }
+    if (type == "Encounter")
+      operation("discharge-checklist",
+                "https://parcours.example.fr/fhir/OperationDefinition/Encounter-discharge-checklist");
     // A MeasureReport, or CSV with _format=text/csv (api/coordination_ops.h).
     if (type == "Organization")
       operation("activity-report",

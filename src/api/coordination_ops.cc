@@ -170,6 +170,41 @@ Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::S
   return coordination::to_transaction(*out);
 }
 
+Result<Json> discharge_checklist(const security::RequestContext& ctx, store::Store& store,
+                                 const std::string& id, bool plan) {
+  const store::Micros now = ctx.access && ctx.access->now ? ctx.access->now : security::Clock::now();
+  if (plan) {
+    Status st = store.write([&](store::Writer& w) -> Status {
+      // Planning the checklist is working on the stay: the caller must see it.
+      auto access = security::check_stored(ctx, w, security::Interaction::Read, "Encounter", id);
+      if (!access) return std::move(access).error();
+      if (!access->decision.allowed) {
+        security::audit_access(ctx, "discharge-checklist", "E", access->label.patient, "Encounter/" + id,
+                               access->decision);
+        return security::refusal(access->decision, "Resource Encounter/" + id + " is not known");
+      }
+      auto effects = coordination::plan_discharge_checklist(ctx, w, id, now);
+      if (!effects) return std::move(effects).error();
+      return write_effects(ctx, w, *effects);
+    });
+    if (!st) return std::move(st).error();
+  }
+  auto reader = store.reader();
+  auto encounter = api::read(ctx, *reader, "Encounter", id);
+  if (!encounter) return std::move(encounter).error();
+  auto enc = parse_json(encounter->version->body);
+  if (!enc) return internal_error("Stored resource Encounter/" + id + " is unreadable");
+  auto ids = search::find(*reader, "Task", "focus=Encounter/" + id, 100);
+  if (!ids) return std::move(ids).error();
+  std::vector<Json> tasks;
+  for (const auto& tid : *ids) {
+    auto t = api::read(ctx, *reader, "Task", tid);
+    if (!t) continue;  // one the caller may not see is not reported
+    if (auto doc = parse_json(t->version->body)) tasks.push_back(std::move(*doc));
+  }
+  return coordination::checklist_status(*enc, tasks);
+}
+
 Result<std::string> render_care_plan(const security::RequestContext& ctx, store::Store& store,
                                      const std::string& id) {
   auto reader = store.reader();

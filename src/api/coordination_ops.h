@@ -3,6 +3,7 @@
 //   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
 //   POST /fhir/$follow-up                   one follow-up pass now (administrators)
 //   GET  /fhir/CarePlan/{id}/$render        the PPS as a readable page (HTML)
+//   GET|POST /fhir/Encounter/{id}/$discharge-checklist  the discharge checklist of a stay
 //   GET /fhir/Organization/{id}/$activity-report  a structure's activity over a period
 #pragma once
 
@@ -43,6 +44,13 @@ Result<Json> apply_plan_definition(const security::RequestContext& ctx, store::S
 // the server's clock; for administrators and automation (full access).
 // Returns a Parameters with the counts.
 Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store);
+
+// The discharge checklist of a stay (coordination/workflow/operations.h):
+// POST plans the items not yet planned (Tasks written with the caller's
+// access checks and audit), GET reports them; both answer the Parameters
+// with each item's status and the time from discharge to its completion.
+Result<Json> discharge_checklist(const security::RequestContext& ctx, store::Store& store,
+                                 const std::string& id, bool plan);
 
 // The PPS as an HTML page in French (coordination/workflow/pps_document.h),
 // built from what the caller may read: the plan (else 404/403 as a read),

@@ -331,6 +331,11 @@ struct FhirApi::Impl {
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
       return send_result(x, propose_care_plan(x.ctx, store, s[1], x.req.body, options.max_json_depth));
     }
+    if (s.size() == 3 && s[0] == "Encounter" && s[2] == "$discharge-checklist") {
+      if (!get && m != "POST") return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      return send_result(x, discharge_checklist(x.ctx, store, s[1], m == "POST"));
+    }
     if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$render") {
       if (!get) return not_allowed();
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());

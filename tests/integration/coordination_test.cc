@@ -744,5 +744,65 @@ TEST(Coordination, HeartFailureDischargeStoryEndToEnd) {
     EXPECT_NE(audit.body.find(what), std::string::npos) << what;
 }
 
+TEST(Coordination, DischargeChecklistTracksEachItemFromDischarge) {
+  World w;
+  Dossier d(w);
+  w.put_text(
+      R"({"resourceType":"CareTeam","id":"ct-hosp","status":"active","subject":{"reference":"Patient/p1"},
+    "participant":[{"member":{"reference":"Practitioner/pr-hosp"}}]})");
+  auto hosp_a = w.account("ide.sortie", "professional",
+                          {"--practitioner", "pr-hosp", "--profession", "G15-60", "--rpps", "10000000001"});
+  std::string hosp = w.login(hosp_a).access;
+  // Discharged five hours ago.
+  std::time_t t = static_cast<std::time_t>(w.now() - 5 * 3600);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char discharged[32];
+  std::strftime(discharged, sizeof discharged, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  w.put_text(R"({"resourceType":"Encounter","id":"sejour-1","status":"finished",
+    "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
+    "subject":{"reference":"Patient/p1"},"period":{"start":"2026-11-10T08:00:00Z","end":")" +
+             std::string(discharged) + R"("}})");
+  auto planned = d.as(hosp, "POST", "/fhir/Encounter/sejour-1/$discharge-checklist");
+  ASSERT_EQ(planned.status, 200) << planned.body;
+  Json p = J(planned);
+  ASSERT_EQ(p.find("parameter")->as_array().size(), 5u);  // 4 items and "complete"
+  EXPECT_NE(planned.body.find(R"("name":"complete","valueBoolean":false)"), std::string::npos)
+      << planned.body;
+  // Planning twice creates nothing more.
+  ASSERT_EQ(d.as(hosp, "POST", "/fhir/Encounter/sejour-1/$discharge-checklist").status, 200);
+  auto tasks = d.as(hosp, "GET", "/fhir/Task?focus=Encounter/sejour-1&_count=50");
+  ASSERT_EQ(total(tasks), 4) << tasks.body;
+  // The pharmacy is informed now: five hours after discharge.
+  Json list = J(d.as(hosp, "GET",
+                     "/fhir/Task?focus=Encounter/sejour-1&code=https://parcours.example.fr/fhir/CodeSystem/"
+                     "checklist-sortie|pharmacie-informee"));
+  Json task = *list.find("entry")->as_array()[0].find("resource");
+  for (const char* next : {"accepted", "completed"}) {
+    auto r = d.as(hosp, "PUT", "/fhir/Task/" + std::string(task.get_string("id")),
+                  with(task, "status", next).dump());
+    if (std::string(next) == "completed") {
+      EXPECT_EQ(r.status, 422) << "accepted work is started before it is done";
+      r = d.as(hosp, "PUT", "/fhir/Task/" + std::string(task.get_string("id")),
+               with(task, "status", "in-progress").dump());
+      ASSERT_EQ(r.status, 200) << r.body;
+      task = J(r);
+      r = d.as(hosp, "PUT", "/fhir/Task/" + std::string(task.get_string("id")),
+               with(task, "status", "completed").dump());
+    }
+    ASSERT_EQ(r.status, 200) << next << " " << r.body;
+    task = J(r);
+  }
+  auto status = d.as(d.t_gp, "GET", "/fhir/Encounter/sejour-1/$discharge-checklist");
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_NE(status.body.find(R"("name":"delai-depuis-sortie","valueQuantity":{"value":5.0,"unit":"h")"),
+            std::string::npos)
+      << status.body;
+  EXPECT_NE(status.body.find(R"("valueCode":"requested")"), std::string::npos);
+  // Outside the care team: as if the stay did not exist.
+  EXPECT_EQ(d.as(d.t_out, "GET", "/fhir/Encounter/sejour-1/$discharge-checklist").status, 404);
+  EXPECT_EQ(d.as(d.t_out, "POST", "/fhir/Encounter/sejour-1/$discharge-checklist").status, 404);
+}
+
 }  // namespace
 }  // namespace parcours

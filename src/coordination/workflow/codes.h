@@ -82,6 +82,10 @@ inline constexpr std::string_view kObservedCost = "cout-observe-euros";
 inline constexpr std::string_view kTariffSourceExt =
     "https://parcours.example.fr/fhir/StructureDefinition/source-tarif";
 
+// The discharge checklist: one Task per item (Task.code), focus the stay.
+inline constexpr std::string_view kDischargeChecklist =
+    "https://parcours.example.fr/fhir/CodeSystem/checklist-sortie";
+
 // FHIR Task codes (R4 ValueSet task-code).
 inline constexpr std::string_view kTaskCode = "http://hl7.org/fhir/CodeSystem/task-code";
 inline constexpr std::string_view kTaskApprove = "approve";

@@ -1,5 +1,9 @@
 #include "coordination/workflow/operations.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
 #include "coordination/workflow/codes.h"
 #include "coordination/workflow/feedback.h"
 #include "fhir/values.h"
@@ -114,6 +118,156 @@ Result<std::vector<Effect>> propose_pps(const security::RequestContext& ctx, sto
       now);
   out.push_back(Effect{"Communication", store::time_ordered_id(), std::move(message)});
   for (auto& fx : out) fx.resource.set("id", Json(fx.id));
+  return out;
+}
+
+}  // namespace parcours::coordination
+
+namespace parcours::coordination {
+
+std::span<const ChecklistItem> discharge_checklist_items() {
+  static constexpr ChecklistItem kItems[] = {
+      {"rendez-vous-programmes", "Rendez-vous de suivi programmés"},
+      {"ordonnance-remise", "Ordonnance de sortie remise et expliquée"},
+      {"aides-domicile-reprises", "Aides à domicile remises en place"},
+      {"pharmacie-informee", "Pharmacie d'officine informée"},
+  };
+  return kItems;
+}
+
+namespace {
+
+std::string_view checklist_code(const Json& task) {
+  if (const Json* c = task.find("code"))
+    if (const Json* cs = c->find("coding"); cs && cs->is_array())
+      for (const Json& k : cs->as_array())
+        if (k.get_string("system") == codes::kDischargeChecklist) return k.get_string("code");
+  return {};
+}
+
+std::optional<store::Micros> discharge_time(const Json& encounter) {
+  if (const Json* p = encounter.find("period"))
+    if (auto end = p->get_string("end"); !end.empty()) return store::parse_instant(end);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<Effect>> plan_discharge_checklist(const security::RequestContext& ctx,
+                                                     store::Reader& reader, std::string_view encounter_id,
+                                                     store::Micros now) {
+  const std::string stay = "Encounter/" + std::string(encounter_id);
+  auto v = reader.read("Encounter", encounter_id);
+  if (!v) return std::move(v).error();
+  if (!*v || (*v)->deleted) return not_found("Resource " + stay + " is not known");
+  auto encounter = parse_json((*v)->body);
+  if (!encounter) return internal_error("Stored resource " + stay + " is unreadable");
+  std::string patient(encounter->find("subject") ? encounter->find("subject")->get_string("reference") : "");
+  if (!patient.starts_with("Patient/"))
+    return unprocessable("Le séjour " + stay + " n'a pas de patient (Encounter.subject)",
+                         "Encounter.subject");
+  // Items already planned for this stay, whatever their status.
+  auto existing = search::find(reader, "Task", "focus=" + stay, 100);
+  if (!existing) return std::move(existing).error();
+  std::vector<std::string> planned;
+  for (const auto& id : *existing) {
+    auto t = reader.read("Task", id);
+    if (!t) return std::move(t).error();
+    if (!*t || (*t)->deleted) continue;
+    auto doc = parse_json((*t)->body);
+    if (doc) planned.emplace_back(checklist_code(*doc));
+  }
+  const std::string me = sender_of(ctx);
+  const auto due = discharge_time(*encounter).value_or(now);
+  std::vector<Effect> out;
+  for (const auto& item : discharge_checklist_items()) {
+    if (std::find(planned.begin(), planned.end(), item.code) != planned.end()) continue;
+    Json t = Json::object();
+    t.set("resourceType", Json("Task"));
+    t.set("status", Json("requested"));
+    t.set("intent", Json("order"));
+    t.set("code",
+          fhir::concept_of(fhir::coding(codes::kDischargeChecklist, item.code, item.display), item.display));
+    t.set("description", Json("Sortie d'hospitalisation : " + std::string(item.display)));
+    t.set("focus", reference(stay));
+    t.set("for", reference(patient));
+    t.set("authoredOn", Json(store::format_instant(now)));
+    t.set("lastModified", Json(store::format_instant(now)));
+    if (!me.empty()) {
+      t.set("requester", reference(me));
+      t.set("owner", reference(me));
+    }
+    Json period = Json::object();
+    period.set("end", Json(store::format_instant(due)));
+    Json restriction = Json::object();
+    restriction.set("period", std::move(period));
+    t.set("restriction", std::move(restriction));
+    std::string id = store::time_ordered_id();
+    t.set("id", Json(id));
+    out.push_back(Effect{"Task", std::move(id), std::move(t)});
+  }
+  return out;
+}
+
+Json checklist_status(const Json& encounter, const std::vector<Json>& tasks) {
+  auto param = [](std::string_view name) {
+    Json p = Json::object();
+    p.set("name", Json(name));
+    return p;
+  };
+  const auto discharged = discharge_time(encounter);
+  Json out = Json::object();
+  out.set("resourceType", Json("Parameters"));
+  Json ps = Json::array();
+  bool complete = true;
+  for (const auto& item : discharge_checklist_items()) {
+    Json p = param("element");
+    Json parts = Json::array();
+    Json code = param("code");
+    code.set("valueCoding", fhir::coding(codes::kDischargeChecklist, item.code, item.display));
+    parts.push_back(std::move(code));
+    const Json* task = nullptr;
+    for (const Json& t : tasks)
+      if (checklist_code(t) == item.code) task = &t;
+    Json status = param("statut");
+    status.set("valueCode",
+               Json(task ? std::string(task->get_string("status")) : std::string("non-planifie")));
+    parts.push_back(std::move(status));
+    const bool done = task && task->get_string("status") == "completed";
+    complete = complete && done;
+    if (task) {
+      Json ref = param("tache");
+      ref.set("valueReference", reference("Task/" + std::string(task->get_string("id"))));
+      parts.push_back(std::move(ref));
+    }
+    if (done)
+      if (const Json* ep = task->find("executionPeriod"))
+        if (auto end = store::parse_instant(ep->get_string("end")); end) {
+          Json at = param("realise-le");
+          at.set("valueDateTime", Json(ep->get_string("end")));
+          parts.push_back(std::move(at));
+          if (discharged) {
+            // Hours, one decimal: "the time from discharge to each item".
+            const double hours = static_cast<double>(*end - *discharged) / 3.6e9;
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.1f", hours);
+            Json delay = param("delai-depuis-sortie");
+            Json q = Json::object();
+            q.set("value", Json::number_text(buf));
+            q.set("unit", Json("h"));
+            q.set("system", Json("http://unitsofmeasure.org"));
+            q.set("code", Json("h"));
+            delay.set("valueQuantity", std::move(q));
+            parts.push_back(std::move(delay));
+          }
+        }
+    p.set("part", std::move(parts));
+    ps.push_back(std::move(p));
+  }
+  Json all = param("complete");
+  all.set("valueBoolean", Json(complete));
+  ps.push_back(std::move(all));
+  out.set("parameter", std::move(ps));
   return out;
 }
 
