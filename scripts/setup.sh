@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format python3
   libboost1.81-dev libboost-json1.81-dev libsqlite3-dev sqlite3 libpq-dev postgresql
-  libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev
+  libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev libhpdf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk
 )

@@ -205,8 +205,9 @@ Result<Json> discharge_checklist(const security::RequestContext& ctx, store::Sto
   return coordination::checklist_status(*enc, tasks);
 }
 
-Result<std::string> render_care_plan(const security::RequestContext& ctx, store::Store& store,
-                                     const std::string& id) {
+Result<std::pair<std::string, std::string>> render_care_plan(const security::RequestContext& ctx,
+                                                             store::Store& store, const std::string& id,
+                                                             bool pdf) {
   auto reader = store.reader();
   // Each resource through the same read as GET (policy and audit); one the
   // caller may not see is left out.
@@ -261,7 +262,13 @@ Result<std::string> render_care_plan(const security::RequestContext& ctx, store:
         if (!goal) return std::move(goal).error();
         if (*goal) in.goals.push_back(&keep.emplace_back(std::move(**goal)));
       }
-  return coordination::render_pps_html(in);
+  auto doc = coordination::build_pps_document(in);
+  if (!pdf)
+    return std::pair<std::string, std::string>{"text/html; charset=utf-8",
+                                               coordination::render_pps_html(doc)};
+  auto bytes = coordination::render_pps_pdf(doc);
+  if (!bytes) return std::move(bytes).error();
+  return std::pair<std::string, std::string>{"application/pdf", std::move(*bytes)};
 }
 
 Result<Json> follow_up_now(const security::RequestContext& ctx, store::Store& store) {

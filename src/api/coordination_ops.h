@@ -2,7 +2,7 @@
 //   POST /fhir/CarePlan/{id}/$propose       a draft PPS proposed to the médecin traitant
 //   GET|POST /fhir/PlanDefinition/{id}/$apply  a pathway template applied to a patient
 //   POST /fhir/$follow-up                   one follow-up pass now (administrators)
-//   GET  /fhir/CarePlan/{id}/$render        the PPS as a readable page (HTML)
+//   GET  /fhir/CarePlan/{id}/$render        the PPS as a readable page (HTML, or PDF)
 //   GET|POST /fhir/Encounter/{id}/$discharge-checklist  the discharge checklist of a stay
 //   GET /fhir/Organization/{id}/$activity-report  a structure's activity over a period
 #pragma once
@@ -55,8 +55,10 @@ Result<Json> discharge_checklist(const security::RequestContext& ctx, store::Sto
 // The PPS as an HTML page in French (coordination/workflow/pps_document.h),
 // built from what the caller may read: the plan (else 404/403 as a read),
 // the patient, the medico-social part and the goals; each read is audited.
-Result<std::string> render_care_plan(const security::RequestContext& ctx, store::Store& store,
-                                     const std::string& id);
+// `pdf`: a PDF instead of the HTML page. Returns (media type, body).
+Result<std::pair<std::string, std::string>> render_care_plan(const security::RequestContext& ctx,
+                                                             store::Store& store, const std::string& id,
+                                                             bool pdf);
 
 // The activity report of a coordination structure (coordination/workflow/
 // report.h). Parameters: start and end (YYYY-MM-DD, both days included,

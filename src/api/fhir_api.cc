@@ -95,6 +95,7 @@ struct Exchange {
   std::optional<Summary> summary;
   std::vector<std::string> elements;
   bool csv = false;  // text/csv asked where a CSV rendering exists (the activity report)
+  bool pdf = false;  // application/pdf asked where a PDF rendering exists (CarePlan/$render)
 
   const QueryParam* param(std::string_view name) const {
     for (const auto& p : params)
@@ -205,10 +206,15 @@ struct FhirApi::Impl {
     // The activity report also comes as a spreadsheet file (api/coordination_ops.h).
     const bool csv_route =
         x.segs.size() == 3 && x.segs[0] == "Organization" && x.segs[2] == "$activity-report";
+    // The readable PPS is a page (HTML) or a PDF, never FHIR JSON.
+    const bool render_route = x.segs.size() == 3 && x.segs[0] == "CarePlan" && x.segs[2] == "$render";
     if (const auto* f = x.param("_format")) {
       format = media_type(f->value);
       if (csv_route && (format == "text/csv" || format == "csv")) {
         x.csv = true;
+      } else if (render_route && (format == "pdf" || format == "application/pdf" || format == "html" ||
+                                  format == "text/html")) {
+        x.pdf = format.find("pdf") != std::string::npos;
       } else if (!is_json_type(format)) {
         return Error(406, "not-supported", "Format '" + f->value + "' is not supported; use _format=json",
                      "_format");
@@ -219,6 +225,8 @@ struct FhirApi::Impl {
       auto at_csv = a.find("text/csv"), at_json = a.find("json");
       if (csv_route && at_csv != std::string::npos && (at_json == std::string::npos || at_csv < at_json)) {
         x.csv = true;
+      } else if (render_route) {
+        x.pdf = a.find("application/pdf") != std::string::npos && a.find("text/html") == std::string::npos;
       } else if (a.find("json") == std::string::npos && a.find("*/*") == std::string::npos &&
                  a.find("application/*") == std::string::npos)
         return Error(406, "not-supported",
@@ -339,11 +347,12 @@ struct FhirApi::Impl {
     if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$render") {
       if (!get) return not_allowed();
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
-      auto page = render_care_plan(x.ctx, store, s[1]);
+      // HTML by default; PDF with _format=pdf or Accept: application/pdf (negotiate()).
+      auto page = render_care_plan(x.ctx, store, s[1], x.pdf);
       if (!page) return send_error(x, page.error());
       x.res.status = 200;
-      x.res.set_header("Content-Type", "text/html; charset=utf-8");
-      x.res.body = std::move(*page);
+      x.res.set_header("Content-Type", page->first);
+      x.res.body = std::move(page->second);
       return;
     }
     if (s.size() == 3 && s[0] == "PlanDefinition" && s[2] == "$apply") {

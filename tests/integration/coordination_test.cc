@@ -334,6 +334,18 @@ TEST(Coordination, TemplateAppliedThenValidatedAsOnePlan) {
                            "Consultation du médecin traitant", "Volet médico-social",
                            "Évaluation des besoins d&#39;aide au domicile", "du 20/11/2026 au 27/11/2026"})
     EXPECT_NE(page.body.find(text), std::string::npos) << text;
+  // The same as a PDF (A4, standard fonts), for print and mail.
+  auto pdf = d.as(d.t_gp, "GET", "/fhir/CarePlan/" + clinical + "/$render?_format=pdf");
+  ASSERT_EQ(pdf.status, 200) << pdf.body.substr(0, 300);
+  EXPECT_EQ(pdf.header("Content-Type"), "application/pdf");
+  EXPECT_EQ(pdf.body.substr(0, 5), "%PDF-");
+  EXPECT_NE(pdf.body.find("%%EOF", pdf.body.size() - 16), std::string::npos);
+  EXPECT_NE(pdf.body.find("/Helvetica"), std::string::npos);
+  EXPECT_NE(pdf.body.find("/WinAnsiEncoding"), std::string::npos);
+  auto by_accept = w.http().request("GET", "/fhir/CarePlan/" + clinical + "/$render", "",
+                                    {{"Authorization", "Bearer " + d.t_gp}, {"Accept", "application/pdf"}});
+  EXPECT_EQ(by_accept.header("Content-Type"), "application/pdf");
+  EXPECT_EQ(d.as(d.t_gp, "GET", "/fhir/CarePlan/" + clinical + "/$render?_format=xml").status, 406);
   EXPECT_EQ(d.as(d.t_social, "GET", "/fhir/CarePlan/" + clinical + "/$render").status, 403);
   EXPECT_EQ(d.as(d.t_out, "GET", "/fhir/CarePlan/" + clinical + "/$render").status, 404);
 }

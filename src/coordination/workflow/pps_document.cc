@@ -97,42 +97,39 @@ std::string validation_text(const Json& plan) {
   return {};
 }
 
-void activities(std::string& h, const Json& plan) {
+std::vector<PpsDocument::Row> activities(const Json& plan) {
+  std::vector<PpsDocument::Row> rows;
   const Json* acts = plan.find("activity");
-  if (!acts || !acts->is_array() || acts->as_array().empty()) {
-    h += "<p>Aucune intervention.</p>\n";
-    return;
-  }
-  h += "<table>\n<thead><tr><th>Intervention</th><th>Quand</th><th>Qui</th><th>État</th></tr></"
-       "thead>\n<tbody>\n";
+  if (!acts || !acts->is_array()) return rows;
   for (const Json& a : acts->as_array()) {
     const Json* d = a.find("detail");
     if (!d) continue;
+    PpsDocument::Row row;
     std::string what = text_of(d->find("code"));
     std::string desc(d->get_string("description"));
-    std::string when = period_text(d->find("scheduledPeriod"));
+    row.what = what.empty() ? desc : what;
+    if (!what.empty()) row.detail = desc;
+    row.when = period_text(d->find("scheduledPeriod"));
     if (const Json* t = d->find("scheduledTiming")) {
       std::string r = rhythm(t);
       std::string bounds;
       if (const Json* rep = t->find("repeat")) bounds = period_text(rep->find("boundsPeriod"));
-      when = r + (r.empty() || bounds.empty() ? "" : ", ") + bounds;
+      row.when = r + (r.empty() || bounds.empty() ? "" : ", ") + bounds;
     }
-    std::string who;
     if (const Json* ext = d->find("extension"); ext && ext->is_array())
       for (const Json& e : ext->as_array())
         if (e.get_string("url") == kIntervenantExtension)
-          who += (who.empty() ? "" : ", ") + text_of(e.find("valueCodeableConcept"));
+          row.who += (row.who.empty() ? "" : ", ") + text_of(e.find("valueCodeableConcept"));
     if (const Json* perf = d->find("performer"); perf && perf->is_array())
       for (const Json& p : perf->as_array()) {
         auto name = p.get_string("display");
-        who += (who.empty() ? "" : ", ") + std::string(name.empty() ? p.get_string("reference") : name);
+        row.who +=
+            (row.who.empty() ? "" : ", ") + std::string(name.empty() ? p.get_string("reference") : name);
       }
-    h += "<tr><td><strong>" + html_escape(what.empty() ? desc : what) + "</strong>";
-    if (!what.empty() && !desc.empty()) h += "<br><span class=\"desc\">" + html_escape(desc) + "</span>";
-    h += "</td><td>" + html_escape(when) + "</td><td>" + html_escape(who) + "</td><td>" +
-         html_escape(activity_status(d->get_string("status"))) + "</td></tr>\n";
+    row.status = activity_status(d->get_string("status"));
+    rows.push_back(std::move(row));
   }
-  h += "</tbody>\n</table>\n";
+  return rows;
 }
 
 std::string patient_line(const Json* p) {
@@ -152,13 +149,45 @@ std::string patient_line(const Json* p) {
 
 }  // namespace
 
-std::string render_pps_html(const PpsDocumentInput& in) {
+PpsDocument build_pps_document(const PpsDocumentInput& in) {
   const Json& plan = *in.plan;
-  std::string title(plan.get_string("title"));
-  if (title.empty()) title = "Plan personnalisé de santé";
+  PpsDocument doc;
+  doc.title = std::string(plan.get_string("title"));
+  if (doc.title.empty()) doc.title = "Plan personnalisé de santé";
+  doc.patient = patient_line(in.patient);
+  doc.status = status_text(plan.get_string("status"));
+  doc.validation = validation_text(plan);
+  doc.period = period_text(plan.find("period"));
+  doc.description = std::string(plan.get_string("description"));
+  for (const Json* g : in.goals) {
+    std::string goal = text_of(g->find("description"));
+    if (const Json* targets = g->find("target"); targets && targets->is_array())
+      for (const Json& t : targets->as_array())
+        if (auto due = t.get_string("dueDate"); !due.empty()) goal += " — échéance " + french_date(due);
+    doc.goals.push_back(std::move(goal));
+  }
+  PpsDocument::Section clinical{"Volet clinique", activities(plan), {}};
+  if (clinical.rows.empty()) clinical.note = "Aucune intervention.";
+  PpsDocument::Section social{"Volet médico-social", {}, {}};
+  for (const Json* part : in.parts) {
+    auto rows = activities(*part);
+    social.rows.insert(social.rows.end(), rows.begin(), rows.end());
+  }
+  if (in.parts.empty())
+    social.note =
+        in.parts_hidden ? "Ce volet n'est pas accessible avec votre rôle." : "Aucun volet médico-social.";
+  doc.sections = {std::move(clinical), std::move(social)};
+  doc.footer = "Document établi par Parcours le " + french_date(in.generated_at.substr(0, 10)) +
+               " à partir du PPS " + std::string(plan.get_string("id")) +
+               ". Il ne remplace pas les prescriptions.";
+  return doc;
+}
+
+std::string render_pps_html(const PpsDocument& doc) {
   std::string h;
   h +=
-      "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(title) +
+      "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+      html_escape(doc.title) +
       "</title>\n<style>\nbody{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 "
       "1rem;"
       "color:#1b1b1b;line-height:1.45}\nh1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;"
@@ -169,36 +198,35 @@ std::string render_pps_html(const PpsDocumentInput& in) {
       "weight:600}\nfooter{margin-top:2rem;color:#555;font-size:.85em}\n@media "
       "print{body{margin:0}}\n</style>\n"
       "</head>\n<body>\n<header>\n<p>Plan personnalisé de santé (PPS)</p>\n<h1>" +
-      html_escape(title) + "</h1>\n<p>" + html_escape(patient_line(in.patient)) +
-      "</p>\n<p class=\"statut\">" + html_escape(status_text(plan.get_string("status"))) + "</p>\n";
-  if (auto v = validation_text(plan); !v.empty()) h += "<p>" + html_escape(v) + "</p>\n";
-  if (auto p = period_text(plan.find("period")); !p.empty()) h += "<p>Période : " + html_escape(p) + "</p>\n";
+      html_escape(doc.title) + "</h1>\n<p>" + html_escape(doc.patient) + "</p>\n<p class=\"statut\">" +
+      html_escape(doc.status) + "</p>\n";
+  if (!doc.validation.empty()) h += "<p>" + html_escape(doc.validation) + "</p>\n";
+  if (!doc.period.empty()) h += "<p>Période : " + html_escape(doc.period) + "</p>\n";
   h += "</header>\n";
-  if (auto d = plan.get_string("description"); !d.empty()) h += "<p>" + html_escape(d) + "</p>\n";
+  if (!doc.description.empty()) h += "<p>" + html_escape(doc.description) + "</p>\n";
   h += "<h2>Objectifs</h2>\n";
-  if (in.goals.empty()) {
+  if (doc.goals.empty()) {
     h += "<p>Aucun objectif lisible.</p>\n";
   } else {
     h += "<ul>\n";
-    for (const Json* g : in.goals) {
-      h += "<li>" + html_escape(text_of(g->find("description")));
-      if (const Json* targets = g->find("target"); targets && targets->is_array())
-        for (const Json& t : targets->as_array())
-          if (auto due = t.get_string("dueDate"); !due.empty()) h += " — échéance " + french_date(due);
-      h += "</li>\n";
-    }
+    for (const auto& g : doc.goals) h += "<li>" + html_escape(g) + "</li>\n";
     h += "</ul>\n";
   }
-  h += "<h2>Volet clinique</h2>\n";
-  activities(h, plan);
-  h += "<h2>Volet médico-social</h2>\n";
-  for (const Json* part : in.parts) activities(h, *part);
-  if (in.parts.empty())
-    h += in.parts_hidden ? "<p>Ce volet n'est pas accessible avec votre rôle.</p>\n"
-                         : "<p>Aucun volet médico-social.</p>\n";
-  h += "<footer>Document établi par Parcours le " + html_escape(french_date(in.generated_at.substr(0, 10))) +
-       " à partir du PPS " + html_escape(plan.get_string("id")) +
-       ". Il ne remplace pas les prescriptions.</footer>\n</body>\n</html>\n";
+  for (const auto& section : doc.sections) {
+    h += "<h2>" + html_escape(section.title) + "</h2>\n";
+    if (!section.note.empty()) h += "<p>" + html_escape(section.note) + "</p>\n";
+    if (section.rows.empty()) continue;
+    h += "<table>\n<thead><tr><th>Intervention</th><th>Quand</th><th>Qui</th><th>État</th></tr></"
+         "thead>\n<tbody>\n";
+    for (const auto& r : section.rows) {
+      h += "<tr><td><strong>" + html_escape(r.what) + "</strong>";
+      if (!r.detail.empty()) h += "<br><span class=\"desc\">" + html_escape(r.detail) + "</span>";
+      h += "</td><td>" + html_escape(r.when) + "</td><td>" + html_escape(r.who) + "</td><td>" +
+           html_escape(r.status) + "</td></tr>\n";
+    }
+    h += "</tbody>\n</table>\n";
+  }
+  h += "<footer>" + html_escape(doc.footer) + "</footer>\n</body>\n</html>\n";
   return h;
 }
 
