@@ -169,6 +169,8 @@ RESOURCES = [
                     "Information du médecin traitant d'un accès en urgence (bris de glace) au dossier."),
             concept("relance-retard", "Relance d'une échéance dépassée",
                     "Alerte du gestionnaire de cas : une tâche du parcours a dépassé son échéance."),
+            concept("plafond-file-active", "Plafond de file active",
+                    "Alerte du gestionnaire de cas : sa file active dépasse le plafond fixé par la structure."),
         ],
     ),
     code_system(

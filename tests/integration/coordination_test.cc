@@ -816,5 +816,56 @@ TEST(Coordination, DischargeChecklistTracksEachItemFromDischarge) {
   EXPECT_EQ(d.as(d.t_out, "POST", "/fhir/Encounter/sejour-1/$discharge-checklist").status, 404);
 }
 
+TEST(Coordination, StructureEligibilityAndCaseloadLimit) {
+  World w;
+  Dossier d(w);
+  // The DAC serves people of 60 and over in two postal codes; one active
+  // dossier per case manager at most (a tiny limit, to see it).
+  w.put_text(R"({"resourceType":"Organization","id":"dac-flandre","name":"DAC Flandre Lys",
+    "extension":[{"url":"https://parcours.example.fr/fhir/StructureDefinition/age-minimum","valueInteger":60},
+      {"url":"https://parcours.example.fr/fhir/StructureDefinition/code-postal-desservi","valueString":"59000"},
+      {"url":"https://parcours.example.fr/fhir/StructureDefinition/code-postal-desservi","valueString":"59800"},
+      {"url":"https://parcours.example.fr/fhir/StructureDefinition/plafond-file-active","valueInteger":1}],
+    "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination","code":"dac"}]}]})");
+  for (const char* p : {"p3", "p4"}) {
+    const std::string id(p);
+    const std::string born = id == "p3" ? "2001-05-04" : "1950-01-20";
+    w.put_text(R"({"resourceType":"Patient","id":")" + id + R"(","birthDate":")" + born +
+               R"(","address":[{"city":"Lille","postalCode":"59000"}],
+      "generalPractitioner":[{"reference":"Practitioner/pr-gp"}]})");
+    w.put_text(R"({"resourceType":"CareTeam","id":"ct-)" + id +
+               R"(","status":"active","subject":{"reference":"Patient/)" + id +
+               R"("},"participant":[{"member":{"reference":"Practitioner/pr-as"}}]})");
+  }
+  auto episode = [](const std::string& id, const std::string& patient) {
+    return R"({"resourceType":"EpisodeOfCare","id":")" + id + R"(","status":"active",
+      "patient":{"reference":"Patient/)" +
+           patient + R"("},"managingOrganization":{"reference":"Organization/dac-flandre"},
+      "careManager":{"reference":"Practitioner/pr-as"},
+      "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/niveau-coordination","code":"coordination-simple"}]}]})";
+  };
+  // p1 has no address: outside the territory as far as anyone knows.
+  auto nowhere = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/e1", episode("e1", "p1"));
+  EXPECT_EQ(nowhere.status, 422) << nowhere.body;
+  EXPECT_NE(nowhere.body.find("hors du territoire"), std::string::npos);
+  // p3 is 25: too young for this structure.
+  auto young = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/e3", episode("e3", "p3"));
+  EXPECT_EQ(young.status, 422) << young.body;
+  EXPECT_NE(young.body.find("au moins 60 ans"), std::string::npos);
+  EXPECT_EQ(issue_expression(young), "EpisodeOfCare.patient");
+  // p4 is eligible; then p1 (now with an address) goes past the limit of 1:
+  // opened all the same, and the case manager is warned.
+  ASSERT_EQ(d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/e4", episode("e4", "p4")).status, 201);
+  auto none = d.as(d.t_social, "GET", "/fhir/Communication?recipient=Practitioner/pr-as");
+  EXPECT_EQ(total(none), 0) << none.body;
+  w.put_text(
+      R"({"resourceType":"Patient","id":"p1","birthDate":"1944-02-11","address":[{"postalCode":"59800"}],
+    "generalPractitioner":[{"reference":"Practitioner/pr-gp"}]})");
+  ASSERT_EQ(d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/e1", episode("e1", "p1")).status, 201);
+  auto warned = d.as(d.t_social, "GET", "/fhir/Communication?recipient=Practitioner/pr-as");
+  ASSERT_EQ(total(warned), 1) << warned.body;
+  EXPECT_NE(warned.body.find("2 dossiers actifs pour un plafond de 1"), std::string::npos) << warned.body;
+}
+
 }  // namespace
 }  // namespace parcours

@@ -18,6 +18,17 @@ inline constexpr std::string_view kPpsSection = "https://parcours.example.fr/fhi
 inline constexpr std::string_view kStructureType =
     "https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination";
 
+// A structure's settings, as extensions on its Organization
+// (docs/coordination.md): eligibility (minimum age, postal codes served,
+// repeated) and the caseload limit per case manager.
+inline constexpr std::string_view kMinimumAgeExt =
+    "https://parcours.example.fr/fhir/StructureDefinition/age-minimum";
+inline constexpr std::string_view kPostalCodeServedExt =
+    "https://parcours.example.fr/fhir/StructureDefinition/code-postal-desservi";
+inline constexpr std::string_view kCaseloadLimitExt =
+    "https://parcours.example.fr/fhir/StructureDefinition/plafond-file-active";
+inline constexpr std::string_view kCaseloadAlert = "plafond-file-active";
+
 // Intensity of coordination, the three levels observed by IGAS (seed 003
 // [266]-[270]): EpisodeOfCare.type.
 inline constexpr std::string_view kIntensity =

@@ -316,19 +316,109 @@ struct Rules {
   // A coordination dossier: an EpisodeOfCare managed by a coordination
   // structure (Organization.type from CodeSystem/type-structure-coordination).
   // Other episodes (a hospital stay, a programme) are not the workflow's.
-  Result<bool> is_dossier(const Json& ep) {
+  // Returns the structure when `ep` is a dossier.
+  Result<std::optional<Json>> structure_of(const Json& ep) {
     std::string_view org = reference_at(ep, "managingOrganization");
-    if (!org.starts_with("Organization/")) return false;
+    if (!org.starts_with("Organization/")) return std::optional<Json>{};
     auto o = read_current("Organization", org.substr(std::string_view("Organization/").size()));
     if (!o) return std::move(o).error();
-    return *o && has_coding((*o)->find("type"), codes::kStructureType);
+    if (!*o || !has_coding((**o).find("type"), codes::kStructureType)) return std::optional<Json>{};
+    return o;
+  }
+
+  // The structure's eligibility rules (Organization extensions, see
+  // docs/coordination.md): a minimum age and the postal codes it serves.
+  Status eligible(const Json& structure, const Json& ep) {
+    const Json* min_age = find_extension(structure, codes::kMinimumAgeExt);
+    std::vector<std::string_view> served;
+    if (const Json* ext = structure.find("extension"); ext && ext->is_array())
+      for (const Json& x : ext->as_array())
+        if (x.get_string("url") == codes::kPostalCodeServedExt) served.push_back(x.get_string("valueString"));
+    if (!min_age && served.empty()) return Status::Ok();
+    std::string_view patient = reference_at(ep, "patient");
+    auto p = read_current("Patient", patient.substr(patient.find('/') + 1));
+    if (!p) return std::move(p).error();
+    if (!*p) return Status::Ok();
+    std::vector<Issue> why;
+    if (const Json* v = min_age ? min_age->find("valueInteger") : nullptr; v && v->to_int64()) {
+      std::string_view birth = (**p).get_string("birthDate");
+      const std::string today = date_of(e.now);
+      int age = -1;
+      if (birth.size() >= 10) {
+        age = std::stoi(today.substr(0, 4)) - std::stoi(std::string(birth.substr(0, 4)));
+        if (today.substr(5, 5) < birth.substr(5, 5)) --age;
+      }
+      if (age < *v->to_int64())
+        why.push_back(Issue{
+            "error", "business-rule",
+            "Dossier non éligible : la structure accompagne les personnes d'au moins " +
+                std::to_string(*v->to_int64()) + " ans" +
+                (age < 0 ? " (date de naissance inconnue)" : " (âge : " + std::to_string(age) + " ans)"),
+            "EpisodeOfCare.patient"});
+    }
+    if (!served.empty()) {
+      bool inside = false;
+      if (const Json* addrs = (**p).find("address"); addrs && addrs->is_array())
+        for (const Json& a : addrs->as_array())
+          inside =
+              inside || std::find(served.begin(), served.end(), a.get_string("postalCode")) != served.end();
+      if (!inside)
+        why.push_back(
+            Issue{"error", "business-rule",
+                  "Dossier non éligible : l'adresse du patient est hors du territoire de la structure",
+                  "EpisodeOfCare.patient"});
+    }
+    if (why.empty()) return Status::Ok();
+    return Error(422, std::move(why));
+  }
+
+  // Caseload per case manager (seed 003: ARESPA, 12 coordinators for 2,400
+  // active patients): past the structure's limit the dossier is still
+  // opened — people are not turned away for a workload — but the case
+  // manager is warned, in writing.
+  Status caseload(const Json& structure, const Json& ep) {
+    const Json* limit_ext = find_extension(structure, codes::kCaseloadLimitExt);
+    const Json* v = limit_ext ? limit_ext->find("valueInteger") : nullptr;
+    std::string_view manager = reference_at(ep, "careManager");
+    if (!v || !v->to_int64() || manager.empty()) return Status::Ok();
+    const std::int64_t limit = *v->to_int64();
+    auto ids = search::find(e.reader, "EpisodeOfCare",
+                            "care-manager=" + std::string(manager) + "&status=active,onhold&organization=" +
+                                std::string(reference_at(ep, "managingOrganization")),
+                            static_cast<int>(limit) + 2);
+    if (!ids) return std::move(ids).error();
+    std::int64_t count = 1;  // this one
+    for (const auto& id : *ids)
+      if (id != e.id) ++count;
+    if (count <= limit) return Status::Ok();
+    Json msg = feedback_message({"", ""}, reference_at(ep, "patient"), {std::string(manager)}, "",
+                                "EpisodeOfCare/" + std::string(e.id),
+                                "Plafond de file active dépassé : " + std::to_string(count) +
+                                    " dossiers actifs pour un plafond de " + std::to_string(limit) +
+                                    " par gestionnaire de cas.",
+                                e.now);
+    msg.set("category", Json(Json::Array{fhir::concept_of(fhir::coding(
+                            codes::kMessageCategory, codes::kCaseloadAlert, "Plafond de file active"))}));
+    effects.push_back(Effect{"Communication", store::time_ordered_id(), std::move(msg)});
+    return Status::Ok();
   }
 
   Status episode() {
     Json& ep = e.incoming;
-    auto dossier = is_dossier(ep);
-    if (!dossier) return std::move(dossier).error();
-    if (!*dossier) return Status::Ok();
+    auto structure = structure_of(ep);
+    if (!structure) return std::move(structure).error();
+    if (!*structure) return Status::Ok();
+    {
+      const std::string_view before = status_of(e.previous), after = status_of(&ep);
+      const bool including =
+          (after == "active" || after == "onhold") && before != "active" && before != "onhold";
+      const bool reassigned =
+          e.previous && reference_at(*e.previous, "careManager") != reference_at(ep, "careManager");
+      if (including && enforce)
+        if (auto st = eligible(**structure, ep); !st) return st;
+      if (including || (reassigned && (after == "active" || after == "onhold")))
+        if (auto st = caseload(**structure, ep); !st) return st;
+    }
     // Copied: completing the resource below may move its members.
     const std::string_view from = status_of(e.previous);
     const std::string to(status_of(&ep));
