@@ -363,6 +363,23 @@ TEST(ActivityReport, EveryIndicatorOfADacOverAPeriod) {
   EXPECT_NE(info.find("extension")->as_array()[0].get_string("valueString").find("cout-observe-euros"),
             std::string_view::npos);
 
+  // A tariff agreed by the structure with its funder applies when the
+  // caller sets none.
+  w.put_text(R"({"resourceType":"Organization","id":"dac-a","name":"dac-a",
+    "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination","code":"dac"}]}],
+    "extension":[{"url":"https://parcours.example.fr/fhir/StructureDefinition/tarif","extension":[
+      {"url":"niveau","valueCoding":{"system":"https://parcours.example.fr/fhir/CodeSystem/niveau-coordination","code":"coordination-complexe"}},
+      {"url":"montant","valueMoney":{"value":300,"currency":"EUR"}},
+      {"url":"financeur","valueReference":{"display":"ARS Hauts-de-France"}}]}]})");
+  auto agreed = J(w.admin("GET", "/fhir/Organization/dac-a/$activity-report?" + period));
+  EXPECT_EQ(score(group(agreed, "montant-du")), "402.00");  // 22 + 80 + 300
+  const Json& by_structure =
+      group(agreed, "tarif")->find("stratifier")->as_array()[0].find("stratum")->as_array()[2];
+  EXPECT_EQ(by_structure.find("extension")->as_array()[0].get_string("valueString"),
+            "tarif de la structure (ARS Hauts-de-France)");
+  w.put_text(R"({"resourceType":"Organization","id":"dac-a","name":"dac-a",
+    "type":[{"coding":[{"system":"https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination","code":"dac"}]}]})");
+
   // DAC B's own report sees only D.
   Json other = J(w.admin("GET", "/fhir/Organization/dac-b/$activity-report?" + period));
   EXPECT_EQ(score(group(other, "file-active")), "1");

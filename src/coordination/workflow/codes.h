@@ -28,6 +28,10 @@ inline constexpr std::string_view kPostalCodeServedExt =
 inline constexpr std::string_view kCaseloadLimitExt =
     "https://parcours.example.fr/fhir/StructureDefinition/plafond-file-active";
 inline constexpr std::string_view kCaseloadAlert = "plafond-file-active";
+// A tariff agreed by the structure for a level: complex extension with
+// "niveau" (valueCoding), "montant" (valueMoney, EUR), "financeur"
+// (valueReference, optional). The activity report applies it.
+inline constexpr std::string_view kTariffExt = "https://parcours.example.fr/fhir/StructureDefinition/tarif";
 
 // Intensity of coordination, the three levels observed by IGAS (seed 003
 // [266]-[270]): EpisodeOfCare.type.

@@ -407,6 +407,31 @@ Result<ActivityReport> activity_report(store::Reader& reader, std::string_view o
   report.end = end;
   auto levels = intensity_levels(reader);
   if (!levels) return std::move(levels).error();
+  // The structure's own tariffs (Organization.extension "tarif": niveau,
+  // montant in EUR, financeur), agreed with its funders (seed 003 [262]).
+  std::map<std::string, std::pair<std::int64_t, std::string>, std::less<>> agreed;
+  if (auto org = reader.read("Organization", organization_id); org && *org && !(*org)->deleted)
+    if (auto doc = parse_json((*org)->body))
+      if (const Json* exts = doc->find("extension"); exts && exts->is_array())
+        for (const Json& x : exts->as_array()) {
+          if (x.get_string("url") != codes::kTariffExt) continue;
+          std::string level, funder;
+          std::optional<std::int64_t> cents;
+          if (const Json* parts = x.find("extension"); parts && parts->is_array())
+            for (const Json& part : parts->as_array()) {
+              if (part.get_string("url") == "niveau")
+                if (const Json* c = part.find("valueCoding")) level = std::string(c->get_string("code"));
+              if (part.get_string("url") == "montant")
+                if (const Json* m = part.find("valueMoney"); m && m->get_string("currency") == "EUR")
+                  if (const Json* v = m->find("value"); v && v->to_double())
+                    cents = static_cast<std::int64_t>(*v->to_double() * 100 + 0.5);
+              if (part.get_string("url") == "financeur")
+                if (const Json* r = part.find("valueReference"))
+                  funder = std::string(r->get_string("display").empty() ? r->get_string("reference")
+                                                                        : r->get_string("display"));
+            }
+          if (!level.empty() && cents) agreed[level] = {*cents, funder};
+        }
 
   // The structure's dossiers that overlap the period, by patient.
   auto episodes = all(reader, "EpisodeOfCare", "organization=Organization/" + std::string(organization_id));
@@ -576,6 +601,11 @@ Result<ActivityReport> activity_report(store::Reader& reader, std::string_view o
     if (auto o = overrides.find(code); o != overrides.end()) {
       source = "paramètre tariff-" + code;
       return o->second;
+    }
+    if (auto t = agreed.find(code); t != agreed.end()) {
+      source = "tarif de la structure" +
+               (t->second.second.empty() ? std::string() : " (" + t->second.second + ")");
+      return t->second.first;
     }
     for (const auto& l : *levels)
       if (l.code == code && l.observed_cost_cents) {
