@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the local CodeSystems of the coordination workflow as FHIR R4 JSON,
-one file per resource next to this script. The C++ side names the same codes
-in src/coordination/workflow/codes.h; tests/unit/workflow_test.cc keeps both
-in step.
+"""Writes the local CodeSystems and SearchParameters of the coordination
+workflow and of the resource directory as FHIR R4 JSON, one file per resource
+next to this script. The C++ side names the same codes in
+src/coordination/workflow/codes.h and src/directory/codes.h;
+tests/unit/workflow_test.cc and tests/unit/territory_test.cc keep them in
+step.
 
     python3 content/coordination/generate.py
 """
@@ -353,6 +355,125 @@ RESOURCES = [
                     "des médicaments)."),
         ],
     ),
+    # --- The resource directory (src/directory/codes.h names the same URLs).
+    code_system(
+        "type-service",
+        "TypeService",
+        "Types de services de l'annuaire",
+        "Ce que fait un service de l'annuaire (HealthcareService.type). Codes propres à Parcours : "
+        "l'équivalent national (activités opérationnelles du ROR, nomenclatures de l'ANS) n'a pas pu être "
+        "vérifié code par code. La spécialité médicale se code à part (HealthcareService.specialty, "
+        "TRE_R38 de l'ANS).",
+        [
+            concept("medecine-generale", "Consultation de médecine générale",
+                    "Consultations et visites d'un cabinet de médecine générale ou d'une maison de santé ; "
+                    "le médecin traitant (CSS, art. L. 162-5-3)."),
+            concept("soins-infirmiers", "Soins infirmiers",
+                    "Soins infirmiers au cabinet et à domicile, sur prescription."),
+            concept("kinesitherapie", "Masso-kinésithérapie", "Rééducation au cabinet et à domicile."),
+            concept("pharmacie", "Pharmacie d'officine",
+                    "Dispensation des médicaments, conseil pharmaceutique, bilans partagés de médication."),
+            concept("biologie", "Biologie médicale",
+                    "Prélèvements et analyses d'un laboratoire de biologie médicale."),
+            concept("consultation-specialisee", "Consultation spécialisée",
+                    "Consultations externes d'une spécialité médicale (laquelle : HealthcareService.specialty)."),
+            concept("urgences", "Accueil des urgences",
+                    "Structure des urgences d'un établissement de santé, ouverte en permanence (CSP, art. "
+                    "R. 6123-1)."),
+            concept("maison-medicale-garde", "Maison médicale de garde",
+                    "Permanence des soins ambulatoires : consultations de médecine générale le soir, le samedi "
+                    "après-midi, le dimanche et les jours fériés (CSP, art. R. 6315-1), après appel au 116 117."),
+            concept("ssiad", "Soins infirmiers à domicile (SSIAD)",
+                    "Soins infirmiers et d'hygiène à domicile pour des personnes âgées ou handicapées, sur "
+                    "prescription (CASF, art. D. 312-1), dans une zone d'intervention."),
+            concept("hebergement-permanent", "Hébergement permanent en EHPAD",
+                    "Hébergement et soins d'un établissement pour personnes âgées dépendantes."),
+            concept("hebergement-temporaire", "Hébergement temporaire",
+                    "Séjour de quelques semaines en EHPAD : répit de l'aidant, sortie d'hospitalisation."),
+            concept("accueil-de-jour", "Accueil de jour",
+                    "Accueil à la journée de personnes vivant à domicile, notamment atteintes de la maladie "
+                    "d'Alzheimer ou d'une maladie apparentée."),
+            concept("appui-coordination", "Appui à la coordination",
+                    "Appui aux professionnels pour les parcours de santé complexes : information, orientation, "
+                    "évaluation, coordination (CSP, art. L. 6327-2)."),
+        ],
+    ),
+    code_system(
+        "accessibilite",
+        "Accessibilite",
+        "Accessibilité des lieux et des services",
+        "Ce qu'un lieu ou un service offre aux personnes handicapées (HealthcareService.characteristic, "
+        "extension accessibilite sur Location). Codes propres à Parcours, d'après les obligations "
+        "d'accessibilité des établissements recevant du public (loi n° 2005-102 du 11 février 2005).",
+        [
+            concept("acces-fauteuil-roulant", "Accès en fauteuil roulant",
+                    "Entrée, circulation et lieu de consultation accessibles à une personne en fauteuil roulant."),
+            concept("stationnement-pmr", "Stationnement réservé",
+                    "Place de stationnement adaptée réservée aux personnes handicapées à proximité de l'entrée."),
+            concept("boucle-magnetique", "Boucle à induction magnétique",
+                    "Accueil équipé d'une boucle à induction magnétique pour les personnes appareillées."),
+            concept("accueil-lsf", "Accueil en langue des signes",
+                    "Accueil possible en langue des signes française (LSF)."),
+        ],
+    ),
+    {
+        "resourceType": "SearchParameter",
+        "id": "accepte-nouveaux-patients",
+        "url": f"{BASE}/SearchParameter/accepte-nouveaux-patients",
+        "version": VERSION,
+        "name": "accepte-nouveaux-patients",
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "Parcours",
+        "description": "Le service ou le professionnel accepte de nouveaux patients (extension "
+        "accepte-nouveaux-patients, valueBoolean) ; pour un médecin généraliste, comme médecin traitant. "
+        "R4 n'a ni élément ni paramètre pour cela.",
+        "code": "accepte-nouveaux-patients",
+        "base": ["HealthcareService", "PractitionerRole"],
+        "type": "token",
+        "expression": f"HealthcareService.extension('{BASE}/StructureDefinition/accepte-nouveaux-patients')"
+        f".value | PractitionerRole.extension('{BASE}/StructureDefinition/accepte-nouveaux-patients').value",
+        "xpathUsage": "normal",
+    },
+    {
+        "resourceType": "SearchParameter",
+        "id": "HealthcareService-langue",
+        "url": f"{BASE}/SearchParameter/HealthcareService-langue",
+        "version": VERSION,
+        "name": "langue",
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "Parcours",
+        "description": "Langue dans laquelle le service peut accueillir (HealthcareService.communication, "
+        "codes BCP-47 : fr, en, nl, ar…). R4 n'a pas ce paramètre (R5 l'a appelé communication).",
+        "code": "langue",
+        "base": ["HealthcareService"],
+        "type": "token",
+        "expression": "HealthcareService.communication",
+        "xpathUsage": "normal",
+    },
+    {
+        "resourceType": "SearchParameter",
+        "id": "HealthcareService-zone-couverte",
+        "url": f"{BASE}/SearchParameter/HealthcareService-zone-couverte",
+        "version": VERSION,
+        "name": "zone-couverte",
+        "status": "active",
+        "experimental": False,
+        "date": DATE,
+        "publisher": "Parcours",
+        "description": "Lieux (communes) où le service intervient (HealthcareService.coverageArea) : zone "
+        "d'intervention d'un SSIAD, territoire d'un DAC. Se chaîne avec near : "
+        "zone-couverte.near=latitude|longitude|distance.",
+        "code": "zone-couverte",
+        "base": ["HealthcareService"],
+        "type": "reference",
+        "expression": "HealthcareService.coverageArea",
+        "target": ["Location"],
+        "xpathUsage": "normal",
+    },
     {
         "resourceType": "SearchParameter",
         "id": "Task-due-date",

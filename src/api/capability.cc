@@ -81,6 +81,10 @@ Json resource_capabilities() {
     if (type == "Organization")
       operation("activity-report",
                 "https://parcours.example.fr/fhir/OperationDefinition/Organization-activity-report");
+    // Services by distance, opening time, new patients, language
+    // (api/directory_ops.h).
+    if (type == "HealthcareService")
+      operation("find", "https://parcours.example.fr/fhir/OperationDefinition/HealthcareService-find");
     resources.push_back(std::move(r));
   }
   return resources;

@@ -9,6 +9,7 @@
 #include "api/bundle.h"
 #include "api/capability.h"
 #include "api/coordination_ops.h"
+#include "api/directory_ops.h"
 #include "api/history.h"
 #include "api/interactions.h"
 #include "api/query_string.h"
@@ -333,6 +334,14 @@ struct FhirApi::Impl {
       x.res.set_header("Content-Disposition", "attachment; filename=\"" + r->filename + "\"");
       x.res.body = std::move(r->csv);
       return;
+    }
+    // The directory search (api/directory_ops.h).
+    if (s.size() == 2 && s[0] == "HealthcareService" && s[1] == "$find") {
+      if (!get) {
+        not_allowed();
+        return x.res.set_header("Allow", "GET, HEAD");
+      }
+      return send_result(x, find_healthcare_services(x.ctx, store, x.params, x.base_url));
     }
     if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$propose") {
       if (m != "POST") return not_allowed();

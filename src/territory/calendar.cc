@@ -1,5 +1,6 @@
 #include "territory/calendar.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace parcours::territory {
@@ -78,6 +79,35 @@ std::string french_date(std::int64_t days) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d.day, d.month, d.year);
   return buf;
+}
+
+std::int64_t easter_sunday(int year) {
+  const int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
+  const int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+  const int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+  const int m = (a + 11 * h + 22 * l) / 451;
+  const int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+  return days_from_civil(year, month, day);
+}
+
+std::vector<Holiday> french_public_holidays(int year) {
+  const std::int64_t easter = easter_sunday(year);
+  std::vector<Holiday> out = {
+      {days_from_civil(year, 1, 1), "Jour de l'an"},
+      {easter + 1, "Lundi de Pâques"},
+      {days_from_civil(year, 5, 1), "Fête du Travail"},
+      {days_from_civil(year, 5, 8), "Victoire 1945"},
+      {easter + 39, "Ascension"},
+      {easter + 50, "Lundi de Pentecôte"},
+      {days_from_civil(year, 7, 14), "Fête nationale"},
+      {days_from_civil(year, 8, 15), "Assomption"},
+      {days_from_civil(year, 11, 1), "Toussaint"},
+      {days_from_civil(year, 11, 11), "Armistice 1918"},
+      {days_from_civil(year, 12, 25), "Noël"},
+  };
+  // Ascension may fall before 8 May, Whit Monday before or after it.
+  std::sort(out.begin(), out.end(), [](const Holiday& x, const Holiday& y) { return x.day < y.day; });
+  return out;
 }
 
 }  // namespace parcours::territory

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace parcours::territory {
 
@@ -29,5 +31,17 @@ std::string fhir_date(std::int64_t days);
 std::string fhir_datetime(std::int64_t days, int minute_of_day);
 // "DD/MM/YYYY", the French way, for narrative text.
 std::string french_date(std::int64_t days);
+
+// Easter Sunday of a Gregorian year (the anonymous Gregorian computus of
+// Meeus/Jones/Butcher).
+std::int64_t easter_sunday(int year);
+
+// The eleven public holidays of metropolitan France (Code du travail, art.
+// L. 3133-1), Alsace-Moselle's two extra days aside, in date order.
+struct Holiday {
+  std::int64_t day;
+  std::string_view name;  // "Noël", "Lundi de Pâques"...
+};
+std::vector<Holiday> french_public_holidays(int year);
 
 }  // namespace parcours::territory

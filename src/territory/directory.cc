@@ -16,6 +16,7 @@
 #include "territory/calendar.h"
 #include "territory/fhir_build.h"
 #include "territory/generator.h"
+#include "territory/offer.h"
 #include "territory/random.h"
 #include "territory/reference_data.h"
 
@@ -316,10 +317,15 @@ class Builder {
   }
 
   void emit_all() {
+    // What each organisation offers and when (offer.h): its own random
+    // stream, drawn before anything is emitted.
+    const Offer offer(d_, seed_);
     for (const Organisation& o : d_.orgs) emit_organisation(o);
-    for (const Organisation& o : d_.orgs) emit_location(o);
+    for (const Organisation& o : d_.orgs) emit_location(o, offer);
+    for (Json& area : offer.commune_areas()) emit_(std::move(area));
+    for (Json& service : offer.services()) emit_(std::move(service));
     for (std::size_t i = 0; i < d_.pros.size(); ++i) emit_practitioner(d_.pros[i], i);
-    for (const Professional& p : d_.pros) emit_role(p);
+    for (const Professional& p : d_.pros) emit_role(p, offer);
   }
 
   void emit_organisation(const Organisation& o) {
@@ -353,18 +359,23 @@ class Builder {
     emit_(r.build());
   }
 
-  void emit_location(const Organisation& o) {
+  void emit_location(const Organisation& o, const Offer& offer) {
+    const auto index = static_cast<std::size_t>(&o - d_.orgs.data());
     const Commune& c = communes()[o.commune];
     // Jitter around the commune centroid (≤ ~1.5 km) so sites do not stack.
     const std::int64_t lat = c.lat_e4 * 100 + rng_.range(-1200, 1200);
     const std::int64_t lon = c.lon_e4 * 100 + rng_.range(-1800, 1800);
     Obj r;
     r.add("resourceType", "Location").add("id", o.location_id);
+    if (auto access = offer.location_accessibility(index)) r.add("extension", std::move(*access));
     r.add("status", "active").add("name", o.name).add("mode", "instance");
+    r.add("type", offer.location_type(index));
     r.add("telecom", array_of(phone(o.phone)));
     r.add("address", work_address(o));
+    r.add("physicalType", concept_of(kLocationPhysicalType, "bu", "Building"));
     r.add("position", Obj().add("longitude", decimal(lon, 6)).add("latitude", decimal(lat, 6)).build());
     r.add("managingOrganization", reference("Organization", o.id, o.name));
+    r.add("hoursOfOperation", offer.location_hours(index));
     emit_(r.build());
   }
 
@@ -401,7 +412,8 @@ class Builder {
     emit_(r.build());
   }
 
-  void emit_role(const Professional& p) {
+  void emit_role(const Professional& p, const Offer& offer) {
+    const auto index = static_cast<std::size_t>(&p - d_.pros.data());
     const ProfessionCodes& codes = profession_codes(p.profession);
     const Organisation& o = d_.orgs[p.org];
     Obj r;
@@ -413,7 +425,9 @@ class Builder {
     if (!codes.specialty.empty())
       r.add("specialty", array_of(concept_of(kTreSpecialite, codes.specialty, codes.specialty_display)));
     r.add("location", array_of(reference("Location", o.location_id, o.name)));
+    if (auto service = offer.role_service(index)) r.add("healthcareService", std::move(*service));
     r.add("telecom", array_of(phone(o.phone)));
+    offer.complete_role(index, r);
     emit_(r.build());
   }
 

@@ -92,7 +92,8 @@ struct Directory {
 };
 
 // Builds the directory for a territory of `patients` inhabitants and emits
-// its Organization, Location, Practitioner and PractitionerRole resources.
+// its Organization, Location (sites, then the communes services cover),
+// HealthcareService (offer.h), Practitioner and PractitionerRole resources.
 Directory build_directory(std::int64_t patients, std::uint64_t seed, const std::function<void(Json&&)>& emit);
 
 // Coded views of a profession, for PractitionerRole.code/specialty and

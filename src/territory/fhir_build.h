@@ -34,6 +34,17 @@ inline constexpr std::string_view kV2IdentifierType = "http://terminology.hl7.or
 inline constexpr std::string_view kV2Relationship = "http://terminology.hl7.org/CodeSystem/v2-0131";
 inline constexpr std::string_view kDischargeDisposition =
     "http://terminology.hl7.org/CodeSystem/discharge-disposition";
+// The R4 example bindings of HealthcareService and Location (THO).
+inline constexpr std::string_view kServiceCategory = "http://terminology.hl7.org/CodeSystem/service-category";
+inline constexpr std::string_view kServiceProvision =
+    "http://terminology.hl7.org/CodeSystem/service-provision-conditions";
+inline constexpr std::string_view kReferralMethod =
+    "http://terminology.hl7.org/CodeSystem/service-referral-method";
+inline constexpr std::string_view kRoleCode = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
+inline constexpr std::string_view kLocationPhysicalType =
+    "http://terminology.hl7.org/CodeSystem/location-physical-type";
+// Languages (BCP-47), as R4's "common languages" binding codes them.
+inline constexpr std::string_view kBcp47 = "urn:ietf:bcp:47";
 // French identifiers (ANS / Interop'Santé FR Core).
 inline constexpr std::string_view kInsNir = "urn:oid:1.2.250.1.213.1.4.8";
 inline constexpr std::string_view kRpps = "urn:oid:1.2.250.1.71.4.2.1";
@@ -62,6 +73,15 @@ inline constexpr std::string_view kStructureCoordination =
     "https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination";
 inline constexpr std::string_view kTreCategorieEtablissement =
     "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement";
+// The resource directory (content/coordination/; src/directory/codes.h names
+// the same URLs).
+inline constexpr std::string_view kServiceType = "https://parcours.example.fr/fhir/CodeSystem/type-service";
+inline constexpr std::string_view kAccessibility =
+    "https://parcours.example.fr/fhir/CodeSystem/accessibilite";
+inline constexpr std::string_view kAcceptingNewPatients =
+    "https://parcours.example.fr/fhir/StructureDefinition/accepte-nouveaux-patients";
+inline constexpr std::string_view kAccessibilityExtension =
+    "https://parcours.example.fr/fhir/StructureDefinition/accessibilite";
 // Parcours-local systems (no national code system exists for these).
 inline constexpr std::string_view kIppSystem = "https://parcours.example.fr/fhir/sid/ipp";
 inline constexpr std::string_view kLocalProfessionalSystem =

@@ -3,9 +3,11 @@
 //
 // What it holds (details in generator.cc and docs in each .cc):
 // - directory: hospitals (CHU/CH), clinics, MSP, pharmacies, labs, EHPAD,
-//   SSIAD, one DAC; a Location per organisation; practitioners (RPPS) and
-//   social/medico-social professionals (local identifier) with their
-//   PractitionerRole coded from the ANS nomenclatures;
+//   SSIAD, one DAC; a Location per organisation (and per commune covered);
+//   their HealthcareServices with hours, closures, languages, accessibility
+//   and new patients (offer.h); practitioners (RPPS) and social/medico-social
+//   professionals (local identifier) with their PractitionerRole coded from
+//   the ANS nomenclatures;
 // - per patient: Patient (INS-NIR, IPP, GP), then for the chronically ill
 //   Condition (CIM-10, ALD as a category), CareTeam, Encounter, Observation
 //   (LOINC/UCUM), MedicationRequest (ATC), DocumentReference.

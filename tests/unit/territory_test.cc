@@ -10,8 +10,15 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "directory/codes.h"
 #include "fhir/json.h"
 #include "territory/calendar.h"
+#include "territory/directory.h"
+#include "territory/fhir_build.h"
 #include "territory/generator.h"
 #ifndef PARCOURS_TERRITORY_NO_VALIDATOR
 #include "fhir/validator.h"
@@ -106,6 +113,25 @@ TEST(Calendar, FrenchSummerTime) {
   EXPECT_EQ(french_date(days_from_civil(2026, 3, 9)), "09/03/2026");
 }
 
+TEST(Calendar, EasterAndFrenchPublicHolidays) {
+  // Easter Sundays from the published tables.
+  EXPECT_EQ(fhir_date(easter_sunday(2024)), "2024-03-31");
+  EXPECT_EQ(fhir_date(easter_sunday(2025)), "2025-04-20");
+  EXPECT_EQ(fhir_date(easter_sunday(2026)), "2026-04-05");
+  EXPECT_EQ(fhir_date(easter_sunday(2027)), "2027-03-28");
+  EXPECT_EQ(fhir_date(easter_sunday(2038)), "2038-04-25");  // the latest possible date
+  const std::vector<Holiday> h = french_public_holidays(2027);
+  ASSERT_EQ(h.size(), 11u);
+  std::vector<std::string> dates;
+  for (const Holiday& d : h) dates.push_back(fhir_date(d.day));
+  // Ascension (6 May) comes before 8 May in 2027: the list is in date order.
+  EXPECT_EQ(dates, (std::vector<std::string>{"2027-01-01", "2027-03-29", "2027-05-01", "2027-05-06",
+                                             "2027-05-08", "2027-05-17", "2027-07-14", "2027-08-15",
+                                             "2027-11-01", "2027-11-11", "2027-12-25"}));
+  EXPECT_EQ(h[3].name, "Ascension");
+  EXPECT_EQ(h[5].name, "Lundi de Pentecôte");
+}
+
 // --- Generated territory ------------------------------------------------------
 
 struct Territory {
@@ -174,8 +200,9 @@ TEST(Territory, StatsMatchTheStream) {
   for (const Json& r : t.resources) ++counted[std::string(r.get_string("resourceType"))];
   EXPECT_EQ(counted, t.stats.by_type);
   EXPECT_EQ(t.stats.by_type.at("Patient"), 300);
-  for (const char* type : {"Organization", "Location", "Practitioner", "PractitionerRole", "Condition",
-                           "CareTeam", "Encounter", "Observation", "MedicationRequest", "DocumentReference"})
+  for (const char* type :
+       {"Organization", "Location", "HealthcareService", "Practitioner", "PractitionerRole", "Condition",
+        "CareTeam", "Encounter", "Observation", "MedicationRequest", "DocumentReference"})
     EXPECT_GT(t.stats.by_type.count(type), 0u) << type;
 }
 
@@ -220,8 +247,11 @@ TEST(Territory, JsonHygiene) {
       if (date_fields.count(field) && j.is_string()) {
         EXPECT_TRUE(std::regex_match(j.as_string(), date_time_re))
             << key_of(r) << " " << path << " " << j.as_string();
-        // Nothing happens after the territory's "today".
-        EXPECT_LE(j.as_string().substr(0, 10), std::string(kReferenceDate)) << key_of(r) << " " << path;
+        // Nothing happens after the territory's "today", except the
+        // closures the directory announces (notAvailable).
+        if (path.find(".notAvailable") == std::string::npos) {
+          EXPECT_LE(j.as_string().substr(0, 10), std::string(kReferenceDate)) << key_of(r) << " " << path;
+        }
       }
     });
   }
@@ -265,6 +295,243 @@ TEST(Territory, DirectoryIdentifiersAreValid) {
     }
   }
   EXPECT_GT(rpps.size(), 10u);
+}
+
+// --- The resource directory (offer.h) ---------------------------------------
+
+std::vector<Json> directory_of(std::int64_t patients, std::uint64_t seed) {
+  std::vector<Json> out;
+  build_directory(patients, seed, [&](Json&& r) { out.push_back(std::move(r)); });
+  return out;
+}
+
+// The directory of a 60,000-inhabitant territory (no patients generated).
+const std::vector<Json>& large_directory() {
+  static const std::vector<Json> d = directory_of(60000, 42);
+  return d;
+}
+
+std::vector<const Json*> of_type(const std::vector<Json>& all, std::string_view type) {
+  std::vector<const Json*> out;
+  for (const Json& r : all)
+    if (r.get_string("resourceType") == type) out.push_back(&r);
+  return out;
+}
+
+// The first code of `element` (a CodeableConcept or an array of them) in `system`.
+std::string code_in(const Json& r, std::string_view element, std::string_view system) {
+  const Json* e = r.find(element);
+  if (!e) return {};
+  std::vector<const Json*> concepts;
+  if (e->is_array())
+    for (const Json& c : e->as_array()) concepts.push_back(&c);
+  else
+    concepts.push_back(e);
+  for (const Json* c : concepts)
+    if (const Json* cs = c->find("coding"); cs && cs->is_array())
+      for (const Json& x : cs->as_array())
+        if (x.get_string("system") == system) return std::string(x.get_string("code"));
+  return {};
+}
+
+std::optional<bool> accepting(const Json& r) {
+  if (const Json* ext = r.find("extension"); ext && ext->is_array())
+    for (const Json& e : ext->as_array())
+      if (e.get_string("url") == directory::codes::kAcceptingNewPatients)
+        return e.find("valueBoolean")->as_bool();
+  return std::nullopt;
+}
+
+Json shipped(std::string_view file) {
+  std::ifstream in(std::filesystem::path(PARCOURS_SOURCE_DIR) / "content" / "coordination" / file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = parse_json(ss.str());
+  EXPECT_TRUE(j.ok()) << file;
+  return j.ok() ? *j : Json();
+}
+
+TEST(TerritoryDirectory, ServicesHaveHoursLanguagesAndAccessibility) {
+  const auto services = of_type(large_directory(), "HealthcareService");
+  ASSERT_GT(services.size(), 100u);
+  std::set<std::string> types, ids;
+  int with_access = 0, multilingual = 0, with_holidays = 0;
+  for (const Json* s : services) {
+    ids.insert(std::string(s->get_string("id")));
+    const std::string type = code_in(*s, "type", kServiceType);
+    EXPECT_FALSE(type.empty()) << key_of(*s);
+    types.insert(type);
+    EXPECT_FALSE(code_in(*s, "category", kServiceCategory).empty()) << key_of(*s);
+    ASSERT_NE(s->find("availableTime"), nullptr) << key_of(*s);
+    EXPECT_GT(s->find("availableTime")->size(), 0u);
+    ASSERT_NE(s->find("communication"), nullptr) << key_of(*s);
+    EXPECT_EQ(code_in(*s, "communication", kBcp47), "fr") << "French first: " << key_of(*s);
+    multilingual += s->find("communication")->size() > 1 ? 1 : 0;
+    with_access += code_in(*s, "characteristic", kAccessibility).empty() ? 0 : 1;
+    with_holidays += s->find("notAvailable") ? 1 : 0;
+    EXPECT_NE(s->find("appointmentRequired"), nullptr) << key_of(*s);
+    EXPECT_NE(s->find("providedBy"), nullptr) << key_of(*s);
+    EXPECT_NE(s->find("location"), nullptr) << key_of(*s);
+  }
+  EXPECT_EQ(ids.size(), services.size());
+  // Every activity of the catalogue appears in a territory this size.
+  EXPECT_EQ(types,
+            (std::set<std::string>{
+                "accueil-de-jour", "appui-coordination", "biologie", "consultation-specialisee",
+                "hebergement-permanent", "hebergement-temporaire", "kinesitherapie", "maison-medicale-garde",
+                "medecine-generale", "pharmacie", "soins-infirmiers", "ssiad", "urgences"}));
+  EXPECT_GT(with_access, static_cast<int>(services.size()) / 2);
+  EXPECT_GT(multilingual, static_cast<int>(services.size()) / 5);
+  EXPECT_LT(multilingual, static_cast<int>(services.size()));
+  EXPECT_GT(with_holidays, static_cast<int>(services.size()) / 3);
+  // Sites carry their hours, type and accessibility too.
+  int sites = 0;
+  for (const Json* l : of_type(large_directory(), "Location")) {
+    if (code_in(*l, "type", kRoleCode).empty()) continue;  // a commune (coverage area)
+    ++sites;
+    EXPECT_NE(l->find("hoursOfOperation"), nullptr) << key_of(*l);
+  }
+  EXPECT_GT(sites, 50);
+}
+
+TEST(TerritoryDirectory, CodesAreTheShippedOnes) {
+  // The generator's URLs are the directory's (src/directory/codes.h).
+  EXPECT_EQ(kServiceType, directory::codes::kServiceType);
+  EXPECT_EQ(kAccessibility, directory::codes::kAccessibility);
+  EXPECT_EQ(kAcceptingNewPatients, directory::codes::kAcceptingNewPatients);
+  EXPECT_EQ(kAccessibilityExtension, directory::codes::kAccessibilityExtension);
+  // Every local code used is defined, with the same display, by the
+  // CodeSystem shipped in content/coordination/.
+  std::map<std::string, std::map<std::string, std::string>> defined;
+  for (const char* file : {"CodeSystem-type-service.json", "CodeSystem-accessibilite.json"}) {
+    const Json cs = shipped(file);
+    for (const Json& c : cs.find("concept")->as_array())
+      defined[std::string(cs.get_string("url"))][std::string(c.get_string("code"))] = c.get_string("display");
+  }
+  int checked = 0;
+  for (const Json& r : large_directory())
+    walk(r, key_of(r), [&](const Json& j, const std::string& path) {
+      if (!j.is_object()) return;
+      const std::string system(j.get_string("system"));
+      if (!defined.count(system)) return;
+      const std::string code(j.get_string("code"));
+      ++checked;
+      ASSERT_TRUE(defined[system].count(code)) << path << " " << code;
+      EXPECT_EQ(defined[system][code], j.get_string("display")) << path;
+    });
+  EXPECT_GT(checked, 500);
+  // The search parameters read the extension the generator writes.
+  const Json sp = shipped("SearchParameter-accepte-nouveaux-patients.json");
+  EXPECT_EQ(sp.get_string("code"), directory::codes::kAcceptingParam);
+  EXPECT_NE(sp.get_string("expression").find(kAcceptingNewPatients), std::string_view::npos);
+  EXPECT_EQ(shipped("SearchParameter-HealthcareService-langue.json").get_string("code"),
+            directory::codes::kLanguageParam);
+  EXPECT_EQ(shipped("SearchParameter-HealthcareService-zone-couverte.json").get_string("code"),
+            directory::codes::kCoverageParam);
+}
+
+TEST(TerritoryDirectory, ManyGpsDoNotTakeNewPatients) {
+  std::map<std::string, const Json*> services;
+  for (const Json* s : of_type(large_directory(), "HealthcareService")) services[key_of(*s)] = s;
+  int gps = 0, refusing = 0, linked = 0;
+  for (const Json* r : of_type(large_directory(), "PractitionerRole")) {
+    EXPECT_NE(r->find("availableTime"), nullptr) << key_of(*r);
+    if (const Json* hs = r->find("healthcareService")) {
+      const Json* s = services.at(std::string(hs->as_array()[0].get_string("reference")));
+      EXPECT_EQ(s->find("providedBy")->get_string("reference"),
+                r->find("organization")->get_string("reference"));
+      ++linked;
+    }
+    if (code_in(*r, "specialty", kTreSpecialite) != "SM54") continue;
+    ++gps;
+    const auto a = accepting(*r);
+    ASSERT_TRUE(a.has_value()) << key_of(*r);
+    refusing += *a ? 0 : 1;
+  }
+  ASSERT_GT(gps, 40);
+  EXPECT_GT(linked, gps);
+  // DREES 2023: 65 % of GPs turn new patients away as médecin traitant.
+  const double share = static_cast<double>(refusing) / gps;
+  EXPECT_GT(share, 0.45) << refusing << "/" << gps;
+  EXPECT_LT(share, 0.85) << refusing << "/" << gps;
+  // A practice accepts when one of its GPs does: some practices still do.
+  int open_practices = 0;
+  for (const auto& [key, s] : services)
+    if (code_in(*s, "type", kServiceType) == "medecine-generale" && accepting(*s).value_or(false))
+      ++open_practices;
+  EXPECT_GT(open_practices, 0);
+}
+
+TEST(TerritoryDirectory, OnCallAtNightAndClosedOnHolidays) {
+  int on_call = 0, pharmacies = 0;
+  for (const Json* s : of_type(large_directory(), "HealthcareService")) {
+    const std::string type = code_in(*s, "type", kServiceType);
+    if (type == "maison-medicale-garde") {
+      ++on_call;
+      // Weekday evenings until midnight, Sundays from 8:00; open on holidays.
+      bool evening = false, sunday = false;
+      for (const Json& t : s->find("availableTime")->as_array()) {
+        evening = evening || (t.get_string("availableStartTime") == "20:00:00" &&
+                              t.get_string("availableEndTime") == "00:00:00");
+        sunday = sunday || (t.find("daysOfWeek")->as_array()[0].as_string() == "sun" &&
+                            t.get_string("availableStartTime") == "08:00:00");
+      }
+      EXPECT_TRUE(evening && sunday) << key_of(*s);
+      EXPECT_EQ(s->find("notAvailable"), nullptr) << key_of(*s);
+    }
+    if (type == "pharmacie") {
+      ++pharmacies;
+      bool christmas = false;
+      for (const Json& n : s->find("notAvailable")->as_array()) {
+        const Json* during = n.find("during");
+        christmas = christmas || during->get_string("start") == "2026-12-25";
+        // Announced closures lie within the coming year.
+        EXPECT_GE(during->get_string("start"), std::string(kReferenceDate));
+        EXPECT_LE(during->get_string("end"), std::string("2027-10-31"));
+      }
+      EXPECT_TRUE(christmas) << key_of(*s);
+    }
+  }
+  EXPECT_GE(on_call, 5);
+  EXPECT_GT(pharmacies, 10);
+}
+
+TEST(TerritoryDirectory, CoverageAreasAreCommunes) {
+  std::map<std::string, const Json*> locations;
+  for (const Json* l : of_type(large_directory(), "Location")) locations[key_of(*l)] = l;
+  std::map<std::string, int> ssiad_per_commune;
+  int dac_communes = 0;
+  for (const Json* s : of_type(large_directory(), "HealthcareService")) {
+    const Json* areas = s->find("coverageArea");
+    if (!areas) continue;
+    const std::string type = code_in(*s, "type", kServiceType);
+    for (const Json& a : areas->as_array()) {
+      const Json* l = locations.at(std::string(a.get_string("reference")));
+      EXPECT_EQ(code_in(*l, "physicalType", kLocationPhysicalType), "jdn");
+      EXPECT_NE(l->find("position"), nullptr);
+      if (type == "ssiad") ++ssiad_per_commune[std::string(a.get_string("reference"))];
+      if (type == "appui-coordination") ++dac_communes;
+    }
+  }
+  // Each commune has exactly one SSIAD; the DAC covers them all.
+  EXPECT_EQ(ssiad_per_commune.size(), static_cast<std::size_t>(dac_communes));
+  for (const auto& [commune, n] : ssiad_per_commune) EXPECT_EQ(n, 1) << commune;
+  EXPECT_GT(dac_communes, 50);
+}
+
+TEST(TerritoryDirectory, DeterministicAndSmallNextToThePatients) {
+  std::string a, b;
+  for (const Json& r : directory_of(20000, 5)) a += r.dump() + "\n";
+  for (const Json& r : directory_of(20000, 5)) b += r.dump() + "\n";
+  EXPECT_TRUE(a == b);
+  // 100,000 inhabitants: a few thousand directory resources against
+  // millions for the patients.
+  std::map<std::string, int> counts;
+  build_directory(100000, 42, [&](Json&& r) { ++counts[std::string(r.get_string("resourceType"))]; });
+  EXPECT_LT(counts["HealthcareService"], 1000);
+  int total = 0;
+  for (const auto& [type, n] : counts) total += n;
+  EXPECT_LT(total, 5000);  // ~0.1 % of the patients' ~3.5 million resources
 }
 
 TEST(Territory, PatientsHaveGpAndConsistentNir) {
@@ -386,7 +653,8 @@ TEST(Territory, HeartFailureTelemonitoringHasAlertSeries) {
 TEST(Territory, ResourcesPerPatientInExpectedRange) {
   const Territory& t = small_territory();
   std::int64_t directory = 0;
-  for (const char* type : {"Organization", "Location", "Practitioner", "PractitionerRole"})
+  for (const char* type :
+       {"Organization", "Location", "HealthcareService", "Practitioner", "PractitionerRole"})
     directory += t.stats.by_type.at(type);
   const double per_patient = static_cast<double>(t.stats.resources - directory) / 300.0;
   EXPECT_GT(per_patient, 20.0);
@@ -407,6 +675,17 @@ TEST(Territory, EveryResourceValidates) {
       if (++failures <= 20) ADD_FAILURE() << key_of(r) << ": " << i.diagnostics << " at " << i.expression;
     }
   }
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(TerritoryDirectory, EveryResourceValidates) {
+  // The large directory has every kind of service (the small territory may not).
+  int failures = 0;
+  for (const Json& r : large_directory())
+    for (const Issue& i : fhir::validate_resource(r)) {
+      if (i.severity != "error" && i.severity != "fatal") continue;
+      if (++failures <= 20) ADD_FAILURE() << key_of(r) << ": " << i.diagnostics << " at " << i.expression;
+    }
   EXPECT_EQ(failures, 0);
 }
 #endif
