@@ -211,15 +211,6 @@ std::vector<double> distances(const Response& r) {
   return out;
 }
 
-std::string issue_expression(const Response& r) {
-  Json b = J(r);
-  if (const Json* is = b.find("issue"); is && is->is_array() && !is->as_array().empty())
-    if (const Json* ex = is->as_array()[0].find("expression");
-        ex && ex->is_array() && !ex->as_array().empty())
-      return std::string(ex->as_array()[0].as_string());
-  return {};
-}
-
 TEST(Directory, NearFiltersLocationsByDistance) {
   World w;
   Directory d(w);
