@@ -35,4 +35,16 @@ inline std::string html_escape(std::string_view s) {
   return out;
 }
 
+// Reads exactly `n` ASCII digits of `s` at `at` into `out`; false when they
+// are not all there (dates, times, codes of fixed width).
+inline bool ascii_digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
 }  // namespace parcours

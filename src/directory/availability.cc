@@ -1,4 +1,5 @@
 #include "directory/availability.h"
+#include "base/text.h"
 
 #include <array>
 
@@ -15,18 +16,7 @@ int day_bit(std::string_view code) {
   return -1;
 }
 
-// Exactly `n` ASCII digits at `at`.
-bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
-  if (at + n > s.size()) return false;
-  out = 0;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-bool two_digits(std::string_view s, std::size_t at, int& out) { return digits(s, at, 2, out); }
+bool two_digits(std::string_view s, std::size_t at, int& out) { return ascii_digits(s, at, 2, out); }
 
 // The weekly entries of `list`, with the names of the time fields
 // (availableStartTime/availableEndTime, or openingTime/closingTime).
@@ -91,7 +81,7 @@ std::optional<InstantRange> date_time_range(std::string_view s) {
     return InstantRange{*t, *t + kSecond};
   }
   int y = 0, m = 1, d = 1;
-  if (!digits(s, 0, 4, y)) return std::nullopt;
+  if (!ascii_digits(s, 0, 4, y)) return std::nullopt;
   std::int64_t first = 0, last = 0;
   if (s.size() == 4) {
     auto a = day_number(y, 1, 1), b = day_number(y + 1, 1, 1);

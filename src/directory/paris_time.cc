@@ -1,4 +1,5 @@
 #include "directory/paris_time.h"
+#include "base/text.h"
 
 #include <chrono>
 #include <cstdio>
@@ -26,16 +27,6 @@ store::Micros switch_instant(int year, unsigned month) {
 int year_of(store::Micros utc) {
   const sys_days d{days{floor_div(utc, kDayMicros)}};
   return static_cast<int>(std::chrono::year_month_day{d}.year());
-}
-
-bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
-  if (at + n > s.size()) return false;
-  out = 0;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
 }
 
 }  // namespace
@@ -75,10 +66,11 @@ store::Micros from_paris(LocalTime t) {
 std::optional<LocalTime> parse_local_time(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (s.size() != 16 && s.size() != 19) return std::nullopt;
-  if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' || !digits(s, 8, 2, d) ||
-      s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi))
+  if (!ascii_digits(s, 0, 4, y) || s[4] != '-' || !ascii_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !ascii_digits(s, 8, 2, d) || s[10] != 'T' || !ascii_digits(s, 11, 2, h) || s[13] != ':' ||
+      !ascii_digits(s, 14, 2, mi))
     return std::nullopt;
-  if (s.size() == 19 && (s[16] != ':' || !digits(s, 17, 2, sec) || sec > 59)) return std::nullopt;
+  if (s.size() == 19 && (s[16] != ':' || !ascii_digits(s, 17, 2, sec) || sec > 59)) return std::nullopt;
   if (h > 23 || mi > 59) return std::nullopt;
   auto day = day_number(y, mo, d);
   if (!day) return std::nullopt;
