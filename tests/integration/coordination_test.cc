@@ -147,6 +147,12 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
           .value());
   auto opened = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", ep.dump());
   ASSERT_EQ(opened.status, 201) << opened.body;
+  // The case manager joined the patient's care team for this dossier.
+  const std::string team_query =
+      "/fhir/CareTeam?identifier=https://parcours.example.fr/fhir/sid/equipe-dossier|EpisodeOfCare/eoc-1";
+  auto team = d.as(d.t_gp, "GET", team_query);
+  ASSERT_EQ(total(team), 1) << team.body;
+  EXPECT_NE(team.body.find(R"("member":{"reference":"Practitioner/pr-as"})"), std::string::npos) << team.body;
   EXPECT_EQ(d.milestones(), (std::vector<std::string>{"demande-refusee", "demande-acceptee"}));
 
   // Closure: a reason is required; the server records the end and the history.
@@ -163,6 +169,11 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
                   .value());
   auto closed = d.as(d.t_social, "PUT", "/fhir/EpisodeOfCare/eoc-1", closing.dump());
   ASSERT_EQ(closed.status, 200) << closed.body;
+  // Closure ends the case manager's participation.
+  Json ended = J(d.as(d.t_gp, "GET", team_query));
+  const Json& ended_team = *ended.find("entry")->as_array()[0].find("resource");
+  EXPECT_EQ(ended_team.get_string("status"), "inactive");
+  EXPECT_FALSE(ended_team.find("participant")->as_array()[0].find("period")->get_string("end").empty());
   Json c = J(closed);
   EXPECT_FALSE(c.find("period")->get_string("end").empty());
   ASSERT_NE(c.find("statusHistory"), nullptr);

@@ -33,6 +33,13 @@ inline constexpr std::string_view kCaseloadAlert = "plafond-file-active";
 // (valueReference, optional). The activity report applies it.
 inline constexpr std::string_view kTariffExt = "https://parcours.example.fr/fhir/StructureDefinition/tarif";
 
+// The CareTeam of a dossier is identified by it (identifier.value =
+// "EpisodeOfCare/<id>"); its case manager takes the role 330 "coordonnateur
+// de parcours" of the ANS nomenclature TRE_R85-RolePriseCharge.
+inline constexpr std::string_view kDossierTeam = "https://parcours.example.fr/fhir/sid/equipe-dossier";
+inline constexpr std::string_view kR85Role =
+    "https://mos.esante.gouv.fr/NOS/TRE_R85-RolePriseCharge/FHIR/TRE-R85-RolePriseCharge";
+
 // Intensity of coordination, the three levels observed by IGAS (seed 003
 // [266]-[270]): EpisodeOfCare.type.
 inline constexpr std::string_view kIntensity =

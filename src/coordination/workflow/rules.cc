@@ -403,17 +403,83 @@ struct Rules {
     return Status::Ok();
   }
 
+  // The case manager joins the patient's care team while the dossier is
+  // open (brief §4: "a coordinator is designated and joins the care team"):
+  // a CareTeam of the dossier (identifier = the dossier), its participation
+  // ended at closure, when access ends too (the care-team policy).
+  Status coordination_team(const Json& ep, std::string_view to) {
+    std::string_view manager = reference_at(ep, "careManager");
+    const std::string dossier = "EpisodeOfCare/" + std::string(e.id);
+    auto found = search::find(e.reader, "CareTeam",
+                              "identifier=" + std::string(codes::kDossierTeam) + "|" + dossier, 2);
+    if (!found) return std::move(found).error();
+    std::optional<Json> team;
+    std::string id;
+    if (!found->empty()) {
+      id = found->front();
+      auto t = read_current("CareTeam", id);
+      if (!t) return std::move(t).error();
+      team = std::move(*t);
+    }
+    if (!team && (manager.empty() || episode_closed(to))) return Status::Ok();
+    if (!team) {
+      id = store::time_ordered_id();
+      team = Json::object();
+      team->set("resourceType", Json("CareTeam"));
+      Json ident = Json::object();
+      ident.set("system", Json(codes::kDossierTeam));
+      ident.set("value", Json(dossier));
+      team->set("identifier", Json(Json::Array{std::move(ident)}));
+      team->set("name", Json("Équipe de coordination"));
+      team->set("subject", fhir::reference(reference_at(ep, "patient")));
+      if (auto org = reference_at(ep, "managingOrganization"); !org.empty())
+        team->set("managingOrganization", Json(Json::Array{fhir::reference(org)}));
+    }
+    team->erase("meta");
+    const std::string now = date_of(e.now);
+    const bool open = !episode_closed(to);
+    team->set("status", Json(open ? "active" : "inactive"));
+    Json* parts = team->find("participant");
+    if (!parts) parts = &team->set("participant", Json::array());
+    bool present = false;
+    for (Json& p : parts->as_array()) {
+      const bool current = !p.find("period") || p.find("period")->get_string("end").empty();
+      if (!current) continue;
+      const bool is_manager = p.find("member") && p.find("member")->get_string("reference") == manager;
+      if (open && is_manager) {
+        present = true;
+        continue;
+      }
+      // The previous case manager, or everyone at closure, leaves.
+      Json* period = p.find("period");
+      if (!period) period = &p.set("period", Json::object());
+      period->set("end", Json(now));
+    }
+    if (open && !present && !manager.empty()) {
+      Json p = Json::object();
+      p.set("role", Json(Json::Array{fhir::concept_of(
+                        fhir::coding(codes::kR85Role, "330", "Coordonnateur de parcours"))}));
+      p.set("member", fhir::reference(manager));
+      Json period = Json::object();
+      period.set("start", Json(now));
+      p.set("period", std::move(period));
+      parts->push_back(std::move(p));
+    }
+    effects.push_back(Effect{"CareTeam", id, std::move(*team)});
+    return Status::Ok();
+  }
+
   Status episode() {
     Json& ep = e.incoming;
     auto structure = structure_of(ep);
     if (!structure) return std::move(structure).error();
     if (!*structure) return Status::Ok();
+    const bool reassigned =
+        e.previous && reference_at(*e.previous, "careManager") != reference_at(ep, "careManager");
     {
       const std::string_view before = status_of(e.previous), after = status_of(&ep);
       const bool including =
           (after == "active" || after == "onhold") && before != "active" && before != "onhold";
-      const bool reassigned =
-          e.previous && reference_at(*e.previous, "careManager") != reference_at(ep, "careManager");
       if (including && enforce)
         if (auto st = eligible(**structure, ep); !st) return st;
       if (including || (reassigned && (after == "active" || after == "onhold")))
@@ -425,7 +491,7 @@ struct Rules {
     if (enforce && e.previous && !episode_transition_allowed(from, to))
       return refused_transition("Dossier de coordination", from, to, episode_next(from), "EpisodeOfCare");
     const bool changed = !e.previous || from != to;
-    if (!changed) return Status::Ok();
+    if (!changed) return reassigned ? coordination_team(ep, to) : Status::Ok();
     if (enforce && (to == "active" || to == "onhold" || to == "finished") &&
         !has_coding(ep.find("type"), codes::kIntensity))
       return Error(422, "required",
@@ -453,6 +519,7 @@ struct Rules {
     }
     if (e.previous) append_status_history(ep, from);
     std::string patient(reference_at(ep, "patient"));
+    if (auto st = coordination_team(ep, to); !st) return st;
     auto gp = this->gp(patient);
     if (!gp) return std::move(gp).error();
     if (!*gp) return Status::Ok();
