@@ -286,6 +286,10 @@ TEST(Coordination, PpsIsActiveOnlyOnceTheGpValidatesIt) {
   EXPECT_EQ(silent.status, 422) << silent.body;
   auto revision = d.as(d.t_nurse, "PUT", "/fhir/CarePlan/pps-1", with(changed, "status", "draft").dump());
   ASSERT_EQ(revision.status, 200) << revision.body;
+  // Proposed again, the GP is told what changed since what they validated.
+  auto revised = d.as(d.t_nurse, "POST", "/fhir/CarePlan/pps-1/$propose");
+  ASSERT_EQ(revised.status, 200) << revised.body;
+  EXPECT_NE(revised.body.find("Ajouté : Portage de repas"), std::string::npos) << revised.body;
 }
 
 TEST(Coordination, TemplateAppliedThenValidatedAsOnePlan) {

@@ -21,6 +21,53 @@ Json text_concept(std::string_view text) {
   return c;
 }
 
+// The activities of a plan, by what they say (code text, else description).
+std::vector<std::string> activity_labels(const Json& plan) {
+  std::vector<std::string> out;
+  if (const Json* acts = plan.find("activity"); acts && acts->is_array())
+    for (const Json& a : acts->as_array())
+      if (const Json* d = a.find("detail")) {
+        std::string label;
+        if (const Json* c = d->find("code")) label = std::string(c->get_string("text"));
+        if (label.empty()) label = std::string(d->get_string("description"));
+        if (!label.empty()) out.push_back(std::move(label));
+      }
+  return out;
+}
+
+// What a revision changed since the version the GP last validated (brief:
+// "revised (versioned, with what changed)"): interventions added and
+// removed. '' when the plan was never validated or nothing was.
+Result<std::string> changes_since_validation(store::Reader& reader, std::string_view plan_id,
+                                             const Json& now) {
+  store::HistoryQuery q;
+  q.type = "CarePlan";
+  q.id = std::string(plan_id);
+  q.count = 200;
+  auto h = reader.history(q);
+  if (!h) return std::move(h).error();
+  for (const auto& v : h->versions) {  // newest first
+    if (v.deleted) continue;
+    auto doc = parse_json(v.body);
+    if (!doc || doc->get_string("status") != "active") continue;
+    auto before = activity_labels(*doc), after = activity_labels(now);
+    std::string added, removed;
+    for (const auto& a : after)
+      if (std::find(before.begin(), before.end(), a) == before.end())
+        added += (added.empty() ? "" : " ; ") + a;
+    for (const auto& b : before)
+      if (std::find(after.begin(), after.end(), b) == after.end())
+        removed += (removed.empty() ? "" : " ; ") + b;
+    std::string out = "Révision de la version validée " + std::to_string(v.version) + ".";
+    if (!added.empty()) out += " Ajouté : " + added + ".";
+    if (!removed.empty()) out += " Retiré : " + removed + ".";
+    if (added.empty() && removed.empty())
+      out += " Interventions inchangées (dates, objectifs ou détails modifiés).";
+    return out;
+  }
+  return std::string();
+}
+
 }  // namespace
 
 Result<std::vector<Effect>> propose_pps(const security::RequestContext& ctx, store::Reader& reader,
@@ -58,6 +105,8 @@ Result<std::vector<Effect>> propose_pps(const security::RequestContext& ctx, sto
                              " n'a pas de médecin traitant (Patient.generalPractitioner) : personne ne peut "
                              "valider ce PPS",
                          "CarePlan.subject");
+  auto changes = changes_since_validation(reader, plan_id, *plan);
+  if (!changes) return std::move(changes).error();
   std::vector<Effect> out;
   const std::string task_id = store::time_ordered_id();
   const std::string sender = sender_of(ctx);
@@ -85,11 +134,14 @@ Result<std::vector<Effect>> propose_pps(const security::RequestContext& ctx, sto
   task.set("lastModified", Json(store::format_instant(now)));
   if (!sender.empty()) task.set("requester", reference(sender));
   task.set("owner", reference(**gp));
-  if (!comment.empty()) {
-    Json note = Json::object();
-    note.set("text", Json(comment));
-    task.set("note", Json(Json::Array{std::move(note)}));
-  }
+  Json notes = Json::array();
+  for (const std::string& text : {std::string(comment), *changes})
+    if (!text.empty()) {
+      Json note = Json::object();
+      note.set("text", Json(text));
+      notes.push_back(std::move(note));
+    }
+  if (notes.size()) task.set("note", std::move(notes));
   out.push_back(Effect{"Task", task_id, std::move(task)});
   // Earlier proposals of this plan still waiting are superseded.
   auto open = search::find(reader, "Task",
@@ -111,11 +163,12 @@ Result<std::vector<Effect>> propose_pps(const security::RequestContext& ctx, sto
     t->set("lastModified", Json(store::format_instant(now)));
     out.push_back(Effect{"Task", id, std::move(*t)});
   }
-  Json message = feedback_message(
-      {codes::kMilestonePpsProposed, "PPS proposé pour validation"}, patient, {**gp}, sender, plan_ref,
-      "Un plan personnalisé de santé est proposé à votre validation (Task/" + task_id + ")." +
-          (comment.empty() ? std::string() : " " + std::string(comment)),
-      now);
+  Json message = feedback_message({codes::kMilestonePpsProposed, "PPS proposé pour validation"}, patient,
+                                  {**gp}, sender, plan_ref,
+                                  "Un plan personnalisé de santé est proposé à votre validation (Task/" +
+                                      task_id + ")." + (changes->empty() ? std::string() : " " + *changes) +
+                                      (comment.empty() ? std::string() : " " + std::string(comment)),
+                                  now);
   out.push_back(Effect{"Communication", store::time_ordered_id(), std::move(message)});
   for (auto& fx : out) fx.resource.set("id", Json(fx.id));
   return out;
