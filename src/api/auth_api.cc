@@ -90,11 +90,7 @@ struct AuthApi::Impl {
       if (b.ends_with("/fhir")) b.resize(b.size() - 5);
       return b;
     }
-    std::string_view host = req.header("Host");
-    bool sane = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(".-:[]", c);
-    });
-    return "http://" + std::string(sane ? host : "localhost");
+    return request_origin(req);
   }
   std::string issuer(const HttpRequest& req) const { return origin(req) + "/auth"; }
 

@@ -175,13 +175,7 @@ struct FhirApi::Impl {
 
   std::string base_url_for(const HttpRequest& req) {
     if (!options.base_url.empty()) return options.base_url;
-    std::string_view host = req.header("Host");
-    // Only plain host[:port] characters, so a forged Host cannot inject into
-    // Location headers or fullUrls.
-    bool sane = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(".-:[]", c);
-    });
-    return "http://" + std::string(sane ? host : "localhost") + "/fhir";
+    return request_origin(req) + "/fhir";
   }
 
   Status authenticate(Exchange& x) {

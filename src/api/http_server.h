@@ -28,11 +28,17 @@ struct HttpRequest {
   std::string query;   // target after '?', without it ("" if none)
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string remote;  // peer address "ip:port"
+  std::string remote;   // peer address "ip:port"
+  bool secure = false;  // arrived over TLS (https)
 
   // Case-insensitive header lookup; empty view when absent.
   std::string_view header(std::string_view name) const;
 };
+
+// "https://host:port" (or http) as the client addressed us, from the Host
+// header; only plain host[:port] characters, so a forged Host cannot inject
+// into Location headers or fullUrls ("localhost" otherwise).
+std::string request_origin(const HttpRequest& req);
 
 struct HttpResponse {
   int status = 200;
@@ -52,6 +58,9 @@ struct HttpServerOptions {
   std::size_t max_header_bytes = 64u << 10;  // larger headers: 431
   std::chrono::seconds idle_timeout{60};     // keep-alive connections
   std::chrono::seconds read_timeout{30};     // one request, headers and body
+  // HTTPS when both are set: PEM certificate chain and private key files.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {

@@ -21,6 +21,8 @@ struct ServeArgs {
   std::size_t max_body_mb = 32;  // larger request bodies get 413
   bool production = false;       // --production or PARCOURS_PRODUCTION=1: refuses PARCOURS_ADMIN_TOKEN
   std::string policy;            // access policy file (else PARCOURS_POLICY, else the built-in one)
+  std::string tls_cert;          // HTTPS: PEM certificate chain (with tls_key)
+  std::string tls_key;           // HTTPS: PEM private key
   int follow_up_seconds = 300;   // coordination follow-up pass (coordination/workflow/scheduler.h); 0 off
 };
 

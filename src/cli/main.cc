@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   s->add_flag("--production", serve.production,
               "Production mode (also PARCOURS_PRODUCTION=1): refuses PARCOURS_ADMIN_TOKEN and test hooks");
   s->add_option("--policy", serve.policy, "Access policy file (default: PARCOURS_POLICY, else built in)");
+  s->add_option("--tls-cert", serve.tls_cert, "HTTPS: certificate chain, PEM (with --tls-key)")
+      ->check(CLI::ExistingFile);
+  s->add_option("--tls-key", serve.tls_key, "HTTPS: private key, PEM (with --tls-cert)")
+      ->check(CLI::ExistingFile);
   s->add_option("--follow-up-interval", serve.follow_up_seconds,
                 "Seconds between two follow-up passes (late tasks, PPS reviews); 0: never")
       ->capture_default_str()

@@ -123,6 +123,8 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
   ho.io_threads = args.io_threads;
   ho.worker_threads = args.worker_threads;
   ho.max_body_bytes = args.max_body_mb << 20;
+  ho.tls_cert_file = args.tls_cert;
+  ho.tls_key_file = args.tls_key;
   api::HttpServer server(ho, [&fhir, &auth](const api::HttpRequest& rq, api::HttpResponse& rs) {
     if (api::AuthApi::handles(rq.path))
       auth.handle(rq, rs);
@@ -134,7 +136,8 @@ int serve_store(store::Store& store, const ServeArgs& args, const std::string& a
     return 1;
   }
   std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
-  std::string url = "http://" + host + ":" + std::to_string(server.port()) + "/fhir";
+  const bool https = !args.tls_cert.empty();
+  std::string url = (https ? "https://" : "http://") + host + ":" + std::to_string(server.port()) + "/fhir";
   // One machine-readable line that scripts and tests wait for.
   std::printf("listening on %s\n", url.c_str());
   if (announce) {

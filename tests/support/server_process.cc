@@ -81,7 +81,7 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& tok
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   pid_ = spawn(args, env, pipefd[1]);
   ::close(pipefd[1]);
-  // Wait for "listening on http://127.0.0.1:PORT/fhir".
+  // Wait for "listening on http[s]://127.0.0.1:PORT/fhir".
   std::string seen;
   char buf[512];
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -89,9 +89,15 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& tok
     ssize_t n = ::read(pipefd[0], buf, sizeof buf);
     if (n <= 0) break;
     seen.append(buf, static_cast<std::size_t>(n));
-    auto at = seen.find("listening on http://127.0.0.1:");
+    // http:// or https:// (--tls-cert).
+    std::string prefix = "listening on http://127.0.0.1:";
+    auto at = seen.find(prefix);
+    if (at == std::string::npos) {
+      prefix = "listening on https://127.0.0.1:";
+      at = seen.find(prefix);
+    }
     if (at != std::string::npos) {
-      auto start = at + std::string("listening on http://127.0.0.1:").size();
+      auto start = at + prefix.size();
       auto slash = seen.find('/', start);
       if (slash != std::string::npos) {
         port_ = static_cast<std::uint16_t>(std::stoi(seen.substr(start, slash - start)));
