@@ -120,6 +120,7 @@ std::string version_ref(const store::ResourceVersion& v) {
 Result<std::vector<coordination::Effect>> workflow_rules(const security::RequestContext& ctx,
                                                          store::Writer& w, std::string_view type,
                                                          std::string_view id, Json& resource) {
+  if (!coordination::has_write_rules(type)) return std::vector<coordination::Effect>{};
   auto cur = w.read(type, id);
   if (!cur) return std::move(cur).error();
   std::optional<Json> previous;

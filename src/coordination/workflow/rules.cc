@@ -672,6 +672,11 @@ struct Rules {
 
 }  // namespace
 
+bool has_write_rules(std::string_view type) {
+  return type == "Task" || type == "CarePlan" || type == "EpisodeOfCare" || type == "Composition" ||
+         type == "QuestionnaireResponse";
+}
+
 Result<std::vector<Effect>> apply_write_rules(WriteEvent& event) {
   Rules r{event, !is_system(event.ctx), {}};
   Status s;

@@ -54,4 +54,8 @@ struct Effect {
 
 Result<std::vector<Effect>> apply_write_rules(WriteEvent& event);
 
+// Whether any rule looks at writes of `type` (the caller skips reading the
+// previous version for the others).
+bool has_write_rules(std::string_view type);
+
 }  // namespace parcours::coordination
