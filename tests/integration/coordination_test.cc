@@ -122,6 +122,13 @@ TEST(Coordination, ReferralTriageDossierFeedbackAndClosure) {
   Json declined = with(other, "status", "rejected");
   declined.set("statusReason", parse_json(R"({"text":"Relève du SSIAD du secteur"})").value());
   ASSERT_EQ(d.as(d.t_social, "PUT", "/fhir/Task/ref-2", declined.dump()).status, 200);
+  // An order declined elsewhere (a laboratory) is not a coordination milestone.
+  Json lab = with(other, "id", "lab-1");
+  lab.set("owner", parse_json(R"({"reference":"Organization/labo-lille"})").value());
+  ASSERT_EQ(d.as(d.t_gp, "PUT", "/fhir/Task/lab-1", with(lab, "status", "requested").dump()).status, 201);
+  Json lab_declined = with(lab, "status", "rejected");
+  lab_declined.set("statusReason", parse_json(R"({"text":"Tube hémolysé"})").value());
+  ASSERT_EQ(d.as(d.t_gp, "PUT", "/fhir/Task/lab-1", lab_declined.dump()).status, 200);
   EXPECT_EQ(d.milestones(), std::vector<std::string>{"demande-refusee"});
 
   // An episode at another kind of organisation is not a coordination dossier.

@@ -172,6 +172,12 @@ struct Rules {
   // A referral declined by the structure: the referrer, and the GP when
   // someone else referred, learn it with the reason (seed 003 [226]).
   Status referral_declined(const Json& t) {
+    // Only referrals to a coordination structure (not every declined order).
+    std::string_view owner = reference_at(t, "owner");
+    if (!owner.starts_with("Organization/")) return Status::Ok();
+    auto org = read_current("Organization", owner.substr(std::string_view("Organization/").size()));
+    if (!org) return std::move(org).error();
+    if (!*org || !has_coding((**org).find("type"), codes::kStructureType)) return Status::Ok();
     std::string patient(reference_at(t, "for"));
     std::vector<std::string> to;
     if (auto r = reference_at(t, "requester"); !r.empty()) to.emplace_back(r);
@@ -203,6 +209,7 @@ struct Rules {
       return unprocessable("Le PPS " + plan_ref + " n'existe plus", "Task.focus");
     auto plan = parse_json((*stored)->body);
     if (!plan) return internal_error("Stored resource " + plan_ref + " is unreadable");
+    if (!is_pps(*plan)) return Status::Ok();  // another plan's approval: no workflow of ours
     std::string patient(reference_at(*plan, "subject"));
     std::string requester(reference_at(t, "requester"));
     if (to == "rejected") {
