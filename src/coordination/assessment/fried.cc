@@ -21,37 +21,26 @@ const std::vector<Band>& bands() {
   return b;
 }
 
-class Fried final : public Instrument {
+std::vector<ItemDef> build_items() {
+  std::vector<ItemDef> defs;
+  for (std::string_view c :
+       {"perte-de-poids", "epuisement", "force-prehension", "vitesse-marche", "activite-physique"})
+    defs.push_back(yes_no("fried-" + std::string(c)));
+  return defs;
+}
+
+class Fried final : public Scale {
  public:
-  Fried() : url_(codes::questionnaire("fried")) {
-    for (std::string_view c :
-         {"perte-de-poids", "epuisement", "force-prehension", "vitesse-marche", "activite-physique"})
-      items_.push_back(yes_no("fried-" + std::string(c)));
-  }
-  std::string_view id() const override { return "fried"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Phénotype de fragilité de Fried"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
+  Fried() : Scale("fried", "Phénotype de fragilité de Fried", build_items()) {}
 
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
+ protected:
+  void score(const ResponseItems& r, Assessment& a) const override {
     int count = 0;
-    for (const ItemDef& d : items_) count += *r.boolean(d.link_id);
-    Finding f;
-    f.code = local_score("fried-nombre-criteres", "Nombre de critères de fragilité de Fried");
-    f.score = count;
-    f.interpretation = band_of(bands(), count);
-    f.note = std::to_string(count) + " critère(s) sur 5.";
-    a.findings.push_back(std::move(f));
-    return a;
+    for (const ItemDef& d : items()) count += *r.boolean(d.link_id);
+    a.findings.push_back(
+        total_finding(local_score("fried-nombre-criteres", "Nombre de critères de fragilité de Fried"), count,
+                      bands(), std::to_string(count) + " critère(s) sur 5."));
   }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
 };
 
 }  // namespace

@@ -19,38 +19,26 @@ const std::vector<Band>& bands() {
   return b;
 }
 
-class Isar final : public Instrument {
- public:
-  Isar() : url_(codes::questionnaire("isar")) {
-    for (int i = 1; i <= 6; ++i) items_.push_back(yes_no("isar-" + std::to_string(i)));
-  }
-  std::string_view id() const override { return "isar"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Identification of Seniors At Risk (ISAR)"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
+std::vector<ItemDef> build_items() {
+  std::vector<ItemDef> defs;
+  for (int i = 1; i <= 6; ++i) defs.push_back(yes_no("isar-" + std::to_string(i)));
+  return defs;
+}
 
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
+class Isar final : public Scale {
+ public:
+  Isar() : Scale("isar", "Identification of Seniors At Risk (ISAR)", build_items()) {}
+
+ protected:
+  void score(const ResponseItems& r, Assessment& a) const override {
     int total = 0;
     for (int i = 1; i <= 6; ++i) {
       const bool yes = *r.boolean("isar-" + std::to_string(i));
       total += (i == 4) ? !yes : yes;  // question 4: "voyez-vous bien ?" scores on "non"
     }
-    Finding f;
-    f.code = local_score("isar-score-total", "Score ISAR");
-    f.score = total;
-    f.interpretation = band_of(bands(), total);
-    f.note = "Score " + std::to_string(total) + "/6 (seuil de risque : 2).";
-    a.findings.push_back(std::move(f));
-    return a;
+    a.findings.push_back(total_finding(local_score("isar-score-total", "Score ISAR"), total, bands(),
+                                       "Score " + std::to_string(total) + "/6 (seuil de risque : 2)."));
   }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
 };
 
 }  // namespace

@@ -20,46 +20,15 @@ std::vector<ItemDef> build_items() {
   return defs;
 }
 
-const std::vector<Band>& bands() {
-  static const std::vector<Band> b = {
-      {6, 6, "katz-autonome", "Autonomie complète pour les activités de base de la vie quotidienne"},
-      {3, 5, "katz-dependance-moderee", "Dépendance modérée"},
-      {0, 2, "katz-dependance-severe", "Dépendance sévère"},
-  };
-  return b;
-}
-
-class Katz final : public Instrument {
- public:
-  Katz() : url_(codes::questionnaire("katz-adl")), items_(build_items()) {}
-  std::string_view id() const override { return "katz-adl"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Échelle ADL de Katz"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
-
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
-    Finding f;
-    f.code = local_score("katz-adl-score-total", "Score ADL de Katz");
-    f.score = sum_of_choices(r, items_);
-    f.interpretation = band_of(bands(), *f.score);
-    f.note = "Score " + std::to_string(*f.score) + "/6.";
-    a.findings.push_back(std::move(f));
-    return a;
-  }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
-};
-
 }  // namespace
 
 const Instrument& katz_instrument() {
-  static const Katz instance;
+  static const SummedScale instance(
+      "katz-adl", "Échelle ADL de Katz", build_items(),
+      {{6, 6, "katz-autonome", "Autonomie complète pour les activités de base de la vie quotidienne"},
+       {3, 5, "katz-dependance-moderee", "Dépendance modérée"},
+       {0, 2, "katz-dependance-severe", "Dépendance sévère"}},
+      local_score("katz-adl-score-total", "Score ADL de Katz"), 6);
   return instance;
 }
 

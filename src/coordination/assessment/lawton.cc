@@ -43,32 +43,32 @@ std::vector<ItemDef> build_items() {
   };
 }
 
-class Lawton final : public Instrument {
+// Men scored on five domains: the 1969 convention, unless the eight-domain
+// one is chosen. Until the sex is known, every domain counts as asked.
+bool five_domains(const ResponseItems& r) {
+  const auto sex = r.code("lawton-sexe");
+  const auto convention = r.code("lawton-convention");
+  return sex && *sex == "male" && (!convention || *convention == "lawton-brody-1969");
+}
+
+class Lawton final : public Scale {
  public:
-  Lawton() : url_(codes::questionnaire("lawton-iadl")), items_(build_items()) {}
-  std::string_view id() const override { return "lawton-iadl"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Échelle IADL de Lawton (activités instrumentales)"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
+  Lawton() : Scale("lawton-iadl", "Échelle IADL de Lawton (activités instrumentales)", build_items()) {}
 
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
-    const auto sex = r.code("lawton-sexe");
-    const auto convention = r.code("lawton-convention");
-    // Until the sex is known, every domain counts as asked.
-    const bool five_domains = sex && *sex == "male" && (!convention || *convention == "lawton-brody-1969");
-    if (!five_domains)
-      for (const ItemDef& d : items_)
-        if (female_only(d.link_id) && !r.answered(d.link_id)) a.missing.push_back(d.link_id);
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
+ protected:
+  void more_missing(const ResponseItems& r, std::vector<std::string>& missing) const override {
+    if (five_domains(r)) return;
+    for (const ItemDef& d : items())
+      if (female_only(d.link_id) && !r.answered(d.link_id)) missing.push_back(d.link_id);
+  }
 
+  void score(const ResponseItems& r, Assessment& a) const override {
+    const bool five = five_domains(r);
     int total = 0;
     int maximum = 0;
-    for (const ItemDef& d : items_) {
+    for (const ItemDef& d : items()) {
       if (d.link_id == "lawton-sexe" || d.link_id == "lawton-convention") continue;
-      if (five_domains && female_only(d.link_id)) continue;
+      if (five && female_only(d.link_id)) continue;
       ++maximum;
       if (auto v = option_score(r, d)) total += *v;
     }
@@ -82,14 +82,9 @@ class Lawton final : public Instrument {
     f.components.push_back({local_score("lawton-iadl-score-maximum", "Score maximal selon la convention"),
                             std::nullopt, maximum});
     f.note = "Score " + std::to_string(total) + "/" + std::to_string(maximum) +
-             (five_domains ? " (convention Lawton & Brody 1969 : cinq domaines chez l'homme)." : ".");
+             (five ? " (convention Lawton & Brody 1969 : cinq domaines chez l'homme)." : ".");
     a.findings.push_back(std::move(f));
-    return a;
   }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
 };
 
 }  // namespace

@@ -35,25 +35,21 @@ const std::vector<Band>& bands() {
   return b;
 }
 
-class MnaSf final : public Instrument {
+class MnaSf final : public Scale {
  public:
-  MnaSf() : url_(codes::questionnaire("mna-sf")), items_(build_items()) {}
-  std::string_view id() const override { return "mna-sf"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Mini Nutritional Assessment, forme courte (MNA-SF)"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
+  MnaSf() : Scale("mna-sf", "Mini Nutritional Assessment, forme courte (MNA-SF)", build_items()) {}
 
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
+ protected:
+  void more_missing(const ResponseItems& r, std::vector<std::string>& missing) const override {
+    if (!r.answered("mna-f1") && !r.answered("mna-f2"))
+      missing.push_back("mna-f1");  // or mna-f2 when the BMI is unknown
+  }
+
+  void score(const ResponseItems& r, Assessment& a) const override {
     const bool f1 = r.answered("mna-f1");
     const bool f2 = r.answered("mna-f2");
-    if (!f1 && !f2) a.missing.push_back("mna-f1");  // or mna-f2 when the BMI is unknown
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
-
     int total = 0;
-    for (const ItemDef& d : items_) {
+    for (const ItemDef& d : items()) {
       if (d.link_id == "mna-f2" && f1) continue;
       if (auto v = option_score(r, d)) total += *v;
     }
@@ -63,20 +59,13 @@ class MnaSf final : public Instrument {
                 "Items 'mna-f1' and 'mna-f2' are both answered: F2 only replaces F1 when the "
                 "body-mass index is unknown; F1 was scored",
                 r.find("mna-f2")->answers.front().path});
-    Finding f;
-    f.code = {std::string(codes::kLoinc), "107114-1", "Total score [MNA-SF]"};
+    Finding f =
+        total_finding({std::string(codes::kLoinc), "107114-1", "Total score [MNA-SF]"}, total, bands(),
+                      "Score " + std::to_string(total) + "/14" +
+                          (f1 ? "" : " (circonférence du mollet à la place de l'IMC)") + ".");
     f.text = "Score de dépistage MNA-SF";
-    f.score = total;
-    f.interpretation = band_of(bands(), total);
-    f.note = "Score " + std::to_string(total) + "/14" +
-             (f1 ? "" : " (circonférence du mollet à la place de l'IMC)") + ".";
     a.findings.push_back(std::move(f));
-    return a;
   }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
 };
 
 }  // namespace

@@ -41,27 +41,17 @@ std::string_view answer_display(std::string_view code) {
   return "Jamais";
 }
 
-class Phq9 final : public Instrument {
+class Phq9 final : public Scale {
  public:
-  Phq9() : url_(codes::questionnaire("phq-9")), items_(build_items()) {}
-  std::string_view id() const override { return "phq-9"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Questionnaire sur la santé du patient (PHQ-9)"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
+  Phq9() : Scale("phq-9", "Questionnaire sur la santé du patient (PHQ-9)", build_items()) {}
 
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
-
-    Finding total;
-    total.code = {std::string(codes::kLoinc), "44261-6",
-                  "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"};
+ protected:
+  void score(const ResponseItems& r, Assessment& a) const override {
+    const int sum = sum_of_choices(r, items());
+    Finding total = total_finding({std::string(codes::kLoinc), "44261-6",
+                                   "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"},
+                                  sum, bands(), "Score " + std::to_string(sum) + "/27.");
     total.text = "Score total PHQ-9";
-    total.score = sum_of_choices(r, items_);
-    total.interpretation = band_of(bands(), *total.score);
-    total.note = "Score " + std::to_string(*total.score) + "/27.";
 
     const std::string_view item9 = *r.code(kItem9);
     const bool suicide_flag = item9 != "LA6568-5";
@@ -78,12 +68,7 @@ class Phq9 final : public Instrument {
       f.note = "Idées de mort ou d'auto-agression déclarées : évaluer sans délai le risque suicidaire.";
       a.findings.push_back(std::move(f));
     }
-    return a;
   }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
 };
 
 }  // namespace

@@ -58,4 +58,72 @@ inline ItemDef yes_no(std::string link_id, bool required = true) {
   return ItemDef{std::move(link_id), ItemType::kBoolean, required, {}, {}};
 }
 
+// The finding of a total read against published bands.
+inline Finding total_finding(Coding code, int total, const std::vector<Band>& bands, std::string note) {
+  Finding f;
+  f.code = std::move(code);
+  f.score = total;
+  f.interpretation = band_of(bands, total);
+  f.note = std::move(note);
+  return f;
+}
+
+// The frame the scored instruments share: id, canonical URL, title, items,
+// and the order of evaluate() — every required answer first, the findings
+// only once nothing is missing. An instrument adds what its own rules require
+// (more_missing) and computes its findings (score).
+class Scale : public Instrument {
+ public:
+  Scale(std::string id, std::string title, std::vector<ItemDef> items)
+      : id_(std::move(id)),
+        url_(codes::questionnaire(id_)),
+        title_(std::move(title)),
+        items_(std::move(items)) {}
+  std::string_view id() const override { return id_; }
+  std::string_view url() const override { return url_; }
+  std::string_view title() const override { return title_; }
+  const std::vector<ItemDef>& items() const override { return items_; }
+
+  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
+    Assessment a = start(*this);
+    a.missing = missing_required(r, items_);
+    more_missing(r, a.missing);
+    a.complete = a.missing.empty();
+    if (a.complete) score(r, a);
+    return a;
+  }
+
+ protected:
+  virtual void more_missing(const ResponseItems&, std::vector<std::string>&) const {}
+  virtual void score(const ResponseItems& r, Assessment& a) const = 0;
+
+ private:
+  std::string id_, url_, title_;
+  std::vector<ItemDef> items_;
+};
+
+// A scale whose result is the sum of its choice items, read against bands
+// (Katz ADL, Zarit).
+class SummedScale final : public Scale {
+ public:
+  SummedScale(std::string id, std::string title, std::vector<ItemDef> items, std::vector<Band> bands,
+              Coding code, int maximum)
+      : Scale(std::move(id), std::move(title), std::move(items)),
+        bands_(std::move(bands)),
+        code_(std::move(code)),
+        maximum_(maximum) {}
+
+ protected:
+  void score(const ResponseItems& r, Assessment& a) const override {
+    const int total = sum_of_choices(r, items());
+    a.findings.push_back(total_finding(
+        code_, total, bands_, "Score " + std::to_string(total) + "/" + std::to_string(maximum_) + "."));
+  }
+
+ private:
+  std::vector<Band> bands_;
+  Coding code_;
+  int maximum_;
+};
+
 }  // namespace parcours::coordination

@@ -30,47 +30,15 @@ std::vector<ItemDef> build_items() {
   return defs;
 }
 
-const std::vector<Band>& bands() {
-  static const std::vector<Band> b = {
-      {0, 20, "zarit-absente-legere", "Charge absente ou légère"},
-      {21, 40, "zarit-legere-moderee", "Charge légère à modérée"},
-      {41, 60, "zarit-moderee-severe", "Charge modérée à sévère"},
-      {61, 88, "zarit-severe", "Charge sévère"},
-  };
-  return b;
-}
-
-class Zarit final : public Instrument {
- public:
-  Zarit() : url_(codes::questionnaire("zarit")), items_(build_items()) {}
-  std::string_view id() const override { return "zarit"; }
-  std::string_view url() const override { return url_; }
-  std::string_view title() const override { return "Échelle de pénibilité de Zarit (22 items)"; }
-  const std::vector<ItemDef>& items() const override { return items_; }
-
-  Assessment evaluate(const ResponseItems& r, std::vector<Issue>&) const override {
-    Assessment a = start(*this);
-    a.missing = missing_required(r, items_);
-    a.complete = a.missing.empty();
-    if (!a.complete) return a;
-    Finding f;
-    f.code = local_score("zarit-score-total", "Score total de Zarit (22 items)");
-    f.score = sum_of_choices(r, items_);
-    f.interpretation = band_of(bands(), *f.score);
-    f.note = "Score " + std::to_string(*f.score) + "/88.";
-    a.findings.push_back(std::move(f));
-    return a;
-  }
-
- private:
-  std::string url_;
-  std::vector<ItemDef> items_;
-};
-
 }  // namespace
 
 const Instrument& zarit_instrument() {
-  static const Zarit instance;
+  static const SummedScale instance("zarit", "Échelle de pénibilité de Zarit (22 items)", build_items(),
+                                    {{0, 20, "zarit-absente-legere", "Charge absente ou légère"},
+                                     {21, 40, "zarit-legere-moderee", "Charge légère à modérée"},
+                                     {41, 60, "zarit-moderee-severe", "Charge modérée à sévère"},
+                                     {61, 88, "zarit-severe", "Charge sévère"}},
+                                    local_score("zarit-score-total", "Score total de Zarit (22 items)"), 88);
   return instance;
 }
 
