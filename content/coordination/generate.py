@@ -9,37 +9,14 @@ step.
     python3 content/coordination/generate.py
 """
 
-import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BASE = "https://parcours.example.fr/fhir"
-DATE = "2026-11-26"
-VERSION = "1.0.0"
+sys.path.insert(0, os.path.dirname(HERE))
+import fhir_content  # noqa: E402  (content/fhir_content.py, shared by the generators)
+from fhir_content import BASE, DATE, VERSION, code_system  # noqa: E402
 
-
-def code_system(id_, name, title, description, concepts, properties=None):
-    cs = {
-        "resourceType": "CodeSystem",
-        "id": id_,
-        "language": "fr-FR",
-        "url": f"{BASE}/CodeSystem/{id_}",
-        "version": VERSION,
-        "name": name,
-        "title": title,
-        "status": "active",
-        "experimental": False,
-        "date": DATE,
-        "publisher": "Parcours",
-        "description": description,
-        "caseSensitive": True,
-        "content": "complete",
-    }
-    if properties:
-        cs["property"] = properties
-    cs["count"] = len(concepts)
-    cs["concept"] = concepts
-    return cs
 
 
 def concept(code, display, definition, props=None):
@@ -498,10 +475,7 @@ RESOURCES = [
 
 def main():
     for r in RESOURCES:
-        path = os.path.join(HERE, f"{r['resourceType']}-{r['id']}.json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(r, f, ensure_ascii=False, indent=2)
-            f.write("\n")
+        fhir_content.write(HERE, r)
 
 
 if __name__ == "__main__":

@@ -14,19 +14,18 @@ Sources: PlanDefinition.relatedArtifact and docs/coordination-content.md.
     python3 content/pathways/generate.py
 """
 
-import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BASE = "https://parcours.example.fr/fhir"
-CS = BASE + "/CodeSystem/"
+sys.path.insert(0, os.path.dirname(HERE))
+import fhir_content  # noqa: E402  (content/fhir_content.py, shared by the generators)
+from fhir_content import BASE, CS, DATE, PUBLISHER, VERSION, coding  # noqa: E402
+
 AD = BASE + "/ActivityDefinition/"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
-DATE = "2026-11-26"
-VERSION = "1.0.0"
-PUBLISHER = "Parcours"
 
 # ANS nomenclatures (NOS), codes checked against JDV_J186-ProfessionRessource-ROR.
 G15 = "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante"
@@ -75,10 +74,6 @@ TEXT_ROLES = {
 CODE_SYSTEMS = {}
 
 
-def coding(system, code, display):
-    return {"system": system, "code": code, "display": display}
-
-
 def concept(system, code, display, text=None):
     return {"coding": [coding(system, code, display)], "text": text or display}
 
@@ -106,25 +101,8 @@ def participant(key):
 
 
 def code_system(id_, name, title, description, concepts):
-    CODE_SYSTEMS[id_] = {
-        "resourceType": "CodeSystem",
-        "id": id_,
-        "language": "fr-FR",
-        "url": CS + id_,
-        "version": VERSION,
-        "name": name,
-        "title": title,
-        "status": "active",
-        "experimental": False,
-        "date": DATE,
-        "publisher": PUBLISHER,
-        "description": description,
-        "caseSensitive": True,
-        "content": "complete",
-        "count": len(concepts),
-        "concept": [dict({"code": c, "display": d}, **({"definition": df} if df else {}))
-                    for c, d, df in concepts],
-    }
+    CODE_SYSTEMS[id_] = fhir_content.code_system(id_, name, title, description,
+                                                 fhir_content.plain_concepts(concepts))
     return CS + id_
 
 
@@ -859,10 +837,7 @@ def stroke():
 
 
 def write(resource):
-    path = os.path.join(HERE, f"{resource['resourceType']}-{resource['id']}.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(resource, f, ensure_ascii=False, indent=2)
-        f.write("\n")
+    fhir_content.write(HERE, resource)
 
 
 def main():

@@ -10,22 +10,17 @@ Sources of each instrument: docs/coordination-content.md.
     python3 content/questionnaires/generate.py
 """
 
-import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BASE = "https://parcours.example.fr/fhir"
-CS = BASE + "/CodeSystem/"
+sys.path.insert(0, os.path.dirname(HERE))
+import fhir_content  # noqa: E402  (content/fhir_content.py, shared by the generators)
+from fhir_content import BASE, CS, DATE, PUBLISHER, VERSION, coding  # noqa: E402
+
 LOINC = "http://loinc.org"
 GENDER = "http://hl7.org/fhir/administrative-gender"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
-DATE = "2026-11-26"
-VERSION = "1.0.0"
-PUBLISHER = "Parcours"
-
-
-def coding(system, code, display):
-    return {"system": system, "code": code, "display": display}
 
 
 def options(system, answers):
@@ -100,26 +95,8 @@ CODE_SYSTEMS = {}
 
 def code_system(id_, name, title, description, concepts):
     """concepts: [(code, display, definition-or-None)]"""
-    CODE_SYSTEMS[id_] = {
-        "resourceType": "CodeSystem",
-        "id": id_,
-        "language": "fr-FR",
-        "url": CS + id_,
-        "version": VERSION,
-        "name": name,
-        "title": title,
-        "status": "active",
-        "experimental": False,
-        "date": DATE,
-        "publisher": PUBLISHER,
-        "description": description,
-        "caseSensitive": True,
-        "content": "complete",
-        "count": len(concepts),
-        "concept": [
-            dict({"code": c, "display": d}, **({"definition": df} if df else {})) for c, d, df in concepts
-        ],
-    }
+    CODE_SYSTEMS[id_] = fhir_content.code_system(id_, name, title, description,
+                                                 fhir_content.plain_concepts(concepts))
     return CS + id_
 
 
@@ -628,10 +605,7 @@ def result_code_systems():
 
 
 def write(resource):
-    path = os.path.join(HERE, f"{resource['resourceType']}-{resource['id']}.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(resource, f, ensure_ascii=False, indent=2)
-        f.write("\n")
+    fhir_content.write(HERE, resource)
 
 
 def main():
