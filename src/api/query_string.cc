@@ -1,14 +1,9 @@
 #include "api/query_string.h"
 
+#include "base/text.h"
+
 namespace parcours::api {
 namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Rejects NUL and malformed UTF-8 (overlongs are tolerated: harmless here).
 bool valid_utf8(std::string_view s) {
@@ -28,23 +23,8 @@ bool valid_utf8(std::string_view s) {
 }  // namespace
 
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;
-      int h = hex(in[i + 1]), l = hex(in[i + 2]);
-      if (h < 0 || l < 0) return std::nullopt;
-      out.push_back(static_cast<char>(h * 16 + l));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (!valid_utf8(out)) return std::nullopt;
+  auto out = percent_decode_bytes(in, plus_is_space);
+  if (!out || !valid_utf8(*out)) return std::nullopt;
   return out;
 }
 

@@ -1,34 +1,9 @@
 #include "fhir/reference.h"
 
+#include "base/text.h"
 #include "fhir/definitions.h"
 
 namespace parcours::fhir {
-namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Query values may be percent-encoded when the reference was written as a
-// URL ("urn%3Aoid%3A...|123").
-std::optional<std::string> decode(std::string_view in) {
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size() || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
-    i += 2;
-  }
-  return out;
-}
-
-}  // namespace
 
 bool is_conditional_reference(std::string_view ref) {
   auto q = ref.find('?');
@@ -45,7 +20,7 @@ std::optional<IdentifierCondition> parse_identifier_condition(std::string_view r
   if (!is_resource_type(c.type)) return std::nullopt;
   std::string_view query = ref.substr(q + 1);
   if (!query.starts_with("identifier=") || query.find('&') != std::string_view::npos) return std::nullopt;
-  auto token = decode(query.substr(11));
+  auto token = percent_decode_bytes(query.substr(11), false);
   if (!token || token->empty()) return std::nullopt;
   auto bar = token->find('|');
   if (bar == std::string::npos) {

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
+
 namespace parcours::fhirpath::text {
 
 // Byte offsets of each code point start, plus s.size() at the end.
@@ -23,7 +25,7 @@ std::string lower(std::string_view s);
 // collapsed to one space, trimmed.
 std::string normalize_for_equivalence(std::string_view s);
 
-void append_utf8(std::string& out, std::uint32_t cp);
+using parcours::append_utf8;  // base/text.h
 
 // Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or
 // std::string_view::npos.

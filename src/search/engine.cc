@@ -1,33 +1,9 @@
 #include "search/engine.h"
 
+#include "base/text.h"
+
 namespace parcours::search {
 namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int a = hex(s[i + 1]), b = hex(s[i + 2]);
-      if (a < 0 || b < 0) return std::nullopt;
-      out.push_back(static_cast<char>(a * 16 + b));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 store::SearchCursor cursor_at(const store::SearchHit& h, bool backward) {
   store::SearchCursor c;
@@ -52,8 +28,9 @@ Result<std::vector<Param>> parse_form(std::string_view text) {
       continue;
     }
     auto eq = pair.find('=');
-    auto name = decode(pair.substr(0, eq));
-    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    auto name = percent_decode_bytes(pair.substr(0, eq), true);
+    auto value =
+        percent_decode_bytes(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!name || !value) return bad_request("Malformed parameter '" + std::string(pair) + "'");
     out.push_back({std::move(*name), std::move(*value)});
     if (amp == text.size()) break;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "base/text.h"
+
 namespace parcours::search {
 namespace {
 
@@ -30,24 +32,6 @@ constexpr char kLatin[] =
     "uuuuuuuuuuuu"        // Ũ ũ Ū ū Ŭ ŭ Ů ů Ű ű Ų ų
     "wwyyyzzzzzzs";       // Ŵ ŵ Ŷ ŷ Ÿ Ź ź Ż ż Ž ž ſ
 static_assert(sizeof(kLatin) - 1 == 0x180 - 0xC0, "one entry per code point U+00C0..U+017F");
-
-void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Decodes one UTF-8 sequence at s[i]; invalid bytes decode as U+FFFD.
 std::uint32_t next_cp(std::string_view s, std::size_t& i) {
@@ -114,7 +98,7 @@ void fold_cp(std::string& out, std::uint32_t cp) {
     cp += 0x20;
   else if (cp >= 0x400 && cp <= 0x40F)
     cp += 0x50;
-  put_utf8(out, cp);
+  append_utf8(out, cp);
 }
 
 bool is_space(std::uint32_t cp) {
