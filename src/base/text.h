@@ -68,6 +68,18 @@ inline std::optional<std::string> percent_decode_bytes(std::string_view in, bool
   return out;
 }
 
+// Bytes as lower-case hexadecimal, two digits each.
+inline std::string hex_encode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
 // Appends code point `cp` encoded as UTF-8.
 inline void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {

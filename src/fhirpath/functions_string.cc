@@ -240,17 +240,6 @@ Coll fn_join(Evaluator& ev, const Node& call, Span input, const Scope& scope) {
   return str(ev, std::move(out));
 }
 
-std::string hex_encode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 std::optional<std::string> hex_decode(std::string_view s) {
   if (s.size() % 2) return std::nullopt;
   auto val = [](char c) -> int {

@@ -21,17 +21,6 @@ std::string random_bytes(std::size_t n) {
 
 std::string random_token(std::size_t n) { return base64url_encode(random_bytes(n)); }
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 namespace {
 
 int hex_digit(char c) {
@@ -155,7 +144,7 @@ std::string sha256(std::string_view data) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
 
 namespace {
 

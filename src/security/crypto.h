@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "base/text.h"  // hex_encode, the pair of from_hex
 
 namespace parcours::security {
 
@@ -20,7 +21,6 @@ std::string random_bytes(std::size_t n);
 // n random bytes as base64url without padding: tokens, codes, ids.
 std::string random_token(std::size_t n = 32);
 
-std::string to_hex(std::string_view bytes);
 std::optional<std::string> from_hex(std::string_view hex);
 std::string base64url_encode(std::string_view bytes);  // RFC 4648 §5, no padding
 std::optional<std::string> base64url_decode(std::string_view text);

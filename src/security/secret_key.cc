@@ -37,7 +37,7 @@ Result<std::string> load_secret_key(const std::string& data_dir) {
   }
   std::filesystem::create_directories(data_dir, ec);
   std::string key = random_bytes(32);
-  std::string text = to_hex(key) + "\n";
+  std::string text = hex_encode(key) + "\n";
   // O_EXCL: two processes starting at once cannot both create it.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {

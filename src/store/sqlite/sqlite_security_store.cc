@@ -9,6 +9,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "base/text.h"
 #include "store/security_store.h"
 #include "store/sqlite/security_rows.h"
 #include "store/sqlite/sqlite_db.h"
@@ -26,17 +27,6 @@ void field(std::string& out, std::string_view name, std::string_view value) {
   out += ':';
   out += value;
   out += '\n';
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 15]);
-  }
-  return out;
 }
 
 }  // namespace
@@ -77,7 +67,7 @@ std::string audit_hash(std::string_view prev_hash, const AuditRecord& record) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
-  return hex(digest, n);
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), n));
 }
 
 namespace sqlite {
