@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -220,6 +222,57 @@ class Connection {
   static constexpr std::size_t kTextCacheSize = 128;
   std::list<std::string> text_lru_;  // most recently used first
   std::unordered_map<std::string, std::pair<sqlite3_stmt*, std::list<std::string>::iterator>> text_cache_;
+};
+
+// Idle read connections to one database file. take() hands one out, opening
+// another rather than blocking when none is idle; give() takes it back and
+// closes the surplus over `max_idle`. After close(), take() fails and given
+// connections are closed.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string path, int busy_timeout_ms, std::string pragmas, std::string what,
+                 std::size_t max_idle)
+      : path_(std::move(path)),
+        busy_timeout_ms_(busy_timeout_ms),
+        pragmas_(std::move(pragmas)),
+        what_(std::move(what)),
+        max_idle_(max_idle) {}
+
+  Result<std::unique_ptr<Connection>> take() {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return internal_error("the store is closed");
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    auto c = Connection::open(path_, busy_timeout_ms_);
+    if (!c) return c;
+    if (auto s = (*c)->exec(pragmas_.c_str(), what_); !s) return std::move(s).error();
+    return c;
+  }
+
+  void give(std::unique_ptr<Connection> c) {
+    std::lock_guard lock(mu_);
+    if (!closed_ && idle_.size() < max_idle_) idle_.push_back(std::move(c));
+  }
+
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    idle_.clear();
+  }
+
+ private:
+  const std::string path_;
+  const int busy_timeout_ms_;
+  const std::string pragmas_, what_;
+  const std::size_t max_idle_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  bool closed_ = false;
 };
 
 }  // namespace parcours::store::sqlite

@@ -412,6 +412,7 @@ Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& hq) {
 namespace {
 
 using sqlite::Connection;
+using sqlite::ConnectionPool;
 using sqlite::Query;
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -1065,31 +1066,14 @@ class SqliteSecurityStore final : public SecurityStore {
     return out;
   }
 
-  Result<std::unique_ptr<Connection>> take() {
-    {
-      std::lock_guard lock(pool_mu_);
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-    }
-    auto c = Connection::open(path_, kBusyTimeoutMs);
-    if (!c) return c;
-    if (auto s = (*c)->exec("PRAGMA query_only=1", "configuring a security read connection"); !s)
-      return std::move(s).error();
-    return c;
-  }
-  void give(std::unique_ptr<Connection> c) {
-    std::lock_guard lock(pool_mu_);
-    if (idle_.size() < 8) idle_.push_back(std::move(c));
-  }
+  Result<std::unique_ptr<Connection>> take() { return readers_.take(); }
+  void give(std::unique_ptr<Connection> c) { readers_.give(std::move(c)); }
 
   std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  ConnectionPool readers_{path_, kBusyTimeoutMs, "PRAGMA query_only=1",
+                          "configuring a security read connection", 8};
 };
 
 }  // namespace

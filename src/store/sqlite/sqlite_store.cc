@@ -465,37 +465,18 @@ class ReadOps {
 
 // --- readers ----------------------------------------------------------------------
 
-// Idle read connections. Shared with readers so one outliving close() still
-// returns (and then closes) its connection safely.
+// The read connections and what readers need with them. Shared with readers
+// so one outliving close() still returns (and then closes) its connection
+// safely.
 struct ReaderPool {
-  std::mutex mu;
-  std::vector<std::unique_ptr<Connection>> idle;
-  std::size_t max_idle = 8;
-  bool closed = false;
-  std::string path;
+  ReaderPool(std::string path, std::size_t max_idle)
+      : connections(std::move(path), kBusyTimeoutMs, kReaderPragmas, "configuring a read connection",
+                    max_idle) {}
+  sqlite::ConnectionPool connections;
   std::shared_ptr<const sqlite::SearchParamIds> search_ids;
 
-  Result<std::unique_ptr<Connection>> take() {
-    {
-      std::lock_guard lock(mu);
-      if (closed) return internal_error("the store is closed");
-      if (!idle.empty()) {
-        auto c = std::move(idle.back());
-        idle.pop_back();
-        return c;
-      }
-    }
-    // Empty pool: open one more rather than block; give() closes the surplus.
-    auto c = Connection::open(path, kBusyTimeoutMs);
-    if (!c) return c;
-    if (auto s = (*c)->exec(kReaderPragmas, "configuring a read connection"); !s) return std::move(s).error();
-    return c;
-  }
-
-  void give(std::unique_ptr<Connection> c) {
-    std::lock_guard lock(mu);
-    if (!closed && idle.size() < max_idle) idle.push_back(std::move(c));
-  }
+  Result<std::unique_ptr<Connection>> take() { return connections.take(); }
+  void give(std::unique_ptr<Connection> c) { connections.give(std::move(c)); }
 };
 
 class ReaderImpl final : public Reader {
@@ -713,11 +694,7 @@ class SqliteStore final : public Store {
       sqlite3_wal_checkpoint_v2(wconn_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
       wconn_.reset();
     }
-    if (pool_) {
-      std::lock_guard lock(pool_->mu);
-      pool_->closed = true;
-      pool_->idle.clear();
-    }
+    if (pool_) pool_->connections.close();
   }
 
  public:
@@ -807,15 +784,14 @@ Status SqliteStore::open() {
   if (!last) return std::move(last).error();
   last_now_ = std::atoll(last->c_str());  // now() never goes back, even across restarts
 
-  pool_ = std::make_shared<ReaderPool>();
-  pool_->path = path;
+  pool_ =
+      std::make_shared<ReaderPool>(path, static_cast<std::size_t>(std::max(1, options_.reader_connections)));
   if (auto s = search_ids_->load(*wconn_); !s) return s;
   // The value indexes of the search tables, should an interrupted bulk load
   // have left them out (begin_bulk_load).
   for (const auto& ix : sqlite::kSearchIndexes)
     if (auto s = wconn_->exec(ix.create, "rebuilding a search index"); !s) return s;
   pool_->search_ids = search_ids_;
-  pool_->max_idle = static_cast<std::size_t>(std::max(1, options_.reader_connections));
   writer_ = std::thread([this] { writer_loop(); });
   return Status::Ok();
 }
