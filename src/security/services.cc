@@ -57,16 +57,11 @@ Status Services::authenticate(std::string_view auth, RequestContext& ctx) {
     return Error(401, "login", "Unsupported authorization scheme: use 'Bearer <token>'");
   std::string_view token = auth.substr(7);
   if (!options.admin_token.empty() && same_secret(token, options.admin_token)) {
-    ctx.caller.kind = CallerKind::System;
-    ctx.caller.subject = "admin-token";
+    RequestContext system = system_context("admin-token");
+    ctx.caller = std::move(system.caller);
     ctx.caller.display = "Administrateur (jeton d'amorçage)";
-    ctx.caller.full_access = true;
-    ctx.purpose = "HOPERAT";
-    auto ac = std::make_shared<AccessContext>();
-    ac->system = true;
-    ac->scopes = Scopes::all_system();
-    ac->now = Clock::now();
-    ctx.access = std::move(ac);
+    ctx.purpose = std::move(system.purpose);
+    ctx.access = std::move(system.access);
     return Status::Ok();
   }
   // Only something shaped like a JWT is worth verifying.
