@@ -566,9 +566,9 @@ store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const st
             "'deny-break-glass'" +
             active_sql("D") + "))";
         std::string masked =
-            "EXISTS (SELECT 1 FROM access_fact M WHERE M.patient = L.patient AND ((M.kind = 'mask-resource' "
-            "AND "
-            "M.target = L.type || '/' || L.id) OR (M.kind = 'mask-category' AND M.target = L.category))" +
+            "EXISTS (SELECT 1 FROM access_fact M WHERE M.patient = L.patient AND M.kind IN ('mask-resource', "
+            "'mask-category') AND ((M.kind = 'mask-resource' AND M.target = L.type || '/' || L.id) OR "
+            "(M.kind = 'mask-category' AND M.target = L.category))" +
             active_sql("M") + ")";
         related = "NOT " + objection + " AND (" + granted + " OR " + glass + ") AND (NOT " + masked + " OR " +
                   author2 + ")";
