@@ -21,8 +21,9 @@ Result<Json> find_healthcare_services(const security::RequestContext& ctx, store
   auto request = directory::parse_find_request(params, now);
   if (!request) return std::move(request).error();
   auto reader = store.reader();
-  auto found = directory::find_services(*reader, *request,
-                                        security::row_filter(ctx, security::Interaction::Search), now);
+  auto filter = security::row_filter(ctx, *reader, security::Interaction::Search);
+  if (!filter) return std::move(filter).error();
+  auto found = directory::find_services(*reader, *request, *filter, now);
   if (!found) return std::move(found).error();
 
   // Who saw what, as for every search (api/search_api.cc).

@@ -476,7 +476,9 @@ struct FhirApi::Impl {
       if (!security::scope_permits(x.ctx, security::Interaction::Search, type))
         return send_error(
             x, Error(403, "forbidden", "The token's scopes do not permit listing these resources"));
-      hr.filter = security::row_filter(x.ctx, security::Interaction::Search);
+      auto filter = security::row_filter(x.ctx, *reader, security::Interaction::Search);
+      if (!filter) return send_error(x, filter.error());
+      hr.filter = std::move(*filter);
     }
     auto b = history_bundle(x.ctx, *reader, hr);
     if (!b) return send_error(x, b.error());

@@ -48,7 +48,9 @@ Result<std::string> run(const security::RequestContext& ctx, store::Reader& read
                         search::SearchRequest req) {
   req.base_url = call.base_url;
   req.strict = call.strict;
-  req.policy = security::row_filter(ctx, security::Interaction::Search);
+  auto filter = security::row_filter(ctx, reader, security::Interaction::Search);
+  if (!filter) return std::move(filter).error();
+  req.policy = std::move(*filter);
   req.now = security::Clock::now();
   if (call.explain) req.params.push_back({"_explain", "true"});
   auto r = search::execute(reader, req);
@@ -110,8 +112,9 @@ Result<std::string> everything(const security::RequestContext& ctx, store::Reade
 Result<std::vector<std::string>> matching_ids(const security::RequestContext& ctx, store::Reader& reader,
                                               const std::string& type, std::string_view query, int limit,
                                               const std::string& base_url) {
-  return search::find(reader, type, query, limit, security::row_filter(ctx, security::Interaction::Search),
-                      base_url);
+  auto filter = security::row_filter(ctx, reader, security::Interaction::Search);
+  if (!filter) return std::move(filter).error();
+  return search::find(reader, type, query, limit, std::move(*filter), base_url);
 }
 
 Result<std::vector<QueryParam>> form_params(std::string_view body) {

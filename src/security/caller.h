@@ -11,6 +11,7 @@ namespace parcours::security {
 struct AccessContext;  // security/policy.h
 class Policy;          // security/policy.h
 class AuditSink;       // security/audit.h
+class ReachCache;      // security/reach.h
 
 enum class CallerKind {
   System,  // bootstrap admin token or a machine client with full access
@@ -37,8 +38,9 @@ struct RequestContext {
   // Set by authentication. Without it every access is refused.
   std::shared_ptr<const AccessContext> access;
   std::shared_ptr<const Policy> policy;
-  AuditSink* audit = nullptr;  // where reads are audited
-  std::string purpose;         // v3 PurposeOfUse for the audit: TREAT, PATRQT, ...
+  AuditSink* audit = nullptr;     // where reads are audited
+  ReachCache* reaches = nullptr;  // professionals' relationships between requests (reach.h); may be null
+  std::string purpose;            // v3 PurposeOfUse for the audit: TREAT, PATRQT, ...
 };
 
 }  // namespace parcours::security

@@ -2,6 +2,7 @@
 
 #include "security/audit.h"
 #include "security/clock.h"
+#include "security/reach.h"
 
 namespace parcours::security {
 
@@ -28,9 +29,25 @@ Result<Access> check_stored(const RequestContext& ctx, store::Reader& reader, In
   a.label = std::move(**label);
   std::vector<store::AccessFact> facts;
   if (!ctx.access->system) {
-    auto f = reader.access_facts(a.label.patient, type, id);
-    if (!f) return std::move(f).error();
-    facts = std::move(*f);
+    // The patient's facts from the caller's reach when it holds them (the
+    // same rows access_facts reads); the resource's own authorship only when
+    // it can matter (a masked patient). Otherwise, and for refusals (whose
+    // audited reason needs every fact), from the store.
+    const store::PatientReach::Entry* entry = nullptr;
+    std::shared_ptr<const store::PatientReach> reach;
+    if (ctx.reaches && !a.label.patient.empty()) {
+      auto r = ctx.reaches->get(*ctx.access, reader);
+      if (!r) return std::move(r).error();
+      reach = std::move(*r);
+      if (reach) entry = reach->find(a.label.patient);
+    }
+    if (entry && entry->flag == store::PatientReach::kOpen) {
+      facts = entry->facts;
+    } else {
+      auto f = reader.access_facts(a.label.patient, type, id);
+      if (!f) return std::move(f).error();
+      facts = std::move(*f);
+    }
   }
   a.decision = ctx.policy->decide(*ctx.access, i, type, id, a.label, facts);
   return a;
@@ -81,16 +98,23 @@ Result<Access> check_incoming(const RequestContext& ctx, store::Reader& reader, 
   return a;
 }
 
-store::RowFilter row_filter(const RequestContext& ctx, Interaction i) {
-  if (ctx.access && ctx.access->system && ctx.access->scopes.allows_any("*", i)) return {};
+Result<store::RowFilter> row_filter(const RequestContext& ctx, store::Reader& reader, Interaction i) {
+  if (ctx.access && ctx.access->system && ctx.access->scopes.allows_any("*", i)) return store::RowFilter();
   if (!ctx.access || !ctx.policy) {
-    return [](const store::SqlColumns&, int) { return store::SqlFragment{"0", {}}; };
+    return store::RowFilter([](const store::SqlColumns&, int) { return store::SqlFragment{"0", {}}; });
+  }
+  std::shared_ptr<const store::PatientReach> reach;
+  if (ctx.reaches) {
+    auto r = ctx.reaches->get(*ctx.access, reader);
+    if (!r) return std::move(r).error();
+    reach = std::move(*r);
   }
   auto access = ctx.access;
   auto policy = ctx.policy;
-  return [access, policy, i](const store::SqlColumns& cols, int first) {
-    return policy->sql(*access, i, cols, first);
-  };
+  // The filter keeps the reach alive (its handle is bound into the SQL).
+  return store::RowFilter([access, policy, reach, i](const store::SqlColumns& cols, int first) {
+    return policy->sql(*access, i, cols, first, reach.get());
+  });
 }
 
 bool scope_permits(const RequestContext& ctx, Interaction i, std::string_view type) {

@@ -31,9 +31,11 @@ Result<Access> check_incoming(const RequestContext& ctx, store::Reader& reader, 
                               std::string_view type, std::string_view id, const Json& resource,
                               bool new_record);
 
-// The policy inside a query (see policy.h for how the search engine uses it).
-// Empty for callers the policy does not restrict (bootstrap token).
-store::RowFilter row_filter(const RequestContext& ctx, Interaction i);
+// The policy inside a query (see policy.h for how the search engine uses it),
+// for queries run through `reader` (whose snapshot the caller's reach is
+// checked against). Empty for callers the policy does not restrict
+// (bootstrap token).
+Result<store::RowFilter> row_filter(const RequestContext& ctx, store::Reader& reader, Interaction i);
 // Whether `i` is possible at all for the caller on `type` (scopes): lists of
 // a type the token cannot see answer 403 rather than an empty page.
 bool scope_permits(const RequestContext& ctx, Interaction i, std::string_view type);

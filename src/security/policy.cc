@@ -369,27 +369,19 @@ Decision Policy::decide(const AccessContext& ctx, Interaction i, std::string_vie
     if (!author) return deny(404, "data outside any patient compartment: author only");
     return by_rule();
   }
-  // L.1110-4 III and L.1110-12: the care team (or an open referral, or the
-  // patient's consent) opens the record; the patient's objection closes it.
-  bool objection = false, gp_only = false, bg_refused = false;
-  for (const auto& f : facts) {
-    if (!active(f, ctx.now)) continue;
-    if (f.kind == "deny-actor" && contains(ctx.identities, f.principal)) objection = true;
-    if (f.kind == "gp-only") gp_only = true;
-    if (f.kind == "deny-break-glass") bg_refused = true;
+  switch (relationship(ctx, facts)) {
+    case Relationship::Objected:
+      return deny(404, "the patient objected to this professional");
+    case Relationship::GpOnly:
+      return deny(404, "the patient shares only with the GP");
+    case Relationship::None:
+      return deny(404, "not in the care team");
+    case Relationship::BreakGlass:
+      d.via_break_glass = true;
+      break;
+    case Relationship::Granted:
+      break;
   }
-  if (objection) return deny(404, "the patient objected to this professional");
-  bool granted = false, glass = false;
-  const std::string me = "Account/" + ctx.account;
-  for (const auto& f : facts) {
-    if (!active(f, ctx.now)) continue;
-    if (is_grant(f.kind) && contains(ctx.principals, f.principal) && (!gp_only || f.kind == "gp"))
-      granted = true;
-    if (f.kind == "break-glass" && f.principal == me && !bg_refused) glass = true;
-  }
-  if (!granted && !glass)
-    return deny(404, gp_only ? "the patient shares only with the GP" : "not in the care team");
-  d.via_break_glass = !granted;
   const std::string self = std::string(type) + "/" + std::string(id);
   bool masked = false;
   for (const auto& f : facts) {
@@ -400,6 +392,37 @@ Decision Policy::decide(const AccessContext& ctx, Interaction i, std::string_vie
   }
   if (masked && !author) return deny(404, "masked by the patient");
   return by_rule();
+}
+
+bool Policy::any_mask(const std::vector<store::AccessFact>& facts, Micros now) {
+  return std::any_of(facts.begin(), facts.end(), [&](const store::AccessFact& f) {
+    return active(f, now) && (f.kind == "mask-resource" || f.kind == "mask-category");
+  });
+}
+
+Policy::Relationship Policy::relationship(const AccessContext& ctx,
+                                          const std::vector<store::AccessFact>& facts) {
+  // L.1110-4 III and L.1110-12: the care team (or an open referral, or the
+  // patient's consent) opens the record; the patient's objection closes it.
+  bool objection = false, gp_only = false, bg_refused = false;
+  for (const auto& f : facts) {
+    if (!active(f, ctx.now)) continue;
+    if (f.kind == "deny-actor" && contains(ctx.identities, f.principal)) objection = true;
+    if (f.kind == "gp-only") gp_only = true;
+    if (f.kind == "deny-break-glass") bg_refused = true;
+  }
+  if (objection) return Relationship::Objected;
+  bool granted = false, glass = false;
+  const std::string me = "Account/" + ctx.account;
+  for (const auto& f : facts) {
+    if (!active(f, ctx.now)) continue;
+    if (is_grant(f.kind) && contains(ctx.principals, f.principal) && (!gp_only || f.kind == "gp"))
+      granted = true;
+    if (f.kind == "break-glass" && f.principal == me && !bg_refused) glass = true;
+  }
+  if (granted) return Relationship::Granted;
+  if (glass) return Relationship::BreakGlass;
+  return gp_only ? Relationship::GpOnly : Relationship::None;
 }
 
 // --- (b) the same rules inside SQL ---------------------------------------------------
@@ -445,7 +468,7 @@ std::string replace_alias(const std::string& sql, const std::string& alias) {
 }  // namespace
 
 store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const store::SqlColumns& cols,
-                               int first_param) const {
+                               int first_param, const store::PatientReach* reach) const {
   SqlBuilder b(first_param);
   std::string s =
       "EXISTS (SELECT 1 FROM resource_label L WHERE L.type = " + cols.type + " AND L.id = " + cols.id;
@@ -517,7 +540,20 @@ store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const st
           "'author' AND " +
           b.in("W2.principal", ctx.identities) + ")";
       std::string related;
-      if (cols.bulk) {
+      if (reach) {
+        // The caller's relationships, computed once for all their requests
+        // (security/reach.h): one probe per row; the masks, rare, are still
+        // looked up, only for the patients who set some.
+        std::string masked =
+            "EXISTS (SELECT 1 FROM access_fact M WHERE M.patient = L.patient AND M.kind IN ('mask-resource', "
+            "'mask-category') AND ((M.kind = 'mask-resource' AND M.target = L.type || '/' || L.id) OR "
+            "(M.kind = 'mask-category' AND M.target = L.category))" +
+            active_sql("M") + ")";
+        related = "CASE parcours_reach(" + b.param(reach->handle()) + ", L.patient) WHEN " +
+                  std::to_string(store::PatientReach::kOpen) + " THEN 1 WHEN " +
+                  std::to_string(store::PatientReach::kMasked) + " THEN (NOT " + masked + " OR " + author2 +
+                  ") ELSE 0 END";
+      } else if (cols.bulk) {
         // Non-correlated subqueries: SQLite computes each set of patients once
         // per statement (~1 ms for a GP's 600 patients), then probes it per row.
         std::string objected = "SELECT O.patient FROM access_fact O WHERE O.kind = 'deny-actor' AND " +

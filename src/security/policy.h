@@ -13,7 +13,7 @@
 // For the search engine (the contract to use; do not filter pages afterwards):
 //
 //   #include "security/guard.h"
-//   store::RowFilter f = security::row_filter(ctx, security::Interaction::Search);
+//   store::RowFilter f = security::row_filter(ctx, reader, security::Interaction::Search).value();
 //   // f is empty only for callers the policy does not restrict at all.
 //   if (f) {
 //     store::SqlFragment p = f(store::SqlColumns{"c.type", "c.id"}, /*first_param=*/next_param);
@@ -143,8 +143,18 @@ class Policy {
                   const store::ResourceLabel& label, const std::vector<store::AccessFact>& facts) const;
   // (b) The same rules as a SQL predicate over `columns` (SQLite dialect;
   // parameters "?N" numbered from `first_param`).
+  // With `reach` (security/reach.h: the caller's relationships, built at
+  // ctx.now and still valid), each row costs one probe instead of a dozen
+  // index seeks; the rows it selects are the same.
   store::SqlFragment sql(const AccessContext& ctx, Interaction i, const store::SqlColumns& columns,
-                         int first_param) const;
+                         int first_param, const store::PatientReach* reach = nullptr) const;
+
+  // How a professional stands with one patient, from that patient's facts
+  // (patient-wide ones and the caller's break-glass accesses) at ctx.now.
+  enum class Relationship { None, GpOnly, Objected, Granted, BreakGlass };
+  static Relationship relationship(const AccessContext& ctx, const std::vector<store::AccessFact>& facts);
+  // Whether an active mask of the patient's is among `facts`.
+  static bool any_mask(const std::vector<store::AccessFact>& facts, Micros now);
 
   // The matchers and authorship paths (facts.cc).
   struct Matcher {

@@ -39,6 +39,7 @@ Result<std::unique_ptr<Services>> Services::open(store::Store& data, const std::
   s->accounts = std::make_unique<AccountService>(*s->store, *s->box, s->policy, options.login);
   s->tokens = std::make_unique<TokenService>(*s->store, *s->keys, *s->accounts, s->policy, options.tokens);
   s->audit = std::make_unique<AuditSink>(data, options.audit);
+  s->reaches = std::make_unique<ReachCache>();
   return s;
 }
 
@@ -50,6 +51,7 @@ void Services::close() {
 
 Status Services::authenticate(std::string_view auth, RequestContext& ctx) {
   ctx.audit = audit.get();
+  ctx.reaches = reaches.get();
   ctx.policy = policy;
   if (auth.empty())
     return Error(401, "login", "Authentication required: send 'Authorization: Bearer <token>'");

@@ -14,6 +14,7 @@
 #include "security/crypto.h"
 #include "security/jwt.h"
 #include "security/policy.h"
+#include "security/reach.h"
 #include "security/tokens.h"
 #include "store/security_store.h"
 #include "store/store.h"
@@ -55,6 +56,7 @@ class Services {
   std::unique_ptr<AccountService> accounts;
   std::unique_ptr<TokenService> tokens;
   std::unique_ptr<AuditSink> audit;
+  std::unique_ptr<ReachCache> reaches;  // professionals' relationships, between requests
 
  private:
   explicit Services(store::Store& s) : data(s) {}

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -52,6 +53,44 @@ struct AccessFact {
   Micros end = kEndOfTime;  // exclusive
   std::string source;       // "CareTeam/ctm-1": the resource it comes from (filled on read)
 };
+
+// The patients one professional reaches at one time, each with the
+// patient-wide facts that decide it (security/reach.h builds it from
+// Reader::reach_facts). Shared by the requests of that caller until the facts
+// change or time crosses a fact's start or end. Inside SQL the backend
+// exposes it as parcours_reach(handle, patient): 0 none, 1 reached, 2
+// reached but the patient masked something (the query then checks the masks).
+struct PatientReach {
+  enum : std::uint8_t { kNone = 0, kOpen = 1, kMasked = 2 };
+  struct Entry {
+    std::uint8_t flag = kNone;
+    std::vector<AccessFact> facts;  // what Reader::access_facts(patient, "", "") gives, for decide()
+  };
+  PatientReach();
+  ~PatientReach();
+  PatientReach(const PatientReach&) = delete;
+  PatientReach& operator=(const PatientReach&) = delete;
+
+  const Entry* find(std::string_view patient) const;
+  // The value to bind for parcours_reach's first argument (registered while
+  // this object lives; an unknown handle reaches nobody: fail closed).
+  std::int64_t handle() const { return handle_; }
+
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
+  std::int64_t generation = 0;             // Reader::access_generation when built
+  Micros valid_from = 0, valid_until = 0;  // [from, until): no fact starts or ends inside
+
+ private:
+  std::int64_t handle_;
+};
+// Makes `reach` findable by its handle while it lives (call once, when built).
+void register_reach(const std::shared_ptr<const PatientReach>& reach);
+// The reach registered under `handle`, or null (the backend's SQL function).
+std::shared_ptr<const PatientReach> find_reach(std::int64_t handle);
 
 // Label and facts of one resource version, as the security layer derives them.
 struct SecurityRows {

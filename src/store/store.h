@@ -88,6 +88,19 @@ class Reader {
   // facts, the resource's own (author) facts, and open break-glass accesses.
   virtual Result<std::vector<AccessFact>> access_facts(std::string_view patient, std::string_view type,
                                                        std::string_view id) = 0;
+  // Changes whenever a fact that can open or close a record changes
+  // (everything but authorship) or a break-glass access opens, in this
+  // reader's snapshot; nullopt when the snapshot holds uncommitted changes
+  // (a writer), which must not be cached.
+  virtual Result<std::optional<std::int64_t>> access_generation() { return std::optional<std::int64_t>(); }
+  // The patients granted to `principals` (care team, GP, task, permit) or
+  // opened by a break-glass access of `account`, not ended before `now`, with
+  // all their patient-wide facts and that account's break-glass accesses.
+  virtual Result<std::vector<AccessFact>> reach_facts(const std::vector<std::string>& principals,
+                                                      std::string_view account, Micros now) {
+    (void)principals, (void)account, (void)now;
+    return std::vector<AccessFact>();
+  }
   // Search (store/search_index.h, docs/decisions/search.md): runs a plan made
   // by search/planner.h, access policy included. Backends without search
   // answer 501.

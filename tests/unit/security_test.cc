@@ -15,6 +15,7 @@
 #include "security/facts.h"
 #include "security/jwt.h"
 #include "security/policy.h"
+#include "security/reach.h"
 #include "security/scopes.h"
 #include "security/totp.h"
 #include "store/security_store.h"
@@ -478,9 +479,17 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
   ASSERT_EQ(sqlite3_open_v2((f.dir.path() + "/parcours.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   auto reader = f.store->reader();
-  int compared = 0, allowed_count = 0;
+  int compared = 0, allowed_count = 0, reached = 0;
   for (std::size_t ci = 0; ci < callers.size(); ++ci) {
     const AccessContext& ctx = callers[ci];
+    // A professional's reach (security/reach.h): its facts must decide as
+    // the stored ones do, and the SQL asking it must select the same rows.
+    ReachCache cache;
+    auto reach = cache.get(ctx, *reader);
+    ASSERT_TRUE(reach.ok()) << reach.error().message();
+    const bool professional = ctx.role_class == RoleClass::Health || ctx.role_class == RoleClass::Social ||
+                              ctx.role_class == RoleClass::Staff;
+    EXPECT_EQ(professional && !ctx.system, *reach != nullptr) << "caller " << ci;
     for (Interaction in : kInteractions) {
       std::set<std::string> by_decision, by_sql;
       for (const auto& r : all) {
@@ -488,8 +497,22 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
         ASSERT_TRUE(label.ok() && label->has_value()) << r.type << "/" << r.id;
         auto facts = reader->access_facts((*label)->patient, r.type, r.id);
         ASSERT_TRUE(facts.ok());
-        if (policy->decide(ctx, in, r.type, r.id, **label, *facts).allowed)
-          by_decision.insert(r.type + "/" + r.id);
+        Decision d = policy->decide(ctx, in, r.type, r.id, **label, *facts);
+        if (d.allowed) by_decision.insert(r.type + "/" + r.id);
+        if (*reach && !(*label)->patient.empty()) {
+          const auto* e = (*reach)->find((*label)->patient);
+          if (e && e->flag == store::PatientReach::kOpen) {
+            ++reached;
+            Decision from_reach = policy->decide(ctx, in, r.type, r.id, **label, e->facts);
+            EXPECT_EQ(d.allowed, from_reach.allowed) << "caller " << ci << " " << r.type << "/" << r.id;
+            EXPECT_EQ(d.status, from_reach.status) << "caller " << ci << " " << r.type << "/" << r.id;
+            EXPECT_EQ(d.via_break_glass, from_reach.via_break_glass);
+          }
+          // Not reached: nothing of the patient's is visible.
+          if (!e || e->flag == store::PatientReach::kNone) {
+            EXPECT_FALSE(d.allowed) << "caller " << ci << " " << r.type << "/" << r.id;
+          }
+        }
       }
       store::SqlFragment frag = policy->sql(ctx, in, store::SqlColumns{"R.type", "R.id"}, 1);
       std::string sql = "SELECT R.type, R.id FROM resource_label R WHERE " + frag.sql;
@@ -511,10 +534,12 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
       EXPECT_EQ(by_decision, by_sql) << "caller " << ci << " interaction " << interaction_name(in);
       // The other forms of the same predicate: on a label the query joined
       // itself, and with the caller's patients computed once (bulk).
-      for (int form = 1; form < 4; ++form) {
-        bool joined_label = form & 1, bulk = form & 2;
+      for (int form = 1; form < 8; ++form) {
+        bool joined_label = form & 1, bulk = form & 2, with_reach = form & 4;
+        if (with_reach && !*reach) continue;
         store::SqlFragment g =
-            policy->sql(ctx, in, store::SqlColumns{"R.type", "R.id", joined_label ? "lab" : "", bulk}, 1);
+            policy->sql(ctx, in, store::SqlColumns{"R.type", "R.id", joined_label ? "lab" : "", bulk}, 1,
+                        with_reach ? reach->get() : nullptr);
         std::string sql2 =
             "SELECT R.type, R.id FROM resource_label R" +
             std::string(joined_label ? " JOIN resource_label lab ON lab.type = R.type AND lab.id = R.id"
@@ -545,6 +570,86 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
   sqlite3_close(db);
   EXPECT_EQ(compared, static_cast<int>(callers.size() * std::size(kInteractions)));
   EXPECT_GT(allowed_count, 50) << "the data must exercise both directions";
+  EXPECT_GT(reached, 50) << "the reach must be exercised";
+}
+
+// The cached reach is rebuilt when a fact that opens or closes a record
+// changes, and when time reaches a fact's start or end; a write that only
+// adds authorship keeps it.
+TEST(Policy, ReachFollowsTheFactsAndTheClock) {
+  auto policy = shipped();
+  ASSERT_TRUE(policy);
+  StoreFixture f([policy](std::string_view type, const Json& r) {
+    store::IndexRows rows = StoreFixture::compartments(type, r);
+    rows.security = policy->derive(type, r, rows.patients);
+    return rows;
+  });
+  const Micros now = store::parse_instant("2026-11-26T12:00:00Z").value();
+  auto put = [&](const std::string& text) {
+    Status st = f.store->write([&](store::Writer& w) -> Status {
+      auto j = parse_json(text);
+      if (!j) return j.error();
+      std::string type(j->get_string("resourceType")), id(j->get_string("id"));
+      auto out = w.put(type, id, std::move(*j));
+      return out ? Status() : Status(out.error());
+    });
+    ASSERT_TRUE(st.ok()) << st.error().message();
+  };
+  put(R"({"resourceType":"Patient","id":"p0","generalPractitioner":[{"reference":"Practitioner/gp"}]})");
+  AccessContext nurse;
+  nurse.role = *policy->role("infirmier");
+  nurse.role_class = RoleClass::Health;
+  nurse.principals = {"Practitioner/nurse"};
+  nurse.identities = {"Practitioner/nurse", "Account/acc-n"};
+  nurse.account = "acc-n";
+  nurse.scopes = Scopes::parse("user/*.cruds");
+  nurse.now = now;
+  ReachCache cache;
+  auto get = [&](Micros at) {
+    nurse.now = at;
+    auto reader = f.store->reader();
+    auto r = cache.get(nurse, *reader);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : nullptr;
+  };
+  auto first = get(now);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->find("p0"), nullptr);
+  EXPECT_EQ(get(now + kMinute), first) << "nothing changed: the same reach";
+
+  // Joining the care team until tomorrow opens the record at once.
+  put(R"({"resourceType":"CareTeam","id":"ct","status":"active","subject":{"reference":"Patient/p0"},)"
+      R"("participant":[{"period":{"start":"2026-11-01","end":"2026-11-27T12:00:00Z"},)"
+      R"("member":{"reference":"Practitioner/nurse"}}]})");
+  auto joined = get(now + kMinute);
+  ASSERT_TRUE(joined);
+  EXPECT_NE(joined, first);
+  ASSERT_NE(joined->find("p0"), nullptr);
+  EXPECT_EQ(joined->find("p0")->flag, store::PatientReach::kOpen);
+  // Period.end is inclusive: the fact ends one microsecond after it.
+  const Micros ends = store::parse_instant("2026-11-27T12:00:00Z").value() + 1;
+  EXPECT_EQ(joined->valid_until, ends);
+
+  // An observation adds only authorship: the reach stays.
+  put(R"({"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},)"
+      R"("subject":{"reference":"Patient/p0"},"performer":[{"reference":"Practitioner/nurse"}]})");
+  EXPECT_EQ(get(now + 2 * kMinute), joined);
+
+  // A mask makes every row of the patient check the masks.
+  put(R"({"resourceType":"Consent","id":"cs","status":"active","scope":{"coding":[{"code":"patient-privacy"}]},)"
+      R"("category":[{"text":"x"}],"patient":{"reference":"Patient/p0"},"provision":{"type":"permit",)"
+      R"("provision":[{"type":"deny","data":[{"meaning":"instance","reference":{"reference":"Observation/o1"}}]}]}})");
+  auto masked = get(now + 3 * kMinute);
+  ASSERT_TRUE(masked && masked->find("p0"));
+  EXPECT_EQ(masked->find("p0")->flag, store::PatientReach::kMasked);
+
+  // The membership ends: from that instant the reach is rebuilt without it.
+  EXPECT_EQ(get(ends - 1), masked);
+  auto after = get(ends);
+  ASSERT_TRUE(after);
+  EXPECT_NE(after, masked);
+  const auto* e = after->find("p0");
+  EXPECT_TRUE(!e || e->flag == store::PatientReach::kNone);
 }
 
 }  // namespace

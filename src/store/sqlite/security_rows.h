@@ -27,6 +27,14 @@ Result<std::optional<ResourceLabel>> read_label(Connection& c, std::string_view 
 Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_view patient,
                                                   std::string_view type, std::string_view id);
 
+// Reader::reach_facts: the facts of the patients `principals` or `account`
+// reach (granted or break-glass, not ended before `now`).
+Result<std::vector<AccessFact>> read_reach_facts(Connection& c, const std::vector<std::string>& principals,
+                                                 std::string_view account, Micros now);
+// Makes parcours_reach(handle, patient) (store::PatientReach) available on
+// every connection opened from now on. Idempotent.
+void enable_reach_function();
+
 // History (same contract as Reader::history) with q.filter applied inside
 // the SQL, to the page and to the total.
 Result<HistoryPage> filtered_history(Connection& c, const HistoryQuery& q);

@@ -158,4 +158,20 @@ CREATE INDEX access_fact_by_kind ON access_fact(kind, principal, patient);
 CREATE INDEX audit_event_break_glass_by_agent ON audit_event(agent, until) WHERE subtype='break-glass';
 )sql";
 
+// Migration 6: a counter of the changes that can open or close a record
+// (every fact but authorship, and break-glass accesses), bumped in the same
+// transaction as the change, so a reader's snapshot tells whether a cached
+// reach (security/reach.h) is still what the tables say.
+inline constexpr const char* kSecurityMigration3 = R"sql(
+INSERT OR IGNORE INTO security_meta(key, value) VALUES('access_generation', '0');
+CREATE TRIGGER access_fact_generation_insert AFTER INSERT ON access_fact WHEN NEW.kind <> 'author'
+  BEGIN UPDATE security_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'access_generation'; END;
+CREATE TRIGGER access_fact_generation_delete AFTER DELETE ON access_fact WHEN OLD.kind <> 'author'
+  BEGIN UPDATE security_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'access_generation'; END;
+CREATE TRIGGER access_fact_generation_update AFTER UPDATE ON access_fact
+  BEGIN UPDATE security_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'access_generation'; END;
+CREATE TRIGGER break_glass_generation AFTER INSERT ON audit_event WHEN NEW.subtype = 'break-glass'
+  BEGIN UPDATE security_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'access_generation'; END;
+)sql";
+
 }  // namespace parcours::store::sqlite

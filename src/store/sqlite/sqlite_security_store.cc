@@ -128,6 +128,9 @@ constexpr const char* kPatientFacts =
 constexpr const char* kBreakGlass =
     "SELECT agent, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass "
     "WHERE subtype='break-glass' AND patient=?1";
+constexpr const char* kAccountBreakGlass =
+    "SELECT patient, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass_by_agent "
+    "WHERE subtype='break-glass' AND agent=?1 AND until>?2";
 constexpr const char* kLastAudit = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
 constexpr const char* kInsertAudit =
     "INSERT INTO audit_event(seq, recorded, category, action, subtype, outcome, agent, agent_kind, "
@@ -300,6 +303,104 @@ Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_vie
     }
   }
   return out;
+}
+
+Result<std::vector<AccessFact>> read_reach_facts(Connection& c, const std::vector<std::string>& principals,
+                                                 std::string_view account, Micros now) {
+  // ?1 now, ?2 account, ?3... principals. The patient-wide kinds are those
+  // of kPatientFacts: the same facts decide() sees on a single read.
+  std::string in;
+  for (std::size_t i = 0; i < principals.size(); ++i) in += (i ? ", ?" : "?") + std::to_string(i + 3);
+  std::string text =
+      "WITH reached(patient) AS (SELECT patient FROM access_fact WHERE kind IN ('team', 'gp', 'task', "
+      "'permit') AND principal IN (" +
+      (in.empty() ? std::string("NULL") : in) +
+      ") AND end_at > ?1 UNION SELECT patient FROM audit_event WHERE subtype = 'break-glass' AND agent = ?2 "
+      "AND until > ?1) SELECT f.kind, f.patient, f.principal, f.target, f.start_at, f.end_at, f.src_type, "
+      "f.src_id FROM reached r JOIN access_fact f ON f.patient = r.patient WHERE f.kind IN ('deny-actor', "
+      "'deny-break-glass', 'gp', 'gp-only', 'mask-category', 'mask-resource', 'permit', 'task', 'team')";
+  std::vector<AccessFact> out;
+  {
+    auto q = c.query_text(text);
+    if (!q) return std::move(q).error();
+    q->bind(1, now).bind(2, account);
+    for (std::size_t i = 0; i < principals.size(); ++i)
+      q->bind(static_cast<int>(i) + 3, std::string_view(principals[i]));
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      AccessFact f;
+      f.kind = q->text(0);
+      f.patient = q->text(1);
+      f.principal = q->text(2);
+      f.target = q->text(3);
+      f.start = q->int64(4);
+      f.end = q->int64(5);
+      f.source = std::string(q->text(6)) + "/" + std::string(q->text(7));
+      out.push_back(std::move(f));
+    }
+  }
+  auto q = c.query(kAccountBreakGlass);
+  if (!q) return std::move(q).error();
+  q->bind(1, account).bind(2, now);
+  for (;;) {
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    AccessFact f;
+    f.kind = "break-glass";
+    f.patient = q->text(0);
+    f.principal = "Account/" + std::string(account);
+    f.start = q->int64(1);
+    f.end = q->int64(2);
+    f.source = "audit/" + std::to_string(q->int64(3));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+namespace {
+
+// parcours_reach(handle, patient): the PatientReach flag of `patient`, 0 when
+// the handle names no live reach (fail closed). The reach is looked up once
+// per statement run and kept as the call's auxiliary data.
+struct ReachAux {
+  std::int64_t handle = 0;
+  std::shared_ptr<const PatientReach> reach;
+};
+
+void reach_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  std::int64_t handle = sqlite3_value_int64(argv[0]);
+  auto* aux = static_cast<ReachAux*>(sqlite3_get_auxdata(ctx, 0));
+  if (!aux || aux->handle != handle) {
+    sqlite3_set_auxdata(ctx, 0, new ReachAux{handle, find_reach(handle)},
+                        [](void* p) { delete static_cast<ReachAux*>(p); });
+    aux = static_cast<ReachAux*>(sqlite3_get_auxdata(ctx, 0));
+  }
+  std::shared_ptr<const PatientReach> fallback;
+  if (!aux) fallback = find_reach(handle);  // auxiliary data refused (out of memory)
+  const PatientReach* reach = aux ? aux->reach.get() : fallback.get();
+  if (!reach || sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
+    sqlite3_result_int(ctx, PatientReach::kNone);
+    return;
+  }
+  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  const auto* e = reach->find(std::string_view(text, static_cast<std::size_t>(sqlite3_value_bytes(argv[1]))));
+  sqlite3_result_int(ctx, e ? int{e->flag} : int{PatientReach::kNone});
+}
+
+int reach_init(sqlite3* db, char**, const sqlite3_api_routines*) {
+  // DIRECTONLY: not callable from triggers or views a database file could carry.
+  return sqlite3_create_function_v2(db, "parcours_reach", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, nullptr,
+                                    reach_function, nullptr, nullptr, nullptr);
+}
+
+}  // namespace
+
+void enable_reach_function() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_auto_extension(reinterpret_cast<void (*)()>(&reach_init)); });
 }
 
 namespace {
@@ -1079,6 +1180,7 @@ class SqliteSecurityStore final : public SecurityStore {
 }  // namespace
 
 Result<std::unique_ptr<SecurityStore>> open_sqlite_security(const std::string& directory) {
+  sqlite::enable_reach_function();
   if (sodium_init() < 0) return internal_error("libsodium failed to initialise");
   std::string path = (std::filesystem::path(directory) / "parcours.db").string();
   std::error_code ec;

@@ -104,6 +104,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration2,
     // 5: indexes for the access policy's predicate (security_schema.h).
     sqlite::kSecurityMigration2,
+    // 6: the access generation, bumped by triggers (security_schema.h).
+    sqlite::kSecurityMigration3,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -116,8 +118,10 @@ constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kSavepoint = "SAVEPOINT unit";
 constexpr const char* kRelease = "RELEASE unit";
 constexpr const char* kRollbackTo = "ROLLBACK TO unit";
-// Touches the database so a reader's snapshot starts at reader() time.
-constexpr const char* kTouch = "SELECT 1 FROM resource_count LIMIT 1";
+// Touches the database so a reader's snapshot starts at reader() time, and
+// reads the snapshot's access generation on the way.
+constexpr const char* kTouch =
+    "SELECT CAST(value AS INTEGER) FROM security_meta WHERE key = 'access_generation'";
 
 constexpr const char* kCurrent =
     "SELECT seq, version, deleted, hash FROM resource_current WHERE type=?1 AND id=?2";
@@ -448,6 +452,10 @@ class ReadOps {
                                                std::string_view id) {
     return sqlite::read_access_facts(c_, patient, type, id);
   }
+  Result<std::vector<AccessFact>> reach_facts(const std::vector<std::string>& principals,
+                                              std::string_view account, Micros now) {
+    return sqlite::read_reach_facts(c_, principals, account, now);
+  }
 
  private:
   Result<std::optional<std::int64_t>> seq_bound(const char* sql, Micros t) {
@@ -535,6 +543,15 @@ class ReaderImpl final : public Reader {
     if (broken_) return *broken_;
     return ReadOps(*conn_).access_facts(patient, type, id);
   }
+  Result<std::optional<std::int64_t>> access_generation() override {
+    if (broken_) return *broken_;
+    return generation_;
+  }
+  Result<std::vector<AccessFact>> reach_facts(const std::vector<std::string>& principals,
+                                              std::string_view account, Micros now) override {
+    if (broken_) return *broken_;
+    return ReadOps(*conn_).reach_facts(principals, account, now);
+  }
   Result<SearchPage> search(const SearchPlan& plan) override {
     if (broken_) return *broken_;
     return sqlite::run_search(*conn_, *pool_->search_ids, plan);
@@ -553,12 +570,16 @@ class ReaderImpl final : public Reader {
     if (auto s = b->run(); !s) return s;
     auto t = conn_->query(kTouch);
     if (!t) return std::move(t).error();
-    return t->run();
+    auto row = t->step();
+    if (!row) return std::move(row).error();
+    if (*row) generation_ = t->int64(0);
+    return Status::Ok();
   }
 
   std::shared_ptr<ReaderPool> pool_;
   std::unique_ptr<Connection> conn_;
   std::optional<Error> broken_;
+  std::optional<std::int64_t> generation_;
 };
 
 // --- writer -------------------------------------------------------------------------
@@ -759,6 +780,7 @@ Status SqliteStore::migrate() {
 }
 
 Status SqliteStore::open() {
+  sqlite::enable_reach_function();
   if (!options_.indexer) return internal_error("SqliteOptions::indexer is required");
   if (options_.directory.empty()) return internal_error("SqliteOptions::directory is empty");
   std::error_code ec;
