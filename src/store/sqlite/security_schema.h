@@ -158,4 +158,15 @@ CREATE INDEX access_fact_by_kind ON access_fact(kind, principal, patient);
 CREATE INDEX audit_event_break_glass_by_agent ON audit_event(agent, until) WHERE subtype='break-glass';
 )sql";
 
+// Migration 6: clients' public keys (private_key_jwt, RFC 7523) and one-time
+// values (client assertion ids, picker forms) kept until they expire.
+inline constexpr const char* kSecurityMigration3 = R"sql(
+ALTER TABLE oauth_client ADD COLUMN jwks TEXT NOT NULL DEFAULT '';
+CREATE TABLE used_once (
+  key TEXT PRIMARY KEY,
+  expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX used_once_by_expiry ON used_once(expires);
+)sql";
+
 }  // namespace parcours::store::sqlite

@@ -104,6 +104,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration2,
     // 5: indexes for the access policy's predicate (security_schema.h).
     sqlite::kSecurityMigration2,
+    // 6: clients' JWKS and one-time values (security_schema.h).
+    sqlite::kSecurityMigration3,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
