@@ -254,7 +254,7 @@ class World {
     LoginStep step;
     step.verifier = random_verifier();
     step.base = form({{"response_type", "code"},
-                      {"client_id", "web"},
+                      {"client_id", client_id},
                       {"redirect_uri", kRedirect},
                       {"scope", scope},
                       {"state", "st-1"},
@@ -322,7 +322,7 @@ class World {
     auto tok = client_->request("POST", "/auth/token",
                                 form({{"grant_type", "authorization_code"},
                                       {"code", auth_code},
-                                      {"client_id", "web"},
+                                      {"client_id", client_id},
                                       {"redirect_uri", kRedirect},
                                       {"code_verifier", verifier}}),
                                 {{"Content-Type", "application/x-www-form-urlencoded"}});
@@ -377,6 +377,9 @@ class World {
       if (!s.empty()) seen_secrets_.push_back(s);
     return t;
   }
+
+  // The browser app that logs in (registered by the constructor).
+  std::string client_id = "web";
 
   // Secrets this test handled: none may ever appear in the server's output.
   std::vector<std::string>& secrets() { return seen_secrets_; }
