@@ -449,6 +449,10 @@ struct AuthApi::Impl {
     std::string picked;
     if (action == "choose") {
       picked = get(form, "patient");
+      if (picked.empty()) {
+        picker_page(res, 400, a, c, who, query, token, "Choisissez un patient. / Choose a patient.");
+        return;
+      }
       auto ok = sec.tokens->may_pick(who, picked);
       if (!ok) {
         html(res, 503,
@@ -624,9 +628,10 @@ struct AuthApi::Impl {
     return {get(form, "client_id"), get(form, "client_secret")};
   }
 
-  // Client authentication at the token endpoint: a secret (above) or a
-  // signed assertion, private_key_jwt (RFC 7523 §2.2; SMART Backend
-  // Services). The assertion's aud must be this endpoint's absolute URL.
+  // Client authentication at the token, revocation and introspection
+  // endpoints: a secret (above) or a signed assertion, private_key_jwt (RFC
+  // 7523 §2.2; SMART Backend Services). The assertion's aud must be the token
+  // endpoint's absolute URL, as SMART asks, whichever endpoint receives it.
   security::OAuthResult<security::ClientAuth> client_of(
       const HttpRequest& req, const std::map<std::string, std::string>& form) const {
     auto [id, secret] = client_auth(req, form);
@@ -699,14 +704,17 @@ struct AuthApi::Impl {
     Micros now = security::Clock::now();
     if (limiter.blocked(ip, now)) return oauth_error(res, 429, "slow_down", "too many failed attempts");
     auto form = form_of(req.body);
-    auto [client_id, secret] = client_auth(req, form);
+    auto client = client_of(req, form);
+    if (auto* e = std::get_if<security::OAuthError>(&client)) return oauth_error(res, *e);
+    const auto& who = std::get<security::ClientAuth>(client);
+    std::string client_id = security::client_id_of(who);
     auto c = sec.store->client(client_id);
     if (!c || !*c || !(*c)->active) {
       limiter.fail(ip, now);
       return oauth_error(res, 401, "invalid_client", "unknown client");
     }
     if ((*c)->confidential) {
-      auto auth = sec.tokens->authenticate_client(client_id, secret);
+      auto auth = sec.tokens->authenticate_client(who);
       if (std::holds_alternative<security::OAuthError>(auth)) {
         limiter.fail(ip, now);
         return oauth_error(res, std::get<security::OAuthError>(auth));
@@ -731,9 +739,10 @@ struct AuthApi::Impl {
     if (h.size() > 7 && h.substr(0, 7) == "Bearer ") {
       security::RequestContext ctx;
       allowed = sec.authenticate(h, ctx).ok() && ctx.caller.full_access;
-    } else {
-      auto [client_id, secret] = client_auth(req, form);
-      allowed = std::holds_alternative<store::Client>(sec.tokens->authenticate_client(client_id, secret));
+    } else if (auto client = client_of(req, form); std::holds_alternative<security::ClientAuth>(client)) {
+      const auto& who = std::get<security::ClientAuth>(client);
+      allowed = (!who.secret.empty() || !who.assertion.empty()) &&
+                std::holds_alternative<store::Client>(sec.tokens->authenticate_client(who));
     }
     if (!allowed) {
       limiter.fail(ip, now);

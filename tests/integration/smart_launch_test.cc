@@ -170,8 +170,8 @@ struct Backend {
     set.set("keys", keys);
     std::string file = w.dir() + "/" + id + ".jwks.json";
     std::ofstream(file) << set.dump();
-    std::vector<std::string> args{"user", "client", "--id", id, "--name", "Passerelle " + id,
-                                  "--scopes", scopes, "--jwks", file};
+    std::vector<std::string> args{"user",     "client", "--id",   id,  "--name", "Passerelle " + id,
+                                  "--scopes", scopes,   "--jwks", file};
     args.insert(args.end(), more.begin(), more.end());
     return w.cli(args);
   }
@@ -208,7 +208,8 @@ TEST(SecrecyPrivateKeyJwt, BackendServicesClientCredentials) {
             std::string::npos);
 
   // ES256: a token within the client's scopes, which works on the API.
-  auto ok = b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "system/Observation.rs");
+  auto ok =
+      b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "system/Observation.rs");
   ASSERT_EQ(ok.status, 200) << ok.body;
   Json t = J(ok);
   std::string access(t.get_string("access_token"));
@@ -216,20 +217,41 @@ TEST(SecrecyPrivateKeyJwt, BackendServicesClientCredentials) {
   EXPECT_EQ(t.get_string("scope"), "system/Observation.rs");
   EXPECT_EQ(w.as(access, "GET", "/fhir/Observation/obs-1").status, 200);
   EXPECT_EQ(w.as(access, "GET", "/fhir/Patient/p1").status, 403) << "outside its scopes";
-  EXPECT_EQ(w.as(access, "POST", "/fhir/Observation",
-                 R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}})")
-                .status,
-            403)
+  EXPECT_EQ(
+      w.as(access, "POST", "/fhir/Observation",
+           R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}})")
+          .status,
+      403)
       << "asked for .rs only";
+  // The same authentication at the introspection and revocation endpoints.
+  auto at_endpoint = [&](const std::string& path, const std::string& token) {
+    std::string assertion = sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get());
+    w.secrets().push_back(assertion);
+    return w.http().request(
+        "POST", path,
+        form({{"token", token}, {"client_assertion_type", kAssertionType}, {"client_assertion", assertion}}),
+        {{"Content-Type", kForm}});
+  };
+  auto intro = at_endpoint("/auth/introspect", access);
+  ASSERT_EQ(intro.status, 200) << intro.body;
+  EXPECT_TRUE(J(intro).find("active")->as_bool());
+  EXPECT_EQ(at_endpoint("/auth/revoke", access).status, 200);
+  EXPECT_EQ(w.as(access, "GET", "/fhir/Observation/obs-1").status, 401) << "revoked by its client";
+  EXPECT_EQ(w.http()
+                .request("POST", "/auth/introspect",
+                         form({{"token", access}, {"client_id", "gw-jwt"}, {"client_secret", "guess"}}),
+                         {{"Content-Type", kForm}})
+                .status,
+            401);
   // RS384, and no kid: each key of the algorithm is tried.
   auto rs = b.token(sign(header_of("RS384", ""), b.claims("gw-jwt"), b.rsa.get()), "");
   ASSERT_EQ(rs.status, 200) << rs.body;
   EXPECT_EQ(J(rs).get_string("scope"), "system/Observation.rs system/Observation.c");
   // client_id may be sent too; it must be the assertion's.
-  EXPECT_EQ(b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "",
-                    {{"client_id", "gw-jwt"}})
-                .status,
-            200);
+  EXPECT_EQ(
+      b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "", {{"client_id", "gw-jwt"}})
+          .status,
+      200);
 
   // Each rule broken once: 401 invalid_client with its reason, never a 500.
   auto refused = [&](const Response& r, const std::string& why, int status = 401,
@@ -247,7 +269,8 @@ TEST(SecrecyPrivateKeyJwt, BackendServicesClientCredentials) {
     std::string forged = good.substr(0, good.rfind('.')) + other.substr(other.rfind('.'));
     refused(b.token(forged, ""), "bad signature");
   }
-  refused(b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.stranger.get()), ""), "bad signature");
+  refused(b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.stranger.get()), ""),
+          "bad signature");
   refused(b.token(sign(header_of("ES256", "k-other"), b.claims("gw-jwt"), b.ec.get()), ""), "kid");
   {
     Json c = b.claims("gw-jwt");
@@ -291,12 +314,13 @@ TEST(SecrecyPrivateKeyJwt, BackendServicesClientCredentials) {
   refused(b.token(sign(header_of("ES256", "k-ec"), b.claims("nobody"), b.ec.get()), ""), "unknown client");
   refused(b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-secret"), b.ec.get()), ""),
           "no registered public keys");
-  refused(b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "", {{"client_id", "web"}}),
-          "client_id differs");
+  refused(
+      b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "", {{"client_id", "web"}}),
+      "client_id differs");
   refused(b.token("not-a-jwt", ""), "not a signed JWT");
-  refused(b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "",
-                  {{"client_secret", "x"}}),
-          "one client authentication method", 400, "invalid_request");
+  refused(
+      b.token(sign(header_of("ES256", "k-ec"), b.claims("gw-jwt"), b.ec.get()), "", {{"client_secret", "x"}}),
+      "one client authentication method", 400, "invalid_request");
   {
     auto r = w.http().request("POST", "/auth/token",
                               form({{"grant_type", "client_credentials"},
@@ -442,11 +466,13 @@ struct Territory {
       "generalPractitioner":[{"reference":"Practitioner/pr-gp"}]})");
     w.put_text(R"({"resourceType":"Patient","id":"p6","name":[{"family":"Durant","given":["Jean"]}],
       "generalPractitioner":[{"reference":"Practitioner/pr-else"}]})");
-    w.put_text(R"({"resourceType":"CareTeam","id":"ct-2","status":"active","subject":{"reference":"Patient/p2"},
+    w.put_text(
+        R"({"resourceType":"CareTeam","id":"ct-2","status":"active","subject":{"reference":"Patient/p2"},
       "participant":[{"member":{"reference":"Practitioner/pr-gp"}},{"member":{"reference":"Practitioner/pr-social"}}]})");
     w.put_text(R"({"resourceType":"Task","id":"task-3","status":"requested","intent":"order",
       "for":{"reference":"Patient/p3"},"owner":{"reference":"Practitioner/pr-gp"}})");
-    w.put_text(R"({"resourceType":"CareTeam","id":"ct-4","status":"active","subject":{"reference":"Patient/p4"},
+    w.put_text(
+        R"({"resourceType":"CareTeam","id":"ct-4","status":"active","subject":{"reference":"Patient/p4"},
       "participant":[{"member":{"reference":"Practitioner/pr-gp"},"period":{"start":"2019-01-01","end":"2020-01-01"}}]})");
     w.put_text(R"({"resourceType":"Consent","id":"cs-5","status":"active",
       "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
@@ -462,7 +488,8 @@ struct Territory {
     };
     gp = pro("dr.gp", "pr-gp", "G15-10");
     outsider = pro("dr.outsider", "pr-out", "G15-10");
-    social = w.account("as.social", "professional", {"--practitioner", "pr-social", "--profession", "R94-41"});
+    social =
+        w.account("as.social", "professional", {"--practitioner", "pr-social", "--profession", "R94-41"});
   }
 };
 
@@ -480,7 +507,8 @@ TEST(SecrecyPatientPicker, ListsExactlyTheAccessiblePatientsAndSearchesThem) {
   EXPECT_NE(page.find("Durand Éléonore"), std::string::npos);
   EXPECT_NE(page.find("1950-01-02"), std::string::npos);
   EXPECT_NE(page.find("INS 250010212345678"), std::string::npos);
-  EXPECT_NE(step.response.header("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(step.response.header("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
   EXPECT_LT(page.find("Dupont"), page.find("Durand")) << "in name order";
   // The search: a prefix of a name part, case and accents ignored, only
   // among accessible patients (Durandal, Duroc and Durant are not offered).
