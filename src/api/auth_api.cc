@@ -346,9 +346,7 @@ struct AuthApi::Impl {
     std::string prefix = search::fold(query);
     auto found = sec.tokens->pickable_patients(acc, prefix, kPickerCap, 0);
     if (!found) {
-      html(res, 503,
-           error_page("Service momentanément indisponible, réessayez.",
-                      "Temporarily unavailable, try again."));
+      unavailable(res);
       return;
     }
     bool more = static_cast<int>(found->size()) > kPickerCap;
@@ -455,9 +453,7 @@ struct AuthApi::Impl {
       }
       auto ok = sec.tokens->may_pick(who, picked);
       if (!ok) {
-        html(res, 503,
-             error_page("Service momentanément indisponible, réessayez.",
-                        "Temporarily unavailable, try again."));
+        unavailable(res);
         return;
       }
       if (!*ok) {
@@ -477,9 +473,7 @@ struct AuthApi::Impl {
     auto first =
         sec.store->use_once("patient-picker\n" + genuine->second, genuine->first, security::Clock::now());
     if (!first) {
-      html(res, 503,
-           error_page("Service momentanément indisponible, réessayez.",
-                      "Temporarily unavailable, try again."));
+      unavailable(res);
       return;
     }
     if (!*first) {
@@ -500,12 +494,16 @@ struct AuthApi::Impl {
     auto code = sec.tokens->issue_code(acc, c, a.redirect_uri, a.challenge, granted, a.nonce, req.remote,
                                        req.header("User-Agent"), picked);
     if (!code) {
-      html(res, 503,
-           error_page("Service momentanément indisponible, réessayez.",
-                      "Temporarily unavailable, try again."));
+      unavailable(res);
       return;
     }
     redirect(res, with_query(a.redirect_uri, {{"code", *code}, {"state", a.state}, {"iss", issuer(req)}}));
+  }
+
+  // The store could not answer (busy, I/O): the person may simply retry.
+  static void unavailable(HttpResponse& res) {
+    html(res, 503,
+         error_page("Service momentanément indisponible, réessayez.", "Temporarily unavailable, try again."));
   }
 
   static std::string error_page(const std::string& fr, const std::string& en) {
