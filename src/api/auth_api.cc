@@ -8,6 +8,7 @@
 #include "api/query_string.h"
 #include "base/text.h"
 #include "fhir/json.h"
+#include "search/text.h"
 #include "security/clock.h"
 #include "security/crypto.h"
 #include "security/guard.h"
@@ -73,7 +74,16 @@ const char* kPageStyle =
     "color:#111}label{display:block;margin-top:1rem;font-weight:600}.en{color:#444;font-weight:normal}"
     "input{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:1px solid #555}"
     "button{margin-top:1.5rem;font-size:1rem;padding:.6rem 1.2rem}"
-    "[role=alert]{border:2px solid #a00;padding:.5rem;margin-top:1rem}:focus{outline:3px solid #1a5fb4}";
+    "[role=alert]{border:2px solid #a00;padding:.5rem;margin-top:1rem}:focus{outline:3px solid #1a5fb4}"
+    "fieldset{margin-top:1rem;border:1px solid #555}.patient{margin:.4rem 0}"
+    ".patient input{width:auto;margin-right:.5rem}.patient label{display:inline;font-weight:normal}"
+    "button+button{margin-left:.5rem}";
+
+// RFC 7523 §2.2: the client_assertion_type of private_key_jwt.
+constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// The picker shows at most this many patients; beyond, it asks to refine.
+constexpr int kPickerCap = 50;
 
 }  // namespace
 
@@ -153,6 +163,11 @@ struct AuthApi::Impl {
     return a;
   }
 
+  static Json auth_methods() {
+    return Json::Array{Json("client_secret_basic"), Json("client_secret_post"), Json("private_key_jwt"),
+                       Json("none")};
+  }
+
   void openid_configuration(const HttpRequest& req, HttpResponse& res) {
     std::string iss = issuer(req);
     Json d = Json::object();
@@ -167,8 +182,8 @@ struct AuthApi::Impl {
     d.set("grant_types_supported",
           Json::Array{Json("authorization_code"), Json("refresh_token"), Json("client_credentials")});
     d.set("code_challenge_methods_supported", Json::Array{Json("S256")});
-    d.set("token_endpoint_auth_methods_supported",
-          Json::Array{Json("client_secret_basic"), Json("client_secret_post"), Json("none")});
+    d.set("token_endpoint_auth_methods_supported", auth_methods());
+    d.set("token_endpoint_auth_signing_alg_values_supported", Json::Array{Json("ES256"), Json("RS384")});
     d.set("subject_types_supported", Json::Array{Json("public")});
     d.set("id_token_signing_alg_values_supported", Json::Array{Json("ES256"), Json("RS256")});
     d.set("scopes_supported", scopes_supported());
@@ -193,16 +208,17 @@ struct AuthApi::Impl {
     d.set("management_endpoint", iss + "/sessions");
     d.set("grant_types_supported",
           Json::Array{Json("authorization_code"), Json("refresh_token"), Json("client_credentials")});
-    d.set("token_endpoint_auth_methods_supported",
-          Json::Array{Json("client_secret_basic"), Json("client_secret_post"), Json("none")});
+    d.set("token_endpoint_auth_methods_supported", auth_methods());
+    // SMART App Launch v2 Backend Services: servers accept ES256 and RS384.
+    d.set("token_endpoint_auth_signing_alg_values_supported", Json::Array{Json("ES256"), Json("RS384")});
     d.set("scopes_supported", scopes_supported());
     d.set("response_types_supported", Json::Array{Json("code")});
     d.set("code_challenge_methods_supported", Json::Array{Json("S256")});
     Json caps = Json::array();
-    for (const char* c :
-         {"launch-standalone", "client-public", "client-confidential-symmetric", "sso-openid-connect",
-          "context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
-          "permission-user", "permission-v1", "permission-v2"})
+    for (const char* c : {"launch-standalone", "client-public", "client-confidential-symmetric",
+                          "client-confidential-asymmetric", "sso-openid-connect",
+                          "context-standalone-patient", "permission-offline", "permission-online",
+                          "permission-patient", "permission-user", "permission-v1", "permission-v2"})
       caps.push_back(c);
     d.set("capabilities", std::move(caps));
     json(res, 200, d);
@@ -237,6 +253,17 @@ struct AuthApi::Impl {
     return security::same_secret(form_token(a, expires), token);
   }
 
+  static std::string hidden(const char* name, const std::string& v) {
+    return "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" + html_escape(v) + "\">\n";
+  }
+  // The authorization request, carried through the forms unchanged.
+  static std::string authz_fields(const AuthzRequest& a) {
+    return hidden("response_type", a.response_type) + hidden("client_id", a.client_id) +
+           hidden("redirect_uri", a.redirect_uri) + hidden("scope", a.scope) + hidden("state", a.state) +
+           hidden("code_challenge", a.challenge) + hidden("code_challenge_method", a.method) +
+           hidden("nonce", a.nonce) + hidden("aud", a.aud);
+  }
+
   std::string login_page(const AuthzRequest& a, const std::string& client_name,
                          const std::string& error) const {
     std::string p =
@@ -254,19 +281,8 @@ struct AuthApi::Impl {
     p += "<form method=\"post\" action=\"/auth/authorize\"";
     if (!error.empty()) p += " aria-describedby=\"error\"";
     p += ">\n";
-    auto hidden = [&](const char* name, const std::string& v) {
-      p += "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" + html_escape(v) + "\">\n";
-    };
-    hidden("response_type", a.response_type);
-    hidden("client_id", a.client_id);
-    hidden("redirect_uri", a.redirect_uri);
-    hidden("scope", a.scope);
-    hidden("state", a.state);
-    hidden("code_challenge", a.challenge);
-    hidden("code_challenge_method", a.method);
-    hidden("nonce", a.nonce);
-    hidden("aud", a.aud);
-    hidden("form", form_token(a, security::Clock::now() + 10 * security::kMinute));
+    p += authz_fields(a);
+    p += hidden("form", form_token(a, security::Clock::now() + 10 * security::kMinute));
     p += "<label for=\"username\">Identifiant <span lang=\"en\" class=\"en\">/ Username</span></label>\n"
          "<input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus "
          "autocapitalize=\"none\" spellcheck=\"false\">\n"
@@ -284,6 +300,210 @@ struct AuthApi::Impl {
          "class=\"en\">No digital access? Your care coordinator can act for you.</span></p>\n"
          "</main>\n</body>\n</html>\n";
     return p;
+  }
+
+  // --- the patient picker (SMART App Launch v2, standalone launch) ---------------
+  //
+  // After a professional's login, when the app asked for launch/patient: the
+  // patients they may open now, chosen on a form bound by HMAC to the
+  // account, the authorization request, 10 minutes and a one-time id (used
+  // once, so one login yields one code). The choice is re-checked against
+  // the care relationships when it comes back.
+
+  std::string pick_token(const AuthzRequest& a, const std::string& account, Micros expires,
+                         const std::string& once) const {
+    std::string data = account + "\n" + a.client_id + "\n" + a.redirect_uri + "\n" + a.scope + "\n" +
+                       a.state + "\n" + a.challenge + "\n" + a.nonce + "\n" + std::to_string(expires) + "\n" +
+                       once;
+    return std::to_string(expires) + "." + once + "." +
+           security::base64url_encode(security::hmac_sha256(sec.box->derive("patient-picker"), data));
+  }
+  // The token's expiry and one-time id when it is genuine and current.
+  std::optional<std::pair<Micros, std::string>> pick_token_ok(const AuthzRequest& a,
+                                                              const std::string& account,
+                                                              std::string_view token) const {
+    auto d1 = token.find('.');
+    auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
+    if (d2 == std::string_view::npos) return std::nullopt;
+    Micros expires = std::atoll(std::string(token.substr(0, d1)).c_str());
+    std::string once(token.substr(d1 + 1, d2 - d1 - 1));
+    if (expires <= security::Clock::now() || once.empty()) return std::nullopt;
+    if (!security::same_secret(pick_token(a, account, expires, once), token)) return std::nullopt;
+    return std::make_pair(expires, once);
+  }
+
+  static bool wants_picker(const store::Account& acc, const store::Client& c, const AuthzRequest& a) {
+    if (!security::TokenService::picks_patient(acc)) return false;
+    auto want =
+        security::Scopes::parse(a.scope.empty() ? std::string_view(c.scopes) : std::string_view(a.scope));
+    return security::Scopes::intersect(want, security::Scopes::parse(c.scopes)).has("launch/patient");
+  }
+
+  // The page; `status` answers 200, or 4xx with `error` shown.
+  void picker_page(HttpResponse& res, int status, const AuthzRequest& a, const store::Client& c,
+                   const store::Account& acc, const std::string& query, const std::string& token,
+                   const std::string& error) {
+    std::string prefix = search::fold(query);
+    auto found = sec.tokens->pickable_patients(acc, prefix, kPickerCap, 0);
+    if (!found) {
+      unavailable(res);
+      return;
+    }
+    bool more = static_cast<int>(found->size()) > kPickerCap;
+    if (more) found->resize(kPickerCap);
+    std::string fields = authz_fields(a) + hidden("account", acc.id) + hidden("pick", token);
+    std::string p =
+        "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<title>Choix du patient — Parcours</title>\n<style>";
+    p += kPageStyle;
+    p +=
+        "</style>\n</head>\n<body>\n<main>\n<h1>Choisir un patient <span lang=\"en\" class=\"en\">/ Choose a "
+        "patient</span></h1>\n";
+    p += "<p>L'application « " + html_escape(c.name) +
+         " » travaille sur le dossier d'un patient. Sont proposés les patients que vous pouvez consulter "
+         "aujourd'hui : ceux dont vous êtes membre de l'équipe de soins ou le médecin traitant, ou pour "
+         "lesquels une demande de prise en charge vous est adressée. <span lang=\"en\" class=\"en\">The "
+         "application “" +
+         html_escape(c.name) +
+         "” works on one patient's record. Listed are the patients you may open today: those whose care "
+         "team you are in, whose GP you are, or for whom a referral is addressed to you.</span></p>\n";
+    if (!error.empty()) p += "<div role=\"alert\" id=\"error\">" + html_escape(error) + "</div>\n";
+    p +=
+        "<form method=\"post\" action=\"/auth/authorize\" role=\"search\">\n" + fields +
+        "<label for=\"q\">Rechercher par nom <span lang=\"en\" class=\"en\">/ Search by name</span></label>\n"
+        "<input id=\"q\" name=\"q\" value=\"" +
+        html_escape(query) +
+        "\" autocomplete=\"off\" spellcheck=\"false\" maxlength=\"100\">\n"
+        "<button type=\"submit\" name=\"action\" value=\"search\">Rechercher <span lang=\"en\">/ "
+        "Search</span></button>\n</form>\n";
+    if (found->empty()) {
+      p += "<p role=\"status\">" +
+           std::string(
+               prefix.empty()
+                   ? "Aucun patient ne vous est accessible aujourd'hui. Vous pouvez continuer sans "
+                     "patient (l'application n'aura pas d'accès « patient/ ») ou annuler. <span "
+                     "lang=\"en\" class=\"en\">No patient is accessible to you today. You may continue "
+                     "without a patient (the application gets no “patient/” access) or cancel.</span>"
+                   : "Aucun patient accessible ne correspond à cette recherche. <span lang=\"en\" "
+                     "class=\"en\">No accessible patient matches this search.</span>") +
+           "</p>\n";
+    } else {
+      p += "<form method=\"post\" action=\"/auth/authorize\">\n" + fields + hidden("q", query) +
+           "<fieldset>\n<legend>Patients accessibles <span lang=\"en\" class=\"en\">/ Accessible "
+           "patients</span></legend>\n";
+      int n = 0;
+      for (const auto& pt : *found) {
+        std::string id = "p" + std::to_string(n++);
+        std::string label = html_escape(pt.name.empty() ? "(sans nom / no name)" : pt.name);
+        if (!pt.birth_date.empty())
+          label += ", né(e) le <span lang=\"en\" class=\"en\">/ born</span> " + html_escape(pt.birth_date);
+        if (!pt.ins.empty()) label += ", INS " + html_escape(pt.ins);
+        p += "<div class=\"patient\"><input type=\"radio\" name=\"patient\" id=\"" + id + "\" value=\"" +
+             html_escape(pt.id) + "\" required" + (n == 1 ? " autofocus" : "") + "><label for=\"" + id +
+             "\">" + label + "</label></div>\n";
+      }
+      p += "</fieldset>\n";
+      if (more)
+        p += "<p role=\"status\">Plus de " + std::to_string(kPickerCap) +
+             " patients : affinez votre recherche. <span lang=\"en\" class=\"en\">More than " +
+             std::to_string(kPickerCap) + " patients: refine your search.</span></p>\n";
+      p += "<button type=\"submit\" name=\"action\" value=\"choose\">Choisir ce patient <span "
+           "lang=\"en\">/ Choose this patient</span></button>\n</form>\n";
+    }
+    p += "<form method=\"post\" action=\"/auth/authorize\">\n" + fields +
+         "<button type=\"submit\" name=\"action\" value=\"none\">Continuer sans patient <span lang=\"en\">/ "
+         "Continue without a patient</span></button>"
+         "<button type=\"submit\" name=\"action\" value=\"cancel\">Annuler <span lang=\"en\">/ "
+         "Cancel</span></button>\n</form>\n</main>\n</body>\n</html>\n";
+    html(res, status, std::move(p));
+  }
+
+  void picker_post(const HttpRequest& req, HttpResponse& res, const AuthzRequest& a, const store::Client& c,
+                   const std::map<std::string, std::string>& form) {
+    std::string account = get(form, "account");
+    std::string token = get(form, "pick");
+    auto genuine = pick_token_ok(a, account, token);
+    auto acc =
+        genuine ? sec.store->account_by_id(account) : Result<std::optional<store::Account>>(std::nullopt);
+    if (!genuine || !acc || !*acc || !(*acc)->active || !security::TokenService::picks_patient(**acc)) {
+      html(res, 400,
+           error_page("Le formulaire a expiré ou n'est plus valable : reconnectez-vous depuis l'application.",
+                      "The form has expired or is no longer valid: sign in again from the application."));
+      return;
+    }
+    const store::Account& who = **acc;
+    std::string action = get(form, "action");
+    std::string query = get(form, "q").substr(0, 100);
+    if (action == "cancel") {
+      // RFC 6749 §4.1.2.1: the resource owner denied the request.
+      audit(req, "login", "patient-pick", who.id, "4", "patient choice cancelled for client " + c.id);
+      redirect(res, with_query(a.redirect_uri, {{"error", "access_denied"},
+                                                {"error_description", "no patient chosen"},
+                                                {"state", a.state},
+                                                {"iss", issuer(req)}}));
+      return;
+    }
+    std::string picked;
+    if (action == "choose") {
+      picked = get(form, "patient");
+      if (picked.empty()) {
+        picker_page(res, 400, a, c, who, query, token, "Choisissez un patient. / Choose a patient.");
+        return;
+      }
+      auto ok = sec.tokens->may_pick(who, picked);
+      if (!ok) {
+        unavailable(res);
+        return;
+      }
+      if (!*ok) {
+        // A patient outside their care relationships: refused and audited,
+        // like any access attempt outside the team (docs/security.md §4.6).
+        audit(req, "security", "patient-pick", who.id, "4",
+              "picker: no care relationship with the chosen patient (client " + c.id + ")",
+              picked.substr(0, 64));
+        picker_page(res, 403, a, c, who, query, token,
+                    "Ce patient ne vous est pas accessible. / This patient is not accessible to you.");
+        return;
+      }
+    } else if (action != "none") {
+      picker_page(res, 200, a, c, who, query, token, "");  // a search
+      return;
+    }
+    auto first =
+        sec.store->use_once("patient-picker\n" + genuine->second, genuine->first, security::Clock::now());
+    if (!first) {
+      unavailable(res);
+      return;
+    }
+    if (!*first) {
+      html(res, 400,
+           error_page("Ce formulaire a déjà servi : reconnectez-vous depuis l'application.",
+                      "This form was already used: sign in again from the application."));
+      return;
+    }
+    if (!picked.empty())
+      audit(req, "login", "patient-pick", who.id, "0", "launch patient chosen for client " + c.id, picked);
+    finish_login(req, res, a, c, who, picked);
+  }
+
+  // A one-time code for the login (and the chosen patient), back to the app.
+  void finish_login(const HttpRequest& req, HttpResponse& res, const AuthzRequest& a, const store::Client& c,
+                    const store::Account& acc, const std::string& picked) {
+    security::Scopes granted = sec.tokens->grant(acc, c, a.scope, picked);
+    auto code = sec.tokens->issue_code(acc, c, a.redirect_uri, a.challenge, granted, a.nonce, req.remote,
+                                       req.header("User-Agent"), picked);
+    if (!code) {
+      unavailable(res);
+      return;
+    }
+    redirect(res, with_query(a.redirect_uri, {{"code", *code}, {"state", a.state}, {"iss", issuer(req)}}));
+  }
+
+  // The store could not answer (busy, I/O): the person may simply retry.
+  static void unavailable(HttpResponse& res) {
+    html(res, 503,
+         error_page("Service momentanément indisponible, réessayez.", "Temporarily unavailable, try again."));
   }
 
   static std::string error_page(const std::string& fr, const std::string& en) {
@@ -360,6 +580,7 @@ struct AuthApi::Impl {
     AuthzRequest a = authz_of(form);
     auto c = check_authz(req, res, a);
     if (!c) return;
+    if (form.count("pick")) return picker_post(req, res, a, *c, form);
     if (!form_token_ok(a, get(form, "form"))) {
       html(res, 400,
            login_page(a, c->name, "Le formulaire a expiré, recommencez. / The form has expired, try again."));
@@ -375,15 +596,13 @@ struct AuthApi::Impl {
       return;
     }
     const store::Account& acc = *result.account;
-    security::Scopes granted = sec.tokens->grant(acc, *c, a.scope);
-    auto code = sec.tokens->issue_code(acc, *c, a.redirect_uri, a.challenge, granted, a.nonce, req.remote,
-                                       req.header("User-Agent"));
-    if (!code) {
-      html(res, 500, error_page("Erreur interne.", "Internal error."));
+    audit(req, "login", "login", acc.id, "0", "client " + c->id, acc.patient);
+    if (wants_picker(acc, *c, a)) {
+      Micros expires = security::Clock::now() + 10 * security::kMinute;
+      picker_page(res, 200, a, *c, acc, "", pick_token(a, acc.id, expires, security::random_token(16)), "");
       return;
     }
-    audit(req, "login", "login", acc.id, "0", "client " + c->id, acc.patient);
-    redirect(res, with_query(a.redirect_uri, {{"code", *code}, {"state", a.state}, {"iss", issuer(req)}}));
+    finish_login(req, res, a, *c, acc, "");
   }
 
   // --- token endpoint ---------------------------------------------------------------
@@ -407,23 +626,52 @@ struct AuthApi::Impl {
     return {get(form, "client_id"), get(form, "client_secret")};
   }
 
+  // Client authentication at the token, revocation and introspection
+  // endpoints: a secret (above) or a signed assertion, private_key_jwt (RFC
+  // 7523 §2.2; SMART Backend Services). The assertion's aud must be the token
+  // endpoint's absolute URL, as SMART asks, whichever endpoint receives it.
+  security::OAuthResult<security::ClientAuth> client_of(
+      const HttpRequest& req, const std::map<std::string, std::string>& form) const {
+    auto [id, secret] = client_auth(req, form);
+    security::ClientAuth a{id, secret, get(form, "client_assertion"), issuer(req) + "/token"};
+    std::string type = get(form, "client_assertion_type");
+    if (a.assertion.empty() && type.empty()) return a;
+    if (type != kJwtBearer)
+      return security::OAuthError{
+          400, "invalid_request",
+          "client_assertion_type must be " + std::string(kJwtBearer) + " (RFC 7523 §2.2)"};
+    if (a.assertion.empty())
+      return security::OAuthError{400, "invalid_request", "client_assertion is missing"};
+    if (!req.header("Authorization").empty() || !a.secret.empty())
+      return security::OAuthError{
+          400, "invalid_request",
+          "use one client authentication method: a secret or an assertion (RFC 6749 §2.3)"};
+    return a;
+  }
+
   void token(const HttpRequest& req, HttpResponse& res) {
     std::string ip = ip_of(req.remote);
     Micros now = security::Clock::now();
     if (limiter.blocked(ip, now)) return oauth_error(res, 429, "slow_down", "too many failed attempts");
     auto form = form_of(req.body);
-    auto [client_id, secret] = client_auth(req, form);
     std::string grant = get(form, "grant_type");
     std::string iss = issuer(req);
+    auto client = client_of(req, form);
+    security::ClientAuth auth;
+    if (auto* a = std::get_if<security::ClientAuth>(&client)) auth = std::move(*a);
+    std::string client_id = security::client_id_of(auth);
+    if (client_id.empty()) client_id = get(form, "client_id").substr(0, 64);
     security::OAuthResult<security::IssuedTokens> out =
         security::OAuthError{400, "unsupported_grant_type", ""};
-    if (grant == "authorization_code") {
-      out = sec.tokens->exchange_code(get(form, "code"), client_id, secret, get(form, "redirect_uri"),
+    if (auto* e = std::get_if<security::OAuthError>(&client)) {
+      out = *e;
+    } else if (grant == "authorization_code") {
+      out = sec.tokens->exchange_code(get(form, "code"), auth, get(form, "redirect_uri"),
                                       get(form, "code_verifier"), iss);
     } else if (grant == "refresh_token") {
-      out = sec.tokens->refresh(get(form, "refresh_token"), client_id, secret, get(form, "scope"), iss);
+      out = sec.tokens->refresh(get(form, "refresh_token"), auth, get(form, "scope"), iss);
     } else if (grant == "client_credentials") {
-      out = sec.tokens->client_credentials(client_id, secret, get(form, "scope"), iss);
+      out = sec.tokens->client_credentials(auth, get(form, "scope"), iss);
     } else {
       out = security::OAuthError{400, "unsupported_grant_type",
                                  "grant_type is authorization_code, refresh_token or client_credentials"};
@@ -454,14 +702,17 @@ struct AuthApi::Impl {
     Micros now = security::Clock::now();
     if (limiter.blocked(ip, now)) return oauth_error(res, 429, "slow_down", "too many failed attempts");
     auto form = form_of(req.body);
-    auto [client_id, secret] = client_auth(req, form);
+    auto client = client_of(req, form);
+    if (auto* e = std::get_if<security::OAuthError>(&client)) return oauth_error(res, *e);
+    const auto& who = std::get<security::ClientAuth>(client);
+    std::string client_id = security::client_id_of(who);
     auto c = sec.store->client(client_id);
     if (!c || !*c || !(*c)->active) {
       limiter.fail(ip, now);
       return oauth_error(res, 401, "invalid_client", "unknown client");
     }
     if ((*c)->confidential) {
-      auto auth = sec.tokens->authenticate_client(client_id, secret);
+      auto auth = sec.tokens->authenticate_client(who);
       if (std::holds_alternative<security::OAuthError>(auth)) {
         limiter.fail(ip, now);
         return oauth_error(res, std::get<security::OAuthError>(auth));
@@ -486,9 +737,10 @@ struct AuthApi::Impl {
     if (h.size() > 7 && h.substr(0, 7) == "Bearer ") {
       security::RequestContext ctx;
       allowed = sec.authenticate(h, ctx).ok() && ctx.caller.full_access;
-    } else {
-      auto [client_id, secret] = client_auth(req, form);
-      allowed = std::holds_alternative<store::Client>(sec.tokens->authenticate_client(client_id, secret));
+    } else if (auto client = client_of(req, form); std::holds_alternative<security::ClientAuth>(client)) {
+      const auto& who = std::get<security::ClientAuth>(client);
+      allowed = (!who.secret.empty() || !who.assertion.empty()) &&
+                std::holds_alternative<store::Client>(sec.tokens->authenticate_client(who));
     }
     if (!allowed) {
       limiter.fail(ip, now);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/security_commands.h"
@@ -97,6 +98,7 @@ struct ClientArgs {
   std::string id, name, scopes;
   std::vector<std::string> redirect_uris;
   bool confidential = false;
+  std::string jwks_file;
 };
 
 int run_create(CreateArgs& args) {
@@ -203,6 +205,16 @@ int run_client(ClientArgs& args) {
   c.confidential = args.confidential;
   c.scopes = args.scopes;
   for (const auto& u : args.redirect_uris) c.redirect_uris += (c.redirect_uris.empty() ? "" : " ") + u;
+  if (!args.jwks_file.empty()) {
+    // private_key_jwt (RFC 7523): the client keeps its private keys; we keep
+    // the public ones, checked here. No URL: the server fetches nothing.
+    std::ifstream in(args.jwks_file);
+    if (!in) return fail(bad_request("cannot read " + args.jwks_file));
+    std::stringstream text;
+    text << in.rdbuf();
+    c.jwks = text.str();
+    c.confidential = true;
+  }
   if (!c.confidential && c.redirect_uris.empty())
     return fail(
         bad_request("a browser (public) client needs --redirect-uri; a system client needs --confidential"));
@@ -218,7 +230,10 @@ int run_client(ClientArgs& args) {
   }
   (void)audit_cli_action(**o, "client-register", "client:" + id, c.scopes).ok();
   std::printf("client_id: %s\n", id.c_str());
-  if (c.confidential) std::printf("client_secret (shown once): %s\n", secret->c_str());
+  if (!c.jwks.empty())
+    std::printf("authentication: private_key_jwt with the registered public keys (no secret)\n");
+  else if (c.confidential)
+    std::printf("client_secret (shown once): %s\n", secret->c_str());
   return 0;
 }
 
@@ -293,6 +308,9 @@ void add_user_commands(CLI::App& app, SecurityCommands& out) {
       ->required();
   k->add_option("--redirect-uri", client.redirect_uris, "Browser app: exact redirect URI (repeatable)");
   k->add_flag("--confidential", client.confidential, "A system client with a secret (client credentials)");
+  k->add_option("--jwks", client.jwks_file,
+                "A confidential client authenticating with a signed JWT (private_key_jwt): its public keys, "
+                "a JWK Set file (EC P-256 for ES256, RSA for RS384)");
   k->callback([&out] { out.chosen = [] { return run_client(client); }; });
 }
 

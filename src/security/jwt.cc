@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 namespace parcours::security {
@@ -132,12 +133,169 @@ bool evp_verify(EVP_PKEY* k, std::string_view alg, std::string_view data, std::s
     sig = std::move(der);
   }
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, k) != 1) return false;
+  const EVP_MD* md = alg == "RS384" ? EVP_sha384() : EVP_sha256();
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, k) != 1) return false;
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                           reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
 }
 
+// A public key from a JWK (RFC 7518 §6.2.1, §6.3.1), or null with `why`.
+Pkey key_of_jwk(const Json& jwk, std::string& why) {
+  std::string kty(jwk.get_string("kty"));
+  struct ParamFree {
+    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+  };
+  struct BldFree {
+    void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
+  };
+  struct PkeyCtxFree {
+    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+  };
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld) return nullptr;
+  Bn n, e;
+  std::string point;
+  if (kty == "EC") {
+    if (jwk.get_string("crv") != "P-256") {
+      why = "an EC key must be on curve P-256 (ES256)";
+      return nullptr;
+    }
+    auto x = base64url_decode(jwk.get_string("x"));
+    auto y = base64url_decode(jwk.get_string("y"));
+    if (!x || !y || x->size() != 32 || y->size() != 32) {
+      why = "an EC key needs x and y of 32 bytes";
+      return nullptr;
+    }
+    point = "\x04" + *x + *y;  // uncompressed point (SEC 1 §2.3.3)
+    if (!OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()))
+      return nullptr;
+  } else if (kty == "RSA") {
+    auto nb = base64url_decode(jwk.get_string("n"));
+    auto eb = base64url_decode(jwk.get_string("e"));
+    if (!nb || !eb || nb->empty() || eb->empty()) {
+      why = "an RSA key needs n and e";
+      return nullptr;
+    }
+    n.reset(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(nb->data()), static_cast<int>(nb->size()), nullptr));
+    e.reset(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(eb->data()), static_cast<int>(eb->size()), nullptr));
+    if (!n || !e || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
+        !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()))
+      return nullptr;
+  } else {
+    why = "key type must be EC (ES256) or RSA (RS384)";
+    return nullptr;
+  }
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, kty.c_str(), nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    why = "the key does not decode (an EC point must be on the curve)";
+    return nullptr;
+  }
+  Pkey key(raw);
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+    why = "the public key fails its validity check";
+    return nullptr;
+  }
+  if (kty == "RSA" && EVP_PKEY_get_bits(key.get()) < 2048) {
+    why = "an RSA key must have at least 2048 bits";
+    return nullptr;
+  }
+  return key;
+}
+
+// The algorithm a JWK is for: its "alg" when given, else by its type.
+std::string alg_of_jwk(const Json& jwk) {
+  std::string alg(jwk.get_string("alg"));
+  if (!alg.empty()) return alg;
+  return jwk.get_string("kty") == "EC" ? "ES256" : "RS384";
+}
+
+struct Jws {
+  Json header;
+  std::string claims_raw, signing_input, signature;
+};
+
+std::optional<Jws> split_jws(std::string_view token) {
+  auto d1 = token.find('.');
+  if (d1 == std::string_view::npos) return std::nullopt;
+  auto d2 = token.find('.', d1 + 1);
+  if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos) return std::nullopt;
+  auto header_raw = base64url_decode(token.substr(0, d1));
+  auto claims_raw = base64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
+  auto sig = base64url_decode(token.substr(d2 + 1));
+  if (!header_raw || !claims_raw || !sig) return std::nullopt;
+  auto header = parse_json(*header_raw);
+  if (!header || !header->is_object()) return std::nullopt;
+  return Jws{std::move(*header), std::move(*claims_raw), std::string(token.substr(0, d2)), std::move(*sig)};
+}
+
 }  // namespace
+
+Result<int> check_client_jwks(std::string_view text) {
+  auto jwks = parse_json(text);
+  if (!jwks || !jwks->is_object()) return bad_request("the JWKS is not a JSON object");
+  const Json* keys = jwks->find("keys");
+  if (!keys || !keys->is_array() || keys->as_array().empty())
+    return bad_request("the JWKS has no \"keys\" array");
+  int n = 0;
+  for (const Json& k : keys->as_array()) {
+    std::string why = "not a JSON object";
+    std::string label = "key " + std::to_string(n + 1);
+    if (!k.is_object() || !key_of_jwk(k, why)) return bad_request("JWKS " + label + ": " + why);
+    std::string alg = alg_of_jwk(k);
+    if (alg != "ES256" && alg != "RS384")
+      return bad_request("JWKS " + label + ": alg must be ES256 or RS384, not '" + alg + "'");
+    if ((alg == "ES256") != (k.get_string("kty") == "EC"))
+      return bad_request("JWKS " + label + ": alg " + alg + " does not fit its key type");
+    if (auto use = k.get_string("use"); !use.empty() && use != "sig")
+      return bad_request("JWKS " + label + ": use must be sig");
+    ++n;
+  }
+  return n;
+}
+
+std::optional<Json> peek_jwt_header(std::string_view token) {
+  auto jws = split_jws(token);
+  if (!jws) return std::nullopt;
+  return std::move(jws->header);
+}
+
+Result<VerifiedJwt> verify_with_jwks(std::string_view token, const Json& jwks) {
+  auto jws = split_jws(token);
+  if (!jws) return bad_request("not a compact JWS");
+  std::string alg(jws->header.get_string("alg"));
+  if (alg != "ES256" && alg != "RS384") return Error(401, "login", "alg must be ES256 or RS384");
+  // RFC 7515 §4.1.11: extensions we do not understand make the JWS invalid.
+  if (jws->header.find("crit")) return Error(401, "login", "unsupported critical header");
+  std::string kid(jws->header.get_string("kid"));
+  const Json* keys = jwks.find("keys");
+  if (!keys || !keys->is_array()) return Error(401, "login", "the client has no usable key");
+  bool candidate = false;
+  for (const Json& k : keys->as_array()) {
+    if (!k.is_object()) continue;
+    if (!kid.empty() && k.get_string("kid") != kid) continue;
+    if (alg_of_jwk(k) != alg) continue;
+    std::string why;
+    Pkey key = key_of_jwk(k, why);
+    if (!key) continue;
+    candidate = true;
+    if (!evp_verify(key.get(), alg, jws->signing_input, jws->signature)) continue;
+    auto claims = parse_json(jws->claims_raw);
+    if (!claims || !claims->is_object()) return bad_request("the JWT claims are not a JSON object");
+    return VerifiedJwt{std::move(jws->header), std::move(*claims)};
+  }
+  if (!candidate)
+    return Error(
+        401, "login",
+        kid.empty() ? "no registered key for " + alg : "no registered " + alg + " key with this kid");
+  return Error(401, "login", "bad signature");
+}
 
 struct KeyRing::Key {
   store::SigningKey row;

@@ -64,6 +64,23 @@ class KeyRing {
   std::vector<std::unique_ptr<Key>> keys_;
 };
 
+// --- clients' keys (private_key_jwt: RFC 7523, SMART Backend Services) ------
+
+// Checks a client's JWK Set at registration: every key must be usable, an EC
+// P-256 key (ES256) or an RSA key of at least 2048 bits (RS384), the two
+// algorithms SMART App Launch v2 asks servers to support. Returns how many.
+Result<int> check_client_jwks(std::string_view jwks_text);
+
+// Verifies the signature of a compact JWS with the keys of `jwks`: alg ES256
+// or RS384 only (no "none", no HMAC: a client's public key is no shared
+// secret); the key named by the header's "kid", or without a kid each key
+// of the algorithm's type in turn. The claims are the caller's to check.
+// Errors say what failed, without echoing the token.
+Result<VerifiedJwt> verify_with_jwks(std::string_view token, const Json& jwks);
+
+// Splits a compact JWS and decodes its header WITHOUT verifying it.
+std::optional<Json> peek_jwt_header(std::string_view token);
+
 // Splits a compact JWS and decodes its claims WITHOUT verifying it: only for
 // telling which kind of token a client presented (revocation hints).
 std::optional<Json> peek_jwt_claims(std::string_view token);

@@ -42,7 +42,64 @@ std::string purpose_of(std::string_view kind) {
   return "TREAT";
 }
 
+// Whom an account is, as the access policy sees it: `principals` open
+// records through care relationships; `identities` (principals, the
+// organisation, the account) are what objections and authorship name.
+void people_of(const store::Account& a, std::vector<std::string>& principals,
+               std::vector<std::string>& identities) {
+  auto add = [](std::vector<std::string>& v, const std::string& s) {
+    if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  };
+  add(principals, a.practitioner);
+  add(principals, a.practitioner_role);
+  // Organisations reach records only for coordination and administrative
+  // staff (a DAC, a service named in the team); a professional is a person.
+  if (a.kind == "coordinator" || a.kind == "admin-staff") add(principals, a.organization);
+  identities = principals;
+  add(identities, a.organization);
+  add(identities, a.related_person);
+  add(identities, "Account/" + a.id);
+}
+
+// INS (identifiant national de santé): the NIR or NIA qualified by INSi, and
+// their test OIDs (ANS, référentiel INS).
+bool is_ins_system(std::string_view system) {
+  return system == "urn:oid:1.2.250.1.213.1.4.8" || system == "urn:oid:1.2.250.1.213.1.4.9" ||
+         system == "urn:oid:1.2.250.1.213.1.4.10" || system == "urn:oid:1.2.250.1.213.1.4.11";
+}
+
+PickablePatient pickable_of(const store::SecurityStore::PatientRow& row) {
+  PickablePatient p;
+  p.id = row.id;
+  auto r = parse_json(row.body);
+  if (!r || !r->is_object()) return p;
+  if (const Json* names = r->find("name"); names && names->is_array() && !names->as_array().empty()) {
+    const Json* best = &names->as_array()[0];
+    for (const Json& n : names->as_array())
+      if (n.get_string("use") == "official") best = &n;
+    std::string family(best->get_string("family"));
+    std::string given;
+    if (const Json* g = best->find("given"); g && g->is_array())
+      for (const Json& x : g->as_array())
+        if (x.is_string()) given += (given.empty() ? "" : " ") + x.as_string();
+    p.name = family + (family.empty() || given.empty() ? "" : " ") + given;
+    if (p.name.empty()) p.name = best->get_string("text");
+  }
+  p.birth_date = r->get_string("birthDate");
+  if (const Json* ids = r->find("identifier"); ids && ids->is_array())
+    for (const Json& i : ids->as_array())
+      if (i.is_object() && is_ins_system(i.get_string("system")) && p.ins.empty())
+        p.ins = i.get_string("value");
+  return p;
+}
+
 }  // namespace
+
+std::string client_id_of(const ClientAuth& auth) {
+  if (!auth.id.empty() || auth.assertion.empty()) return auth.id;
+  auto claims = peek_jwt_claims(auth.assertion);
+  return claims ? std::string(claims->get_string("iss")).substr(0, 128) : std::string();
+}
 
 std::string fhir_user_of(const store::Account& a) {
   if (!a.practitioner.empty()) return a.practitioner;
@@ -58,7 +115,12 @@ TokenService::TokenService(store::SecurityStore& store, KeyRing& keys, AccountSe
 Result<std::string> TokenService::register_client(store::Client c) {
   if (c.id.empty()) c.id = "cli-" + random_token(9);
   std::string secret;
-  if (c.confidential) {
+  if (!c.jwks.empty()) {
+    // private_key_jwt: the client proves itself with its keys, never a secret.
+    if (auto n = check_client_jwks(c.jwks); !n) return std::move(n).error();
+    c.confidential = true;
+    c.secret_hash.clear();
+  } else if (c.confidential) {
     secret = random_token(32);
     c.secret_hash = sha256_hex(secret);  // 256 random bits: a fast hash is enough
   }
@@ -66,7 +128,7 @@ Result<std::string> TokenService::register_client(store::Client c) {
   if (auto existing = store_.client(c.id); existing && *existing)
     return conflict("client '" + c.id + "' exists");
   if (auto s = store_.put_client(c); !s) return std::move(s).error();
-  return c.confidential ? secret : c.id;
+  return !c.jwks.empty() ? std::string() : c.confidential ? secret : c.id;
 }
 
 OAuthResult<store::Client> TokenService::browser_client(std::string_view client_id,
@@ -88,13 +150,111 @@ OAuthResult<store::Client> TokenService::authenticate_client(std::string_view cl
   return std::move(**c);
 }
 
-Scopes TokenService::grant(const store::Account& a, const store::Client& c,
-                           std::string_view requested) const {
+OAuthResult<store::Client> TokenService::authenticate_client(const ClientAuth& auth) {
+  if (!auth.assertion.empty()) {
+    if (!auth.secret.empty())
+      return oauth(400, "invalid_request",
+                   "use one client authentication method: a secret or an assertion (RFC 6749 §2.3)");
+    return authenticate_assertion(auth);
+  }
+  return authenticate_client(auth.id, auth.secret);
+}
+
+// private_key_jwt, as SMART App Launch v2 Backend Services and RFC 7523 §3
+// define it. Every failure is invalid_client (RFC 7523 §3.2); the assertion
+// itself is never logged nor echoed.
+OAuthResult<store::Client> TokenService::authenticate_assertion(const ClientAuth& auth) {
+  constexpr std::int64_t kSkew = 60;         // seconds of clock difference tolerated
+  constexpr std::int64_t kLongest = 5 * 60;  // SMART: exp no more than five minutes ahead
+  auto fail = [](const std::string& why) { return oauth(401, "invalid_client", "client assertion: " + why); };
+  auto header = peek_jwt_header(auth.assertion);
+  auto peeked = peek_jwt_claims(auth.assertion);
+  if (!header || !peeked) return fail("not a signed JWT (compact JWS)");
+  std::string alg(header->get_string("alg"));
+  if (alg != "ES256" && alg != "RS384") return fail("alg must be ES256 or RS384");
+  std::string iss(peeked->get_string("iss"));
+  if (iss.empty()) return fail("iss must be the client_id");
+  if (!auth.id.empty() && auth.id != iss) return fail("client_id differs from the assertion's iss");
+  auto c = store_.client(iss);
+  if (!c) return oauth(500, "server_error", "storage error");
+  if (!*c || !(*c)->active || !(*c)->confidential) return fail("unknown client");
+  if ((*c)->jwks.empty()) return fail("this client has no registered public keys (JWKS)");
+  auto jwks = parse_json((*c)->jwks);
+  if (!jwks) return fail("this client's registered JWKS is unreadable");
+  auto v = verify_with_jwks(auth.assertion, *jwks);
+  if (!v) return fail(v.error().message());
+  const Json& claims = v->claims;
+  // RFC 7523 §3 items 1-2: iss and sub are both the client_id.
+  if (claims.get_string("iss") != iss || claims.get_string("sub") != iss)
+    return fail("iss and sub must both be the client_id");
+  // Item 3: aud names this token endpoint.
+  bool aud_ok = false;
+  if (const Json* aud = claims.find("aud")) {
+    if (aud->is_string()) aud_ok = aud->as_string() == auth.audience;
+    if (aud->is_array())
+      for (const Json& x : aud->as_array())
+        aud_ok = aud_ok || (x.is_string() && x.as_string() == auth.audience);
+  }
+  if (!aud_ok) return fail("aud must be the token endpoint, " + auth.audience);
+  // Item 4: exp, bounded by SMART to five minutes.
+  const Json* exp = claims.find("exp");
+  if (!exp || !exp->to_int64()) return fail("exp is required");
+  std::int64_t now = seconds(Clock::now()), until = *exp->to_int64();
+  if (until + kSkew <= now) return fail("expired");
+  if (until > now + kLongest + kSkew) return fail("exp is more than five minutes ahead");
+  if (const Json* nbf = claims.find("nbf"); nbf && (!nbf->to_int64() || *nbf->to_int64() > now + kSkew))
+    return fail("not valid yet (nbf)");
+  // Item 7: a jti used once, remembered until the assertion expires.
+  std::string jti(claims.get_string("jti"));
+  if (jti.empty() || jti.size() > 255) return fail("jti is required (at most 255 characters)");
+  auto first =
+      store_.use_once("client-assertion\n" + iss + "\n" + jti, (until + kSkew) * 1'000'000, Clock::now());
+  if (!first) return oauth(500, "server_error", "storage error");
+  if (!*first) return fail("this assertion was already used (jti)");
+  return std::move(**c);
+}
+
+bool TokenService::picks_patient(const store::Account& a) {
+  return a.kind == "professional" || a.kind == "coordinator" || a.kind == "admin-staff";
+}
+
+Result<std::vector<PickablePatient>> TokenService::pickable_patients(const store::Account& a,
+                                                                     std::string_view prefix, int limit,
+                                                                     int offset) {
+  store::SecurityStore::PatientQuery q;
+  people_of(a, q.principals, q.identities);
+  q.account = a.id;
+  q.now = Clock::now();
+  q.name_prefix = prefix;
+  q.limit = limit + 1;
+  q.offset = offset;
+  auto rows = store_.accessible_patients(q);
+  if (!rows) return std::move(rows).error();
+  std::vector<PickablePatient> out;
+  for (const auto& r : *rows) out.push_back(pickable_of(r));
+  return out;
+}
+
+Result<bool> TokenService::may_pick(const store::Account& a, std::string_view patient) {
+  if (patient.empty() || !picks_patient(a)) return false;
+  store::SecurityStore::PatientQuery q;
+  people_of(a, q.principals, q.identities);
+  q.account = a.id;
+  q.now = Clock::now();
+  q.id = patient;
+  q.limit = 1;
+  auto rows = store_.accessible_patients(q);
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
+}
+
+Scopes TokenService::grant(const store::Account& a, const store::Client& c, std::string_view requested,
+                           std::string_view picked) const {
   Scopes want = Scopes::parse(requested.empty() ? std::string_view(c.scopes) : requested);
   Scopes allowed = Scopes::intersect(want, Scopes::parse(c.scopes));
-  // patient/ scopes need a launch context: only patients and carers have one
-  // here (a professional's standalone launch has no patient picker yet).
-  bool context = a.kind == "patient" || a.kind == "carer";
+  // patient/ scopes need a launch context: patients and carers have their
+  // record; a professional has the patient chosen in the picker, if any.
+  bool context = a.kind == "patient" || a.kind == "carer" || !picked.empty();
   std::string text;
   for (const auto& f : {"openid", "fhirUser", "profile", "offline_access", "online_access", "launch/patient"})
     if (allowed.has(f) && (std::string_view(f) != "launch/patient" || context)) text += std::string(f) + " ";
@@ -109,14 +269,15 @@ Scopes TokenService::grant(const store::Account& a, const store::Client& c,
 Result<std::string> TokenService::issue_code(const store::Account& a, const store::Client& c,
                                              std::string_view redirect_uri, std::string_view challenge,
                                              const Scopes& scopes, std::string_view nonce,
-                                             std::string_view remote, std::string_view user_agent) {
+                                             std::string_view remote, std::string_view user_agent,
+                                             std::string_view picked) {
   Micros now = Clock::now();
   store::Session s;
   s.id = "ses-" + random_token(12);
   s.account = a.id;
   s.client = c.id;
   s.scope = scopes.str();
-  if (a.kind == "patient" || a.kind == "carer") s.patient = a.patient;
+  s.patient = a.kind == "patient" || a.kind == "carer" ? a.patient : std::string(picked);
   s.auth_methods = a.totp_sealed.empty() ? "pwd" : "pwd otp";
   s.remote = remote;
   s.user_agent = std::string(user_agent.substr(0, 200));
@@ -210,10 +371,10 @@ OAuthResult<IssuedTokens> TokenService::issue(const store::Session& s, const sto
   return out;
 }
 
-OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, std::string_view client_id,
-                                                      std::string_view client_secret,
+OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, const ClientAuth& auth,
                                                       std::string_view redirect_uri,
                                                       std::string_view verifier, std::string_view issuer) {
+  std::string client_id = client_id_of(auth);
   auto used = store_.use_auth_code(sha256_hex(code));
   if (!used) return oauth(500, "server_error", "storage error");
   if (!*used) return oauth(400, "invalid_grant", "unknown authorization code");
@@ -228,8 +389,8 @@ OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, std
   auto c = store_.client(client_id);
   if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
   if ((*c)->confidential) {
-    auto auth = authenticate_client(client_id, client_secret);
-    if (std::holds_alternative<OAuthError>(auth)) return std::get<OAuthError>(auth);
+    auto ok = authenticate_client(auth);
+    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
   }
   if (ac.redirect_uri != redirect_uri)
     return oauth(400, "invalid_grant", "redirect_uri differs from the request");
@@ -244,9 +405,9 @@ OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, std
   return issue(**s, **a, **c, issuer, true, ac.nonce);
 }
 
-OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, std::string_view client_id,
-                                                std::string_view client_secret, std::string_view scope,
-                                                std::string_view issuer) {
+OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, const ClientAuth& auth,
+                                                std::string_view scope, std::string_view issuer) {
+  std::string client_id = client_id_of(auth);
   auto used = store_.use_refresh_token(sha256_hex(token));
   if (!used) return oauth(500, "server_error", "storage error");
   if (!*used) return oauth(400, "invalid_grant", "unknown refresh token");
@@ -265,8 +426,8 @@ OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, std::str
   auto c = store_.client(client_id);
   if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
   if ((*c)->confidential) {
-    auto auth = authenticate_client(client_id, client_secret);
-    if (std::holds_alternative<OAuthError>(auth)) return std::get<OAuthError>(auth);
+    auto ok = authenticate_client(auth);
+    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
   }
   auto a = store_.account_by_id((*s)->account);
   if (!a || !*a || !(*a)->active || ((*a)->valid_until && (*a)->valid_until <= now))
@@ -281,12 +442,11 @@ OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, std::str
   return issue(session, **a, **c, issuer, true, "");
 }
 
-OAuthResult<IssuedTokens> TokenService::client_credentials(std::string_view client_id,
-                                                           std::string_view secret, std::string_view scope,
+OAuthResult<IssuedTokens> TokenService::client_credentials(const ClientAuth& auth, std::string_view scope,
                                                            std::string_view issuer) {
-  auto auth = authenticate_client(client_id, secret);
-  if (std::holds_alternative<OAuthError>(auth)) return std::get<OAuthError>(auth);
-  const store::Client& c = std::get<store::Client>(auth);
+  auto ok = authenticate_client(auth);
+  if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
+  const store::Client& c = std::get<store::Client>(ok);
   Scopes allowed = Scopes::parse(c.scopes);
   Scopes granted = scope.empty() ? allowed : Scopes::intersect(Scopes::parse(scope), allowed);
   // Only system/ scopes make sense without a person.
@@ -440,15 +600,11 @@ Status TokenService::bind(RequestContext& ctx, const Authenticated& who) const {
     auto add = [](std::vector<std::string>& v, const std::string& s) {
       if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
     };
-    add(ac->principals, a.practitioner);
-    add(ac->principals, a.practitioner_role);
-    // Organisations reach records only for coordination and administrative
-    // staff (a DAC, a service named in the team); a professional is a person.
-    if (a.kind == "coordinator" || a.kind == "admin-staff") add(ac->principals, a.organization);
-    ac->identities = ac->principals;
-    add(ac->identities, a.organization);
-    add(ac->identities, a.related_person);
-    add(ac->identities, "Account/" + a.id);
+    people_of(a, ac->principals, ac->identities);
+    // patient/ scopes reach only the launch patient's compartment (SMART App
+    // Launch v2 §scopes): the own record, or the patient picked at login. The
+    // policy still applies on top of them.
+    ac->scope_patient = who.patient;
     if (a.kind == "patient" || a.kind == "carer") {
       ac->patient = a.patient;
       if (a.kind == "patient") add(ac->identities, "Patient/" + a.patient);
@@ -460,7 +616,6 @@ Status TokenService::bind(RequestContext& ctx, const Authenticated& who) const {
         if (end > start) ac->delegated.push_back(a.delegation.substr(start, end - start));
         start = end + 1;
       }
-      ac->scope_patient = who.patient;
     }
   } else {
     return Error(401, "login", "Invalid or expired token");

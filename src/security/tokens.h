@@ -52,6 +52,24 @@ struct IssuedTokens {
   std::string account;
 };
 
+// How a client authenticates at the token endpoint (RFC 6749 §2.3): a secret
+// (client_secret_basic/post), a signed assertion (private_key_jwt: RFC 7523
+// §2.2, SMART Backend Services), or nothing for public clients.
+struct ClientAuth {
+  std::string id;         // client_id as sent ('' when only the assertion names it)
+  std::string secret;     // '' unless a secret was sent
+  std::string assertion;  // client_assertion ('' none)
+  std::string audience;   // the token endpoint's URL: the assertion's aud must name it
+};
+
+// A patient the patient picker offers (SMART standalone launch).
+struct PickablePatient {
+  std::string id;
+  std::string name;        // "FAMILY Given"
+  std::string birth_date;  // '' unknown
+  std::string ins;         // INS (NIR) when the record carries one
+};
+
 // Who a valid access token speaks for.
 struct Authenticated {
   std::optional<store::Account> account;  // people
@@ -70,29 +88,45 @@ class TokenService {
 
   // /auth/authorize: the client and its exact redirect URI.
   OAuthResult<store::Client> browser_client(std::string_view client_id, std::string_view redirect_uri);
-  // What a person may be granted of `requested` through `client`.
-  Scopes grant(const store::Account& a, const store::Client& c, std::string_view requested) const;
-  // After a successful login: a session and a one-time code.
+  // What a person may be granted of `requested` through `client`. patient/
+  // scopes need a launch context: the person's own record (patients,
+  // carers) or `picked`, a patient chosen in the picker ('' none).
+  Scopes grant(const store::Account& a, const store::Client& c, std::string_view requested,
+               std::string_view picked = {}) const;
+  // After a successful login: a session and a one-time code. `picked` is the
+  // launch patient a professional chose ('' none).
   Result<std::string> issue_code(const store::Account& a, const store::Client& c,
                                  std::string_view redirect_uri, std::string_view challenge,
                                  const Scopes& scopes, std::string_view nonce, std::string_view remote,
-                                 std::string_view user_agent);
+                                 std::string_view user_agent, std::string_view picked = {});
 
-  // /auth/token grants. `client_secret` is empty for public clients.
-  OAuthResult<IssuedTokens> exchange_code(std::string_view code, std::string_view client_id,
-                                          std::string_view client_secret, std::string_view redirect_uri,
-                                          std::string_view verifier, std::string_view issuer);
-  OAuthResult<IssuedTokens> refresh(std::string_view refresh_token, std::string_view client_id,
-                                    std::string_view client_secret, std::string_view scope,
-                                    std::string_view issuer);
-  OAuthResult<IssuedTokens> client_credentials(std::string_view client_id, std::string_view client_secret,
-                                               std::string_view scope, std::string_view issuer);
+  // The patient picker (SMART App Launch v2, standalone launch with
+  // launch/patient): whether the account is one that picks (people who reach
+  // records through care relationships), and the patients it may open now,
+  // in name order, filtered by a name prefix (case and accents ignored) and
+  // paged. `limit` + 1 rows are asked, so the caller knows there are more.
+  static bool picks_patient(const store::Account& a);
+  Result<std::vector<PickablePatient>> pickable_patients(const store::Account& a, std::string_view prefix,
+                                                         int limit, int offset);
+  // Whether `patient` is one of them (re-checked when the choice comes back).
+  Result<bool> may_pick(const store::Account& a, std::string_view patient);
+
+  // /auth/token grants.
+  OAuthResult<IssuedTokens> exchange_code(std::string_view code, const ClientAuth& client,
+                                          std::string_view redirect_uri, std::string_view verifier,
+                                          std::string_view issuer);
+  OAuthResult<IssuedTokens> refresh(std::string_view refresh_token, const ClientAuth& client,
+                                    std::string_view scope, std::string_view issuer);
+  OAuthResult<IssuedTokens> client_credentials(const ClientAuth& client, std::string_view scope,
+                                               std::string_view issuer);
 
   // RFC 7009: always succeeds for the caller; only the client's own tokens go.
   Status revoke(std::string_view token, std::string_view client_id);
   // RFC 7662.
   Json introspect(std::string_view token);
   OAuthResult<store::Client> authenticate_client(std::string_view client_id, std::string_view secret);
+  // A confidential client by its secret or its signed assertion.
+  OAuthResult<store::Client> authenticate_client(const ClientAuth& client);
 
   // The FHIR API's side: a valid, unrevoked access token of an active
   // account (or client). 401 otherwise.
@@ -100,7 +134,8 @@ class TokenService {
   // Fills the request context (caller, policy view) from a valid token.
   Status bind(RequestContext& ctx, const Authenticated& who) const;
 
-  // Registers clients (CLI). Returns the secret of a confidential one, once.
+  // Registers clients (CLI). Returns the secret of a confidential one, once
+  // ('' for a client that authenticates with its keys, `c.jwks`).
   Result<std::string> register_client(store::Client c);
 
   const TokenOptions& options() const { return options_; }
@@ -108,6 +143,7 @@ class TokenService {
  private:
   OAuthResult<IssuedTokens> issue(const store::Session& s, const store::Account& a, const store::Client& c,
                                   std::string_view issuer, bool with_refresh, std::string_view nonce);
+  OAuthResult<store::Client> authenticate_assertion(const ClientAuth& client);
   Result<std::string> access_token(std::string_view subject, std::string_view client_id, const Scopes& scopes,
                                    std::string_view session, std::string_view patient,
                                    std::string_view fhir_user, std::string_view issuer);
@@ -130,6 +166,10 @@ class TokenService {
   std::mutex cache_mu_;
   std::unordered_map<std::string, Verified> verified_;
 };
+
+// The client a token request names: its client_id, or else the iss of its
+// assertion (RFC 7523 §3), not yet verified.
+std::string client_id_of(const ClientAuth& auth);
 
 // The FHIR reference of who an account is ("Practitioner/x", "Patient/p"...).
 std::string fhir_user_of(const store::Account& a);

@@ -210,6 +210,9 @@ struct Client {
   std::string account;        // machine clients act as this account ('' browser apps)
   bool active = true;
   Micros created = 0;
+  // Public keys (a JWK Set, JSON text) for private_key_jwt client
+  // authentication (RFC 7523, SMART Backend Services); '' none.
+  std::string jwks;
 };
 
 // A login: created when a person authenticates for a client; refresh tokens
@@ -314,6 +317,33 @@ class SecurityStore {
   };
   virtual Result<TokenState> token_state(std::string_view jti, std::string_view session,
                                          std::string_view account) = 0;
+
+  // One-time values: records `key` until `expires` and answers true, or
+  // answers false when it is already recorded and not yet expired. Expired
+  // entries are purged on the way. Client assertion ids (RFC 7523 §3 item 7)
+  // and the patient picker's forms use it.
+  virtual Result<bool> use_once(std::string_view key, Micros expires, Micros now) = 0;
+
+  // The patients a person may open now through a care relationship (the
+  // SMART patient picker): an active grant fact (team, gp, task, permit;
+  // only gp when the patient shares with the GP alone) naming one of
+  // `principals`, or an open break-glass access of `account`; never a
+  // patient who objected to one of `identities`. Computed inside the query.
+  struct PatientQuery {
+    std::vector<std::string> principals;
+    std::vector<std::string> identities;
+    std::string account;
+    Micros now = 0;
+    std::string name_prefix;  // folded (search::fold): a prefix of a name part; '' any
+    std::string id;           // exactly this patient; '' any
+    int limit = 50;
+    int offset = 0;
+  };
+  struct PatientRow {
+    std::string id;
+    std::string body;  // the Patient resource, JSON
+  };
+  virtual Result<std::vector<PatientRow>> accessible_patients(const PatientQuery& query) = 0;
 
   // JWT signing keys.
   virtual Status put_signing_key(const SigningKey& key) = 0;  // insert or replace

@@ -241,62 +241,91 @@ class World {
         {{"Authorization", "Bearer " + token}, {"Content-Type", "application/fhir+json"}});
   }
 
-  // The login page, the way a browser app does it. `verifier_override`
-  // presents another PKCE verifier at the token endpoint.
-  Tokens login(const Account& a, const std::string& scope = kScopes,
-               const std::string& verifier_override = "", const std::string& password = kPassword,
-               bool with_totp = true, bool replay = false) {
-    Tokens t;
-    std::string verifier = random_verifier();
-    std::string base = form({{"response_type", "code"},
-                             {"client_id", "web"},
-                             {"redirect_uri", kRedirect},
-                             {"scope", scope},
-                             {"state", "st-1"},
-                             {"code_challenge", sha256_b64url(verifier)},
-                             {"code_challenge_method", "S256"}});
-    auto page = client_->request("GET", "/auth/authorize?" + base);
+  // The login page, the way a browser app does it: the authorization
+  // request, then the credentials posted on the login form.
+  struct LoginStep {
+    Response response;  // 302 to the app, or a page (the picker, an error)
+    std::string base;   // the authorization request, form-encoded
+    std::string verifier;
+  };
+  LoginStep submit_login(const Account& a, const std::string& scope = kScopes,
+                         const std::string& password = kPassword, bool with_totp = true,
+                         bool replay = false) {
+    LoginStep step;
+    step.verifier = random_verifier();
+    step.base = form({{"response_type", "code"},
+                      {"client_id", client_id},
+                      {"redirect_uri", kRedirect},
+                      {"scope", scope},
+                      {"state", "st-1"},
+                      {"code_challenge", sha256_b64url(step.verifier)},
+                      {"code_challenge_method", "S256"}});
+    auto page = client_->request("GET", "/auth/authorize?" + step.base);
     if (page.status != 200) {
-      t.status = page.status;
-      t.error = page.header("Location");
-      return t;
+      step.response = page;
+      step.verifier.clear();  // refused before the login form
+      return step;
     }
-    auto at = page.body.find("name=\"form\" value=\"");
-    EXPECT_NE(at, std::string::npos);
-    std::string form_token = page.body.substr(at + 19, page.body.find('"', at + 19) - at - 19);
+    std::string form_token = hidden_value(page.body, "form");
+    EXPECT_FALSE(form_token.empty());
     std::string code;
     if (with_totp && !a.totp_secret.empty()) {
       // A code is accepted once: wait for the next 30-second step if needed.
-      std::int64_t step = now() / 30;
-      if (!replay && last_step_[a.username] >= step) {
+      std::int64_t step_no = now() / 30;
+      if (!replay && last_step_[a.username] >= step_no) {
         advance(30);
-        step = now() / 30;
+        step_no = now() / 30;
       }
-      last_step_[a.username] = step;
+      last_step_[a.username] = step_no;
       code = totp(a.totp_secret, now());
     }
-    auto post = client_->request(
+    step.response = client_->request(
         "POST", "/auth/authorize",
-        base + "&" +
+        step.base + "&" +
             form({{"form", form_token}, {"username", a.username}, {"password", password}, {"totp", code}}),
         {{"Content-Type", "application/x-www-form-urlencoded"}});
-    if (post.status != 302) {
-      t.status = post.status;
-      t.error = post.body;
+    return step;
+  }
+
+  // The value of a hidden field of a page ('' when absent).
+  static std::string hidden_value(const std::string& page, const std::string& name) {
+    std::string key = "name=\"" + name + "\" value=\"";
+    auto at = page.find(key);
+    if (at == std::string::npos) return {};
+    at += key.size();
+    return page.substr(at, page.find('"', at) - at);
+  }
+
+  // Posts a form of the patient picker shown in `page`, with `fields`
+  // (action=search|choose|none|cancel, q, patient).
+  Response submit_picker(const LoginStep& step, const std::string& page,
+                         const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::vector<std::pair<std::string, std::string>> all{{"account", hidden_value(page, "account")},
+                                                         {"pick", hidden_value(page, "pick")}};
+    all.insert(all.end(), fields.begin(), fields.end());
+    return client_->request("POST", "/auth/authorize", step.base + "&" + form(all),
+                            {{"Content-Type", "application/x-www-form-urlencoded"}});
+  }
+
+  // The code of a redirect to the app, exchanged at the token endpoint.
+  Tokens redeem(const Response& redirect, const std::string& verifier) {
+    Tokens t;
+    if (redirect.status != 302) {
+      t.status = redirect.status;
+      t.error = redirect.body;
       return t;
     }
-    std::string loc = post.header("Location");
+    std::string loc = redirect.header("Location");
     EXPECT_EQ(query_param(loc, "state"), "st-1");
     std::string auth_code = query_param(loc, "code");
     seen_secrets_.push_back(auth_code);
-    auto tok =
-        client_->request("POST", "/auth/token",
-                         form({{"grant_type", "authorization_code"},
-                               {"code", auth_code},
-                               {"client_id", "web"},
-                               {"redirect_uri", kRedirect},
-                               {"code_verifier", verifier_override.empty() ? verifier : verifier_override}}),
-                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+    auto tok = client_->request("POST", "/auth/token",
+                                form({{"grant_type", "authorization_code"},
+                                      {"code", auth_code},
+                                      {"client_id", client_id},
+                                      {"redirect_uri", kRedirect},
+                                      {"code_verifier", verifier}}),
+                                {{"Content-Type", "application/x-www-form-urlencoded"}});
     t.status = tok.status;
     Json j = J(tok);
     t.access = j.get_string("access_token");
@@ -308,6 +337,29 @@ class World {
     for (const auto& s : {t.access, t.refresh, t.id_token})
       if (!s.empty()) seen_secrets_.push_back(s);
     return t;
+  }
+
+  // A whole login. When the patient picker shows (a professional, an app
+  // asking launch/patient), chooses `pick`, or continues without a patient.
+  // `verifier_override` presents another PKCE verifier at the token endpoint.
+  Tokens login(const Account& a, const std::string& scope = kScopes,
+               const std::string& verifier_override = "", const std::string& password = kPassword,
+               bool with_totp = true, bool replay = false, const std::string& pick = "") {
+    LoginStep step = submit_login(a, scope, password, with_totp, replay);
+    if (step.verifier.empty()) {
+      Tokens t;
+      t.status = step.response.status;
+      t.error = step.response.header("Location");
+      return t;
+    }
+    if (step.response.status == 200 && !hidden_value(step.response.body, "pick").empty()) {
+      step.response = submit_picker(
+          step, step.response.body,
+          pick.empty()
+              ? std::vector<std::pair<std::string, std::string>>{{"action", "none"}}
+              : std::vector<std::pair<std::string, std::string>>{{"action", "choose"}, {"patient", pick}});
+    }
+    return redeem(step.response, verifier_override.empty() ? step.verifier : verifier_override);
   }
 
   Tokens refresh(const std::string& rt) {
@@ -325,6 +377,9 @@ class World {
       if (!s.empty()) seen_secrets_.push_back(s);
     return t;
   }
+
+  // The browser app that logs in (registered by the constructor).
+  std::string client_id = "web";
 
   // Secrets this test handled: none may ever appear in the server's output.
   std::vector<std::string>& secrets() { return seen_secrets_; }

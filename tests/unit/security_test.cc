@@ -294,6 +294,54 @@ TEST(Jwt, SignVerifyRotate) {
   }
 }
 
+// A client's keys (private_key_jwt): the JWK Set of a key ring verifies what
+// it signs through the JWK path alone; other algorithms are refused.
+TEST(Jwt, ClientJwksVerification) {
+  ASSERT_TRUE(crypto_init().ok());
+  SecretBox box(random_bytes(32));
+  StoreFixture f;
+  KeyRing keys(*f.sec, box, KeyRingOptions{});
+  ASSERT_TRUE(keys.load().ok());
+  Json claims = Json::object();
+  claims.set("iss", "gw");
+  auto t = keys.sign(claims, "JWT");
+  ASSERT_TRUE(t.ok());
+  Json jwks = keys.jwks();
+  auto usable = check_client_jwks(jwks.dump());
+  ASSERT_TRUE(usable.ok()) << usable.error().message();
+  EXPECT_EQ(*usable, 1);
+  auto v = verify_with_jwks(*t, jwks);
+  ASSERT_TRUE(v.ok()) << v.error().message();
+  EXPECT_EQ(v->claims.get_string("iss"), "gw");
+  // Another kid, a changed payload, alg none: refused.
+  Json other = parse_json(jwks.dump()).value();
+  other.find("keys")->as_array()[0].set("kid", "another");
+  EXPECT_FALSE(verify_with_jwks(*t, other).ok());
+  std::string forged = *t;
+  forged[forged.find('.') + 2] ^= 1;
+  EXPECT_FALSE(verify_with_jwks(forged, jwks).ok());
+  EXPECT_FALSE(
+      verify_with_jwks(base64url_encode(R"({"alg":"none"})") + "." + base64url_encode("{}") + ".", jwks)
+          .ok());
+  // RS256 (the server's other algorithm) is not one SMART clients use.
+  KeyRingOptions rs;
+  rs.alg = "RS256";
+  StoreFixture g;
+  KeyRing rsa(*g.sec, box, rs);
+  ASSERT_TRUE(rsa.load().ok());
+  EXPECT_FALSE(check_client_jwks(rsa.jwks().dump()).ok());
+  EXPECT_FALSE(check_client_jwks(R"({"keys":[{"kty":"oct","k":"AAAA"}]})").ok());
+  EXPECT_FALSE(check_client_jwks("[]").ok());
+}
+
+TEST(SecurityStore, UseOnceUntilExpiry) {
+  StoreFixture f;
+  EXPECT_TRUE(f.sec->use_once("a", 100, 0).value());
+  EXPECT_FALSE(f.sec->use_once("a", 100, 50).value()) << "replayed before its expiry";
+  EXPECT_TRUE(f.sec->use_once("b", 100, 50).value());
+  EXPECT_TRUE(f.sec->use_once("a", 300, 100).value()) << "purged once expired";
+}
+
 // --- (a) and (b) agree --------------------------------------------------------------
 
 struct Resource {

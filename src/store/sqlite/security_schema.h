@@ -158,11 +158,22 @@ CREATE INDEX access_fact_by_kind ON access_fact(kind, principal, patient);
 CREATE INDEX audit_event_break_glass_by_agent ON audit_event(agent, until) WHERE subtype='break-glass';
 )sql";
 
-// Migration 6: a counter of the changes that can open or close a record
+// Migration 6: clients' public keys (private_key_jwt, RFC 7523) and one-time
+// values (client assertion ids, picker forms) kept until they expire.
+inline constexpr const char* kSecurityMigration3 = R"sql(
+ALTER TABLE oauth_client ADD COLUMN jwks TEXT NOT NULL DEFAULT '';
+CREATE TABLE used_once (
+  key TEXT PRIMARY KEY,
+  expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX used_once_by_expiry ON used_once(expires);
+)sql";
+
+// Migration 7: a counter of the changes that can open or close a record
 // (every fact but authorship, and break-glass accesses), bumped in the same
 // transaction as the change, so a reader's snapshot tells whether a cached
 // reach (security/reach.h) is still what the tables say.
-inline constexpr const char* kSecurityMigration3 = R"sql(
+inline constexpr const char* kSecurityMigration4 = R"sql(
 INSERT OR IGNORE INTO security_meta(key, value) VALUES('access_generation', '0');
 CREATE TRIGGER access_fact_generation_insert AFTER INSERT ON access_fact WHEN NEW.kind <> 'author'
   BEGIN UPDATE security_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'access_generation'; END;

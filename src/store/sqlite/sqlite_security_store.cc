@@ -536,14 +536,16 @@ constexpr const char* kAllAccounts = "SELECT " PARCOURS_ACCOUNT_COLUMNS " FROM a
 
 constexpr const char* kPutClient =
     "INSERT OR REPLACE INTO oauth_client(id, name, confidential, secret_hash, redirect_uris, scopes, "
-    "account, "
-    "active, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "account, active, created, jwks) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 constexpr const char* kClientById =
-    "SELECT id, name, confidential, secret_hash, redirect_uris, scopes, account, active, created "
+    "SELECT id, name, confidential, secret_hash, redirect_uris, scopes, account, active, created, jwks "
     "FROM oauth_client WHERE id=?1";
 constexpr const char* kAllClients =
-    "SELECT id, name, confidential, secret_hash, redirect_uris, scopes, account, active, created "
+    "SELECT id, name, confidential, secret_hash, redirect_uris, scopes, account, active, created, jwks "
     "FROM oauth_client ORDER BY id";
+
+constexpr const char* kPurgeUsedOnce = "DELETE FROM used_once WHERE expires<=?1";
+constexpr const char* kInsertUsedOnce = "INSERT OR IGNORE INTO used_once(key, expires) VALUES(?1, ?2)";
 
 constexpr const char* kInsertSession =
     "INSERT INTO auth_session(id, account, client, scope, patient, auth_methods, remote, user_agent, "
@@ -649,6 +651,7 @@ Client client_row(Query& q) {
   c.account = q.text(6);
   c.active = q.int64(7) != 0;
   c.created = q.int64(8);
+  c.jwks = q.text(9);
   return c;
 }
 
@@ -752,7 +755,7 @@ class SqliteSecurityStore final : public SecurityStore {
       q->bind(1, std::string_view(cl.id)).bind(2, std::string_view(cl.name)).bind(3, cl.confidential);
       q->bind(4, std::string_view(cl.secret_hash)).bind(5, std::string_view(cl.redirect_uris));
       q->bind(6, std::string_view(cl.scopes)).bind(7, std::string_view(cl.account)).bind(8, cl.active);
-      q->bind(9, cl.created);
+      q->bind(9, cl.created).bind(10, std::string_view(cl.jwks));
       return q->run();
     });
   }
@@ -956,6 +959,85 @@ class SqliteSecurityStore final : public SecurityStore {
         st.account = std::move(*a);
       }
       return st;
+    });
+  }
+
+  Result<bool> use_once(std::string_view key, Micros expires, Micros now) override {
+    bool first = false;
+    auto st = write([&](Connection& c) -> Status {
+      auto purge = c.query(kPurgeUsedOnce);
+      if (!purge) return std::move(purge).error();
+      purge->bind(1, now);
+      if (auto s = purge->run(); !s) return s;
+      auto q = c.query(kInsertUsedOnce);
+      if (!q) return std::move(q).error();
+      q->bind(1, key).bind(2, expires);
+      if (auto s = q->run(); !s) return s;
+      first = sqlite3_changes(c.db()) == 1;
+      return Status::Ok();
+    });
+    if (!st) return std::move(st).error();
+    return first;
+  }
+
+  Result<std::vector<PatientRow>> accessible_patients(const PatientQuery& pq) override {
+    // The same grant facts as the policy's predicate (security/policy.cc,
+    // bulk form), as sets of patients computed once per statement.
+    std::vector<SqlValue> params;
+    auto param = [&](SqlValue v) {
+      params.push_back(std::move(v));
+      return "?" + std::to_string(params.size());
+    };
+    auto in = [&](const std::string& column, const std::vector<std::string>& values) {
+      if (values.empty()) return std::string("0");
+      std::string s = column + " IN (";
+      for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + param(values[i]);
+      return s + ")";
+    };
+    std::string now = param(pq.now);
+    auto active = [&](const char* a) {
+      return std::string(" AND ") + a + ".start_at <= " + now + " AND " + a + ".end_at > " + now;
+    };
+    std::string gp_only = "SELECT X.patient FROM access_fact X WHERE X.kind = 'gp-only'" + active("X");
+    std::string granted = "SELECT G.patient FROM access_fact G WHERE " + in("G.principal", pq.principals) +
+                          active("G") + " AND (G.kind = 'gp' OR (G.kind IN ('team', 'task', 'permit') AND " +
+                          "G.patient NOT IN (" + gp_only + ")))";
+    std::string glass =
+        "SELECT B.patient FROM audit_event B WHERE B.subtype = 'break-glass' AND B.agent = " +
+        param(pq.account) + " AND B.recorded <= " + now + " AND B.until > " + now +
+        " AND B.patient NOT IN (SELECT D.patient FROM access_fact D WHERE D.kind = 'deny-break-glass'" +
+        active("D") + ")";
+    std::string objected = "SELECT O.patient FROM access_fact O WHERE O.kind = 'deny-actor' AND " +
+                           in("O.principal", pq.identities) + active("O");
+    // Name parts are indexed folded (search/text.h) under Patient.name.
+    std::string name_rows =
+        "SELECT S.norm FROM search_resource R JOIN sp_string S ON S.rid = R.rid WHERE R.type = 'Patient' "
+        "AND R.id = C.id AND S.param = (SELECT pid FROM search_param WHERE name = ";
+    std::string sql =
+        "SELECT C.id, V.body FROM resource_current C JOIN resource_version V ON V.seq = C.seq "
+        "WHERE C.type = 'Patient' AND C.deleted = 0 AND (C.id IN (" +
+        granted + ") OR C.id IN (" + glass + ")) AND C.id NOT IN (" + objected + ")";
+    if (!pq.id.empty()) sql += " AND C.id = " + param(pq.id);
+    if (!pq.name_prefix.empty()) {
+      std::string p = param(pq.name_prefix);
+      sql += " AND EXISTS (" + name_rows + "'Patient.name') AND substr(S.norm, 1, length(" + p + ")) = " + p +
+             ")";
+    }
+    // By family name, then id: a stable order for paging.
+    sql += " ORDER BY (" + name_rows + "'Patient.family') ORDER BY S.norm LIMIT 1), C.id LIMIT " +
+           param(std::int64_t{pq.limit}) + " OFFSET " + param(std::int64_t{pq.offset});
+    return read<std::vector<PatientRow>>([&](Connection& c) -> Result<std::vector<PatientRow>> {
+      auto stmt = sqlite::OneShot::prepare(c, sql);
+      if (!stmt) return std::move(stmt).error();
+      Query q = stmt->query();
+      sqlite::bind_values(q, 1, params);
+      std::vector<PatientRow> out;
+      for (;;) {
+        auto row = q.step();
+        if (!row) return std::move(row).error();
+        if (!*row) return out;
+        out.push_back({std::string(q.text(0)), std::string(q.text(1))});
+      }
     });
   }
 

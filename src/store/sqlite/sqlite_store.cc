@@ -104,8 +104,10 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration2,
     // 5: indexes for the access policy's predicate (security_schema.h).
     sqlite::kSecurityMigration2,
-    // 6: the access generation, bumped by triggers (security_schema.h).
+    // 6: clients' JWKS and one-time values (security_schema.h).
     sqlite::kSecurityMigration3,
+    // 7: the access generation, bumped by triggers (security_schema.h).
+    sqlite::kSecurityMigration4,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
