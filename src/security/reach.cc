@@ -23,8 +23,9 @@ std::string key_of(const AccessContext& ctx) {
 
 }  // namespace
 
-Result<std::shared_ptr<const store::PatientReach>> build_reach(const AccessContext& ctx, store::Reader& reader,
-                                                              std::int64_t generation) {
+Result<std::shared_ptr<const store::PatientReach>> build_reach(const AccessContext& ctx,
+                                                               store::Reader& reader,
+                                                               std::int64_t generation) {
   auto facts = reader.reach_facts(ctx.principals, ctx.account, ctx.now);
   if (!facts) return std::move(facts).error();
   auto reach = std::make_shared<store::PatientReach>();
@@ -43,15 +44,15 @@ Result<std::shared_ptr<const store::PatientReach>> build_reach(const AccessConte
     if (r != Policy::Relationship::Granted && r != Policy::Relationship::BreakGlass)
       entry.flag = store::PatientReach::kNone;
     else
-      entry.flag = Policy::any_mask(entry.facts, ctx.now) ? store::PatientReach::kMasked
-                                                           : store::PatientReach::kOpen;
+      entry.flag =
+          Policy::any_mask(entry.facts, ctx.now) ? store::PatientReach::kMasked : store::PatientReach::kOpen;
   }
   store::register_reach(reach);
   return std::shared_ptr<const store::PatientReach>(std::move(reach));
 }
 
 Result<std::shared_ptr<const store::PatientReach>> ReachCache::get(const AccessContext& ctx,
-                                                                  store::Reader& reader) {
+                                                                   store::Reader& reader) {
   using Out = std::shared_ptr<const store::PatientReach>;
   if (!professional(ctx)) return Out();
   auto generation = reader.access_generation();

@@ -22,8 +22,9 @@ namespace parcours::security {
 
 // The reach of `ctx` in `reader`'s snapshot at ctx.now (generation: that
 // snapshot's access generation).
-Result<std::shared_ptr<const store::PatientReach>> build_reach(const AccessContext& ctx, store::Reader& reader,
-                                                              std::int64_t generation);
+Result<std::shared_ptr<const store::PatientReach>> build_reach(const AccessContext& ctx,
+                                                               store::Reader& reader,
+                                                               std::int64_t generation);
 
 class ReachCache {
  public:
