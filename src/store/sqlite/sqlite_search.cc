@@ -768,9 +768,13 @@ class Sql {
         return composite(p, "");
       case K::Chain: {
         std::string f = alias("f"), t = alias("t");
+        // "+t.type": with the reference's own type condition (f.type = ?),
+        // a plain f.type = t.type would let SQLite infer t.type = ? and walk
+        // every resource of that type instead of the target set (a chain on
+        // a patient's name read all 100 000 patients).
         std::string s = "SELECT " + f + ".rid FROM search_resource " + t + " CROSS JOIN sp_reference " + f +
                         " ON " + f + ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " +
-                        f + ".type = " + t + ".type WHERE " + resource_set(p.sub, p.types, t);
+                        f + ".type = +" + t + ".type WHERE " + resource_set(p.sub, p.types, t);
         std::string c = row_cond(p.cond, IndexTable::Reference, f);
         if (c != "1") s += " AND " + c;
         return s + " AND " + policy(t);
