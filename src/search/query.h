@@ -45,6 +45,7 @@ struct Clause {
   // A chain through a reference that may target several types: one Chain
   // clause per target type, ORed (this clause's own `next` is then null).
   std::vector<std::shared_ptr<Clause>> alternatives;
+  Param source;  // the request parameter it came from (top-level clauses)
 };
 
 struct SortSpec {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
 #include "unit/search_support.h"
@@ -487,6 +488,186 @@ TEST_F(SearchSpecials, PolicyFiltersEveryPartOfTheQuery) {
   EXPECT_TRUE(run("Patient", "_has:RiskAssessment:subject:probability=gt0.5")->page.hits.empty());
   // Without the policy, the same queries see them.
   EXPECT_EQ(ids("Patient", "_has:RiskAssessment:subject:probability=gt0.5"), Ids{"a"});
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+// Terminology stored on the server: token :below/:above by subsumption
+// (R4 §3.1.1.5.5) and :in/:not-in over ValueSets with compose filters.
+class SearchTerminology : public ::testing::Test {
+ protected:
+  static constexpr const char* kCs = "http://example.org/cs/care";
+  static void SetUpTestSuite() {
+    db_ = new testing::SearchStore();
+    auto& s = *db_;
+    // root > mob > walk > stairs (stairs by the parent property), mob > transfer;
+    // root > cog > memory (nested), cog > orient (by the child property).
+    s.put(R"({"resourceType":"CodeSystem","id":"care","url":"http://example.org/cs/care","status":"active",
+      "content":"complete","hierarchyMeaning":"is-a",
+      "property":[{"code":"parent","uri":"http://hl7.org/fhir/concept-properties#parent","type":"code"},
+                  {"code":"kid","uri":"http://hl7.org/fhir/concept-properties#child","type":"code"},
+                  {"code":"domain","type":"string"},{"code":"inactive","type":"boolean"}],
+      "concept":[
+        {"code":"root","display":"Care need","concept":[
+          {"code":"mob","display":"Mobility","property":[{"code":"domain","valueString":"physical"}],"concept":[
+            {"code":"walk","display":"Walking","property":[{"code":"domain","valueString":"physical"}]},
+            {"code":"transfer","display":"Transfer","property":[{"code":"domain","valueString":"physical"}]}]},
+          {"code":"cog","display":"Cognition","property":[{"code":"domain","valueString":"mental"},
+                                                           {"code":"kid","valueCode":"orient"}],"concept":[
+            {"code":"memory","display":"Memory","property":[{"code":"domain","valueString":"mental"},
+                                                              {"code":"inactive","valueBoolean":true}]}]}]},
+        {"code":"stairs","display":"Stairs","property":[{"code":"parent","valueCode":"walk"},
+                                                         {"code":"domain","valueString":"physical"}]},
+        {"code":"orient","display":"Orientation","property":[{"code":"domain","valueString":"mental"}]}]})");
+    s.put(
+        R"({"resourceType":"CodeSystem","id":"grouped","url":"http://example.org/cs/grouped","status":"active",
+      "content":"complete","hierarchyMeaning":"grouped-by","concept":[{"code":"g","concept":[{"code":"g1"}]}]})");
+    for (const char* code : {"root", "mob", "walk", "stairs", "cog", "memory", "orient"})
+      s.put(std::string(R"({"resourceType":"Observation","id":"o-)") + code +
+            R"(","status":"final","code":{"coding":[{"system":"http://example.org/cs/care","code":")" + code +
+            R"("}]}})");
+    s.put(R"({"resourceType":"Observation","id":"o-other","status":"final",
+      "code":{"coding":[{"system":"urn:other","code":"walk"}]}})");
+    s.put(R"({"resourceType":"Observation","id":"o-g1","status":"final",
+      "code":{"coding":[{"system":"http://example.org/cs/grouped","code":"g1"}]}})");
+    auto vs = [&](const std::string& id, const std::string& compose) {
+      s.put(R"({"resourceType":"ValueSet","id":")" + id + R"(","url":"http://example.org/vs/)" + id +
+            R"(","status":"active","compose":)" + compose + "}");
+    };
+    auto inc = [](const std::string& filters) {
+      return R"({"include":[{"system":"http://example.org/cs/care","filter":[)" + filters + "]}]}";
+    };
+    vs("is-a", inc(R"({"property":"concept","op":"is-a","value":"mob"})"));
+    vs("desc", inc(R"({"property":"concept","op":"descendent-of","value":"mob"})"));
+    vs("not-a", inc(R"({"property":"concept","op":"is-not-a","value":"mob"})"));
+    vs("eq", inc(R"({"property":"domain","op":"=","value":"mental"})"));
+    vs("regex", inc(R"({"property":"code","op":"regex","value":"(w|s).*"})"));
+    vs("in", inc(R"({"property":"concept","op":"in","value":"walk, cog"})"));
+    vs("not-in", inc(R"({"property":"domain","op":"not-in","value":"physical"})"));
+    vs("gen", inc(R"({"property":"concept","op":"generalizes","value":"stairs"})"));
+    vs("exists", inc(R"({"property":"inactive","op":"exists","value":"true"})"));
+    vs("and",
+       inc(R"({"property":"concept","op":"is-a","value":"root"},{"property":"domain","op":"=","value":"physical"})"));
+    vs("exclude",
+       R"({"include":[{"system":"http://example.org/cs/care","filter":[{"property":"concept","op":"is-a","value":"root"}]}],
+      "exclude":[{"system":"http://example.org/cs/care","filter":[{"property":"domain","op":"=","value":"mental"}]}]})");
+    vs("external",
+       R"({"include":[{"system":"http://snomed.info/sct","filter":[{"property":"concept","op":"is-a","value":"235856003"}]}]})");
+    vs("bad-op", inc(R"({"property":"concept","op":"sounds-like","value":"mob"})"));
+    vs("bad-regex", inc(R"({"property":"code","op":"regex","value":"(unclosed"})"));
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  Ids ids(const std::string& q) {
+    Ids v = db_->ids("Observation", q);
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  std::string error(const std::string& q) {
+    auto r = db_->run("Observation", q);
+    if (r.ok()) return "(no error)";
+    EXPECT_EQ(r.error().status(), 400) << q;
+    return r.error().message();
+  }
+  static testing::SearchStore* db_;
+};
+testing::SearchStore* SearchTerminology::db_ = nullptr;
+
+TEST_F(SearchTerminology, BelowIsTheCodeAndItsDescendants) {
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|mob"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|cog"), (Ids{"o-cog", "o-memory", "o-orient"}));
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|root").size(), 7u);  // not o-other (other system)
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|stairs"), Ids{"o-stairs"});
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|walk,http://example.org/cs/care|memory"),
+            (Ids{"o-memory", "o-stairs", "o-walk"}));
+}
+
+TEST_F(SearchTerminology, AboveIsTheCodeAndItsAncestors) {
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|stairs"),
+            (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|orient"), (Ids{"o-cog", "o-orient", "o-root"}));
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|root"), Ids{"o-root"});
+}
+
+TEST_F(SearchTerminology, GroupedByIsNotSubsumption) {
+  EXPECT_EQ(ids("code:below=http://example.org/cs/grouped|g"), Ids{});
+  EXPECT_EQ(ids("code:below=http://example.org/cs/grouped|g1"), Ids{"o-g1"});
+}
+
+TEST_F(SearchTerminology, UnknownSystemOrCodeMatchesNothingAndSaysWhy) {
+  auto r = db_->run("Observation", "code:below=urn:nowhere|x");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->page.hits.empty());
+  ASSERT_EQ(r->query.ignored.size(), 1u);
+  EXPECT_EQ(r->query.ignored[0].severity, "information");
+  EXPECT_NE(r->query.ignored[0].diagnostics.find("urn:nowhere"), std::string::npos);
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|nope"), Ids{});
+}
+
+TEST_F(SearchTerminology, BelowNeedsSystemAndCode) {
+  EXPECT_NE(error("code:below=mob").find("needs system|code"), std::string::npos);
+  EXPECT_NE(error("code:above=http://example.org/cs/care|").find("needs system|code"), std::string::npos);
+}
+
+TEST_F(SearchTerminology, ValueSetFilterOperators) {
+  EXPECT_EQ(ids("code:in=http://example.org/vs/is-a"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/desc"), (Ids{"o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/not-a"), (Ids{"o-cog", "o-memory", "o-orient", "o-root"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/eq"), (Ids{"o-cog", "o-memory", "o-orient"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/regex"), (Ids{"o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/in"), (Ids{"o-cog", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/not-in"), (Ids{"o-cog", "o-memory", "o-orient", "o-root"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/gen"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/exists"), Ids{"o-memory"});
+  EXPECT_EQ(ids("code:in=ValueSet/and"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/exclude"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  // :not-in: every other observation, including other systems.
+  EXPECT_EQ(ids("code:not-in=http://example.org/vs/is-a"),
+            (Ids{"o-cog", "o-g1", "o-memory", "o-orient", "o-other", "o-root"}));
+}
+
+TEST_F(SearchTerminology, FiltersThatCannotBeExpanded) {
+  std::string e = error("code:in=http://example.org/vs/external");
+  EXPECT_NE(e.find("http://example.org/vs/external"), std::string::npos) << e;
+  EXPECT_NE(e.find("http://snomed.info/sct"), std::string::npos) << e;
+  EXPECT_NE(error("code:in=http://example.org/vs/bad-op").find("sounds-like"), std::string::npos);
+  EXPECT_NE(error("code:in=http://example.org/vs/bad-regex").find("regular expression"), std::string::npos);
+  // Lenient: the parameter is ignored with a warning, the rest applies.
+  db_->strict = false;
+  auto r = db_->run("Observation", "code:in=http://example.org/vs/external&code=walk");
+  db_->strict = true;
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  Ids got;
+  for (const auto& h : r->page.hits) got.push_back(h.id);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (Ids{"o-other", "o-walk"}));
+  ASSERT_EQ(r->query.ignored.size(), 1u);
+  EXPECT_EQ(r->query.ignored[0].severity, "warning");
+  EXPECT_EQ(r->query.ignored[0].expression, "code:in");
+  ASSERT_EQ(r->query.applied.size(), 1u);  // the self link keeps code=walk only
+  EXPECT_EQ(r->query.applied[0].name, "code");
+}
+
+TEST(SearchTerminologyUnit, ClosureIsCapped) {
+  Json cs = *parse_json(R"({"resourceType":"CodeSystem","url":"urn:x","concept":[{"code":"a","concept":[
+    {"code":"b"},{"code":"c"},{"code":"d","concept":[{"code":"e"}]}]}]})");
+  auto s = search::CodeSystem::from_json(cs);
+  auto all = s.descendants("a", true, 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 5u);
+  auto capped = s.descendants("a", true, 3);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.error().status(), 400);
+  EXPECT_NE(capped.error().message().find("more than 3 codes"), std::string::npos);
+  EXPECT_EQ(*s.ancestors("e", false), (std::set<std::string>{"a", "d"}));
 }
 
 }  // namespace
