@@ -7,6 +7,7 @@
 
 #include "fhir/base64.h"
 #include "search/extract.h"
+#include "search/filter.h"
 #include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
@@ -400,6 +401,125 @@ std::string fts_query(const std::vector<std::string>& values) {
 
 namespace {
 
+// Backslashes escaped, so the value builders' unescape() gives `v` back
+// ('|' stays a separator of tokens, quantities and canonicals).
+std::string escape_backslashes(std::string_view v) {
+  std::string out;
+  for (char ch : v) {
+    if (ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  return out;
+}
+
+Predicate not_of(Predicate p) {
+  Predicate n;
+  n.kind = Predicate::Kind::Not;
+  n.sub.push_back(std::move(p));
+  return n;
+}
+
+// One test of a _filter expression (search/filter.h), with the builders of
+// ordinary parameters: `eq`/`ne`... on dates, numbers and quantities are
+// the prefixes; `ne` on strings, tokens, references and uris is "no value
+// equal" (as token :not); ss/sb/in/ni are :above/:below/:in/:not-in.
+Result<Predicate> filter_test(const FilterExpr& f, Ctx& ctx) {
+  const std::string& op = f.op;
+  const std::string value = escape_backslashes(f.value);
+  if (f.code == "_id") {
+    Predicate p;
+    p.kind = Predicate::Kind::Id;
+    p.values = {f.value};
+    return op == "ne" ? not_of(std::move(p)) : p;
+  }
+  if (f.code == "_lastUpdated") {
+    auto r = date_range(f.value);
+    if (!r) return match("", IndexTable::Date, RowCond::never());  // checked by parse_filter
+    Predicate p;
+    p.kind = Predicate::Kind::LastUpdated;
+    p.cond =
+        op == "po"
+            ? RowCond::all({cmp(Column::Low, CmpOp::Le, r->high), cmp(Column::High, CmpOp::Ge, r->low)})
+            : date_cond(split_prefix(op + f.value).first, *r, ctx.options.now, Column::Low, Column::High);
+    return p;
+  }
+  const ParamDef& def = *f.param;
+  const IndexTable table = table_of(def.kind);
+  if (op == "pr")
+    return f.value == "true" ? match(def.name, table, RowCond::always())
+                             : no_match(def.name, table, RowCond::always());
+  auto as_clause = [&](std::string modifier, std::string v) {
+    Clause c;
+    c.kind = Clause::Kind::Param;
+    c.param = &def;
+    c.modifier = std::move(modifier);
+    c.values = {std::move(v)};
+    return param_predicate(c, ctx);
+  };
+  switch (def.kind) {
+    case Kind::kString: {
+      std::string folded = fold(f.value);
+      if (op == "eq") return match(def.name, table, cmp(Column::Norm, CmpOp::Eq, folded));
+      if (op == "ne") return no_match(def.name, table, cmp(Column::Norm, CmpOp::Eq, folded));
+      if (op == "co") return match(def.name, table, cmp(Column::Norm, CmpOp::Contains, folded));
+      if (op == "sw") return match(def.name, table, cmp(Column::Norm, CmpOp::StartsWith, folded));
+      if (op == "ew") return match(def.name, table, cmp(Column::Norm, CmpOp::EndsWith, folded));
+      break;
+    }
+    case Kind::kToken: {
+      if (op == "eq") return match(def.name, table, token_cond(value));
+      if (op == "ne") return no_match(def.name, table, token_cond(value));
+      if (op == "ss") return as_clause("above", value);
+      if (op == "sb") return as_clause("below", value);
+      if (op == "in") return as_clause("in", value);
+      if (op == "ni") return as_clause("not-in", value);
+      break;
+    }
+    case Kind::kDate: {
+      if (op == "po") {  // the target's range overlaps the value's
+        auto r = date_range(f.value);
+        if (!r) return match("", IndexTable::Date, RowCond::never());  // checked by parse_filter
+        return match(
+            def.name, table,
+            RowCond::all({cmp(Column::Low, CmpOp::Le, r->high), cmp(Column::High, CmpOp::Ge, r->low)}));
+      }
+      return match(def.name, table, value_cond(def.kind, "", op + value, def, ctx));
+    }
+    case Kind::kNumber:
+    case Kind::kQuantity:
+      return match(def.name, table, value_cond(def.kind, "", op + value, def, ctx));
+    case Kind::kReference: {
+      RowCond c = value_cond(def.kind, "", value, def, ctx);
+      return op == "ne" ? no_match(def.name, table, std::move(c)) : match(def.name, table, std::move(c));
+    }
+    case Kind::kUri: {
+      if (op == "eq") return match(def.name, table, uri_cond(value, ""));
+      if (op == "ne") return no_match(def.name, table, uri_cond(value, ""));
+      return match(def.name, table, uri_cond(value, op == "ss" ? "above" : "below"));
+    }
+    default:
+      break;
+  }
+  return bad_request("_filter at position " + std::to_string(f.position) + ": operator '" + op +
+                         "' is not supported on '" + f.code + "'",
+                     "_filter");
+}
+
+Result<Predicate> filter_predicate(const FilterExpr& f, Ctx& ctx) {
+  if (f.kind == FilterExpr::Kind::Test) return filter_test(f, ctx);
+  std::vector<Predicate> kids;
+  for (const auto& k : f.kids) {
+    auto p = filter_predicate(k, ctx);
+    if (!p) return p;
+    kids.push_back(std::move(*p));
+  }
+  if (f.kind == FilterExpr::Kind::Not) return not_of(std::move(kids.front()));
+  Predicate p;
+  p.kind = f.kind == FilterExpr::Kind::And ? Predicate::Kind::All : Predicate::Kind::Any;
+  p.sub = std::move(kids);
+  return p;
+}
+
 Result<Predicate> clause_pred(const Clause& c, Ctx& ctx) {
   const PlanOptions& options = ctx.options;
   switch (c.kind) {
@@ -441,6 +561,8 @@ Result<Predicate> clause_pred(const Clause& c, Ctx& ctx) {
       p.values.push_back(std::move(q));
       return p;
     }
+    case Clause::Kind::Filter:
+      return filter_predicate(*c.filter, ctx);
     case Clause::Kind::List: {
       std::vector<Predicate> alts;
       for (const auto& v : c.values) {

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "fhir/compartment.h"
+#include "search/filter.h"
 #include "search/values.h"
 
 namespace parcours::search {
@@ -489,8 +490,25 @@ Result<Query> parse_query(std::vector<std::string> types, const std::vector<Para
       q.applied.push_back(p);
       continue;
     }
-    if (n == "_contained" || n == "_containedType" || n == "_query" || n == "_filter" || n == "_since" ||
-        n == "_at" || n == "_page") {
+    if (n == "_filter") {
+      auto f = parse_filter(p.value, types.size() == 1 ? types.front() : std::string(), *reg);
+      if (!f) {
+        if (auto s = problem(p, f.error().issues().empty() ? "invalid" : f.error().issues()[0].diagnostics);
+            !s)
+          return s.error();
+        continue;
+      }
+      Clause c;
+      c.kind = Clause::Kind::Filter;
+      c.type = types.front();
+      c.filter = std::make_shared<const FilterExpr>(std::move(*f));
+      c.source = p;
+      q.clauses.push_back(std::move(c));
+      q.applied.push_back(p);
+      continue;
+    }
+    if (n == "_contained" || n == "_containedType" || n == "_query" || n == "_since" || n == "_at" ||
+        n == "_page") {
       if (auto s = problem(p, "not supported by this server"); !s) return s.error();
       continue;
     }

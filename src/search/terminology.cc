@@ -33,7 +33,8 @@ std::string without_version(const std::string& url) {
 }
 
 // The newest live resource of `type` whose `url` is `url`.
-Result<std::optional<Json>> find_by_url(store::Reader& reader, const std::string& type, const std::string& url) {
+Result<std::optional<Json>> find_by_url(store::Reader& reader, const std::string& type,
+                                        const std::string& url) {
   auto reg = Registry::current();
   const ParamDef* def = reg->find(type, "url");
   if (!def) return std::optional<Json>();
@@ -78,7 +79,8 @@ CodeSystem CodeSystem::from_json(const Json& cs) {
       if (p.get_string("uri") == kParentUri) parent_codes.emplace(p.get_string("code"));
       if (p.get_string("uri") == kChildUri) child_codes.emplace(p.get_string("code"));
     }
-  std::function<void(const Json&, const std::string&)> walk = [&](const Json& list, const std::string& parent) {
+  std::function<void(const Json&, const std::string&)> walk = [&](const Json& list,
+                                                                  const std::string& parent) {
     if (!list.is_array()) return;
     for (const Json& c : list.as_array()) {
       std::string code(c.get_string("code"));
@@ -144,18 +146,22 @@ Result<std::set<std::string>> closure(const CodeSystem& cs, const std::string& c
 
 Result<std::set<std::string>> CodeSystem::descendants(const std::string& code, bool self,
                                                       std::size_t cap) const {
-  return closure(*this, code, self, cap, [](const Concept& k) -> const std::set<std::string>& { return k.children; });
+  return closure(*this, code, self, cap,
+                 [](const Concept& k) -> const std::set<std::string>& { return k.children; });
 }
 
-Result<std::set<std::string>> CodeSystem::ancestors(const std::string& code, bool self, std::size_t cap) const {
-  return closure(*this, code, self, cap, [](const Concept& k) -> const std::set<std::string>& { return k.parents; });
+Result<std::set<std::string>> CodeSystem::ancestors(const std::string& code, bool self,
+                                                    std::size_t cap) const {
+  return closure(*this, code, self, cap,
+                 [](const Concept& k) -> const std::set<std::string>& { return k.parents; });
 }
 
 // --- Terminology ------------------------------------------------------------------
 
 Result<const CodeSystem*> Terminology::code_system(const std::string& url) {
   std::string key = without_version(url);
-  if (auto it = systems_.find(key); it != systems_.end()) return static_cast<const CodeSystem*>(it->second.get());
+  if (auto it = systems_.find(key); it != systems_.end())
+    return static_cast<const CodeSystem*>(it->second.get());
   auto j = find_by_url(reader_, "CodeSystem", key);
   if (!j) return std::move(j).error();
   std::unique_ptr<CodeSystem> cs;
@@ -303,7 +309,8 @@ Result<std::set<std::string>> Terminology::filtered(const Json& entry, const std
       });
     } else if (op == "is-a" || op == "descendent-of" || op == "is-not-a" || op == "generalizes") {
       if (!on_code) return bad("'" + op + "' applies to the property 'concept'");
-      auto c = op == "generalizes" ? s.ancestors(value, true, cap_) : s.descendants(value, op != "descendent-of", cap_);
+      auto c = op == "generalizes" ? s.ancestors(value, true, cap_)
+                                   : s.descendants(value, op != "descendent-of", cap_);
       if (!c) return std::move(c).error();
       if (op == "is-not-a")
         each([&](const auto& k) { return !c->count(k.code); });
@@ -318,7 +325,8 @@ Result<std::set<std::string>> Terminology::filtered(const Json& entry, const std
       }
       each([&](const auto& k) {
         auto vs = values_of(k);
-        return std::any_of(vs.begin(), vs.end(), [&](const std::string& x) { return std::regex_match(x, re); });
+        return std::any_of(vs.begin(), vs.end(),
+                           [&](const std::string& x) { return std::regex_match(x, re); });
       });
     } else if (op == "in" || op == "not-in") {
       std::set<std::string> list;
@@ -341,8 +349,9 @@ Result<std::set<std::string>> Terminology::filtered(const Json& entry, const std
       if (value != "true" && value != "false") return bad("'exists' takes true or false");
       each([&](const auto& k) { return values_of(k).empty() == (value == "false"); });
     } else {
-      return bad("unknown filter operator (R4 FilterOperator: = is-a descendent-of is-not-a regex in not-in "
-                 "generalizes exists)");
+      return bad(
+          "unknown filter operator (R4 FilterOperator: = is-a descendent-of is-not-a regex in not-in "
+          "generalizes exists)");
     }
     if (!result) {
       result = std::move(codes);

@@ -597,6 +597,18 @@ TEST_F(SearchTerminology, AboveIsTheCodeAndItsAncestors) {
   EXPECT_EQ(ids("code:above=http://example.org/cs/care|root"), Ids{"o-root"});
 }
 
+TEST_F(SearchTerminology, FilterSubsumesAndSubsumedBy) {
+  auto f = [&](const std::string& e) {
+    std::string q = "_filter=";
+    for (char ch : e)
+      q += ch == ' ' ? std::string("%20") : ch == '|' ? std::string("%7C") : std::string(1, ch);
+    return ids(q);
+  };
+  EXPECT_EQ(f("code sb http://example.org/cs/care|mob"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(f("code ss http://example.org/cs/care|orient"), (Ids{"o-cog", "o-orient", "o-root"}));
+  EXPECT_EQ(f("code in http://example.org/vs/eq and not (code eq cog)"), (Ids{"o-memory", "o-orient"}));
+}
+
 TEST_F(SearchTerminology, GroupedByIsNotSubsumption) {
   EXPECT_EQ(ids("code:below=http://example.org/cs/grouped|g"), Ids{});
   EXPECT_EQ(ids("code:below=http://example.org/cs/grouped|g1"), Ids{"o-g1"});
@@ -668,6 +680,209 @@ TEST(SearchTerminologyUnit, ClosureIsCapped) {
   EXPECT_EQ(capped.error().status(), 400);
   EXPECT_NE(capped.error().message().find("more than 3 codes"), std::string::npos);
   EXPECT_EQ(*s.ancestors("e", false), (std::set<std::string>{"a", "d"}));
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+// _filter (R4 search_filter.html): every operator, the logical structure,
+// quoting, and the errors, hand-checked.
+class SearchFilter : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = new testing::SearchStore();
+    auto& s = *db_;
+    s.put(R"({"resourceType":"Practitioner","id":"dr1","name":[{"family":"Say \"Hi\" \\ there"}]})");
+    s.put(
+        R"({"resourceType":"Patient","id":"p1","name":[{"family":"Dupont","given":["Jean"]}],"gender":"male",
+      "birthDate":"1950-03-10","generalPractitioner":[{"reference":"Practitioner/dr1"}]})");
+    s.put(
+        R"({"resourceType":"Patient","id":"p2","name":[{"family":"Durand","given":["Émilie"]}],"gender":"female",
+      "birthDate":"1985-07-01"})");
+    s.put(
+        R"({"resourceType":"Patient","id":"p3","name":[{"family":"Le Dû","given":["Anne Marie"]}],"gender":"female",
+      "birthDate":"2001"})");
+    s.put(R"({"resourceType":"ValueSet","id":"hba1c","url":"http://example.org/vs/hba1c","status":"active",
+      "compose":{"include":[{"system":"http://loinc.org","concept":[{"code":"4548-4"}]}]}})");
+    s.put(R"({"resourceType":"Observation","id":"ob1","status":"final","subject":{"reference":"Patient/p1"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"effectiveDateTime":"2024-03-15T10:00:00Z",
+      "valueQuantity":{"value":95,"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}})");
+    s.put(
+        R"({"resourceType":"Observation","id":"ob2","status":"preliminary","subject":{"reference":"Patient/p2"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+      "effectivePeriod":{"start":"2024-01-01","end":"2024-06-30"},
+      "valueQuantity":{"value":6.5,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}})");
+    s.put(R"({"resourceType":"Observation","id":"ob3","status":"final","subject":{"reference":"Patient/p2"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"effectiveDateTime":"2023-12-31",
+      "valueQuantity":{"value":1.2,"unit":"g/L","system":"http://unitsofmeasure.org","code":"g/L"}})");
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  static std::string enc(std::string_view s) {
+    std::string out;
+    static const char* kHex = "0123456789ABCDEF";
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
+  Ids ids(const std::string& type, const std::string& filter, const std::string& more = "") {
+    Ids v = db_->ids(type, "_filter=" + enc(filter) + more);
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  Ids pat(const std::string& filter) { return ids("Patient", filter); }
+  Ids obs(const std::string& filter) { return ids("Observation", filter); }
+  std::string error(const std::string& type, const std::string& filter) {
+    auto r = db_->run(type, "_filter=" + enc(filter));
+    if (r.ok()) return "(no error)";
+    EXPECT_EQ(r.error().status(), 400) << filter;
+    EXPECT_EQ(r.error().issues().at(0).expression, "_filter");
+    return r.error().message();
+  }
+  static testing::SearchStore* db_;
+};
+testing::SearchStore* SearchFilter::db_ = nullptr;
+
+TEST_F(SearchFilter, StringOperatorsFoldCaseAndAccents) {
+  EXPECT_EQ(pat(R"(family eq "dupont")"), Ids{"p1"});
+  EXPECT_EQ(pat(R"(family eq "dup")"), Ids{});  // eq is the whole value, not a prefix
+  EXPECT_EQ(pat(R"(family sw "DU")"), (Ids{"p1", "p2"}));
+  EXPECT_EQ(pat(R"(family co "ran")"), Ids{"p2"});
+  EXPECT_EQ(pat(R"(family ew "ont")"), Ids{"p1"});
+  EXPECT_EQ(pat(R"(family ew "du")"), Ids{"p3"});  // "Le Dû", folded
+  EXPECT_EQ(pat(R"(family ne "dupont")"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("given eq émilie"), Ids{"p2"});
+  EXPECT_EQ(pat(R"(given eq "anne marie")"), Ids{"p3"});
+}
+
+TEST_F(SearchFilter, TokenOperators) {
+  EXPECT_EQ(pat("gender eq female"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("gender ne female"), Ids{"p1"});
+  EXPECT_EQ(obs("code eq http://loinc.org|2339-0"), (Ids{"ob1", "ob3"}));
+  EXPECT_EQ(obs("code eq urn:other|2339-0"), Ids{});
+  EXPECT_EQ(obs("code in http://example.org/vs/hba1c"), Ids{"ob2"});
+  EXPECT_EQ(obs("code ni http://example.org/vs/hba1c"), (Ids{"ob1", "ob3"}));
+  EXPECT_EQ(obs("status eq final and code eq 2339-0"), (Ids{"ob1", "ob3"}));
+}
+
+TEST_F(SearchFilter, DateOperatorsUseRanges) {
+  EXPECT_EQ(pat("birthdate eq 1950"), Ids{"p1"});
+  EXPECT_EQ(pat("birthdate ne 1950"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("birthdate lt 1980"), Ids{"p1"});
+  EXPECT_EQ(pat("birthdate gt 1985-07-01"), Ids{"p3"});
+  EXPECT_EQ(pat("birthdate ge 1985-07-01"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("birthdate le 1985-07"), (Ids{"p1", "p2"}));
+  EXPECT_EQ(pat("birthdate sa 1985"), Ids{"p3"});
+  EXPECT_EQ(pat("birthdate eb 1985"), Ids{"p1"});
+  EXPECT_EQ(obs("date eq 2024-03"), Ids{"ob1"});               // the period is not inside March
+  EXPECT_EQ(obs("date po 2024-03"), (Ids{"ob1", "ob2"}));      // but it overlaps it
+  EXPECT_EQ(obs("date po 2023-12-31T12:00:00Z"), Ids{"ob3"});  // a day overlaps its noon
+  EXPECT_EQ(pat("_lastUpdated gt 2000 and _lastUpdated lt 2100").size(), 3u);
+}
+
+TEST_F(SearchFilter, QuantityOperatorsConvertUnits) {
+  EXPECT_EQ(obs("value-quantity gt 90"), Ids{"ob1"});
+  EXPECT_EQ(obs("value-quantity eq 1.2|http://unitsofmeasure.org|g/L"), Ids{"ob3"});
+  EXPECT_EQ(obs("value-quantity lt 1|http://unitsofmeasure.org|g/L"), Ids{"ob1"});  // 95 mg/dL = 0.95 g/L
+  EXPECT_EQ(obs("value-quantity ap 6.4"), Ids{"ob2"});
+  EXPECT_EQ(obs("value-quantity sa 6.5 and value-quantity eb 100"), Ids{"ob1"});
+}
+
+TEST_F(SearchFilter, ReferencesIdsAndPresence) {
+  EXPECT_EQ(obs("subject eq Patient/p2"), (Ids{"ob2", "ob3"}));
+  EXPECT_EQ(obs("subject re Patient/p1"), Ids{"ob1"});
+  EXPECT_EQ(obs("subject ne Patient/p2"), Ids{"ob1"});
+  EXPECT_EQ(pat("general-practitioner pr true"), Ids{"p1"});
+  EXPECT_EQ(pat("general-practitioner pr false"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("_id eq p1 or _id eq p3"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(pat("_id ne p1"), (Ids{"p2", "p3"}));
+}
+
+TEST_F(SearchFilter, NotBindsTighterThanAndThanOr) {
+  // and before or: male, or (female and born 1985 or later).
+  EXPECT_EQ(pat("gender eq male or gender eq female and birthdate ge 1985"), (Ids{"p1", "p2", "p3"}));
+  EXPECT_EQ(pat("gender eq male and birthdate ge 1985 or gender eq female"), (Ids{"p2", "p3"}));
+  // Parentheses regroup.
+  EXPECT_EQ(pat("(gender eq male or gender eq female) and birthdate ge 1985"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("gender eq male and (birthdate ge 1985 or gender eq female)"), Ids{});
+  EXPECT_EQ(pat("((gender eq male))"), Ids{"p1"});
+  // not applies to its parenthesised operand only.
+  EXPECT_EQ(pat("not (gender eq female)"), Ids{"p1"});
+  EXPECT_EQ(pat(R"(not(gender eq female) or family eq "le dû")"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(pat("not (gender eq female and birthdate lt 2000)"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(pat("NOT (gender eq female) OR _id eq p2"), (Ids{"p1", "p2"}));  // keywords in any case
+}
+
+TEST_F(SearchFilter, CombinesWithOtherParameters) {
+  EXPECT_EQ(ids("Patient", "gender eq female", "&birthdate=1985"), Ids{"p2"});
+  EXPECT_EQ(ids("Patient", "gender eq female", "&_filter=" + enc("birthdate lt 1990")), Ids{"p2"});
+}
+
+TEST_F(SearchFilter, QuotedStringsAndEscapes) {
+  EXPECT_EQ(ids("Practitioner", R"(family eq "Say \"Hi\" \\ there")"), Ids{"dr1"});
+  EXPECT_EQ(ids("Practitioner", R"(name co "\u0022hi\u0022")"), Ids{"dr1"});
+  EXPECT_EQ(ids("Practitioner", R"(name co "\"hi\" \\")"), Ids{"dr1"});
+  EXPECT_EQ(ids("Practitioner", R"x(name co "(hi)")x"), Ids{});  // parentheses inside a string are text
+}
+
+TEST_F(SearchFilter, ErrorsNameTheProblemAndItsPosition) {
+  std::string e = error("Patient", "gender co ma");
+  EXPECT_NE(e.find("position 8"), std::string::npos) << e;
+  EXPECT_NE(e.find("'co'"), std::string::npos) << e;
+  EXPECT_NE(e.find("token parameter 'gender'"), std::string::npos) << e;
+  e = error("Patient", "gender eq male and colour eq red");
+  EXPECT_NE(e.find("position 20"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown search parameter 'colour'"), std::string::npos) << e;
+  EXPECT_NE(error("Patient", "gender xx male").find("unknown operator 'xx'"), std::string::npos);
+  EXPECT_NE(error("Patient", "").find("empty"), std::string::npos);
+  EXPECT_NE(error("Patient", "   ").find("empty"), std::string::npos);
+  EXPECT_NE(error("Patient", "(gender eq male").find("expected ')'"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq male)").find("unexpected ')'"), std::string::npos);
+  EXPECT_NE(error("Patient", R"(family eq "open)").find("unterminated string"), std::string::npos);
+  EXPECT_NE(error("Patient", R"(family eq "a\qb")").find("unknown escape"), std::string::npos);
+  EXPECT_NE(error("Patient", "not gender eq male").find("'not' must be followed"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq").find("expected a value"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq male female").find("unexpected 'female'"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq male or").find("expected a search parameter"), std::string::npos);
+  EXPECT_NE(error("Patient", "birthdate eq 19xx").find("not a date"), std::string::npos);
+  EXPECT_NE(error("Patient", "birthdate co 1950").find("'co' does not apply to date parameter"),
+            std::string::npos);
+  EXPECT_NE(error("Patient", "family gt a").find("'gt' does not apply to string parameter"),
+            std::string::npos);
+  EXPECT_NE(error("Patient", "gender pr maybe").find("true or false"), std::string::npos);
+  EXPECT_NE(error("Observation", "subject.name eq x").find("not supported"), std::string::npos);
+  EXPECT_NE(error("Observation", "related[type eq has-component].target pr true").find("not supported"),
+            std::string::npos);
+  EXPECT_NE(error("Patient", "family:exact eq x").find("modifiers are not allowed"), std::string::npos);
+  EXPECT_NE(error("Observation", "code sb 2339-0").find("needs system|code"), std::string::npos);
+  EXPECT_NE(error("Observation", "code-value-quantity eq x").find("composite"), std::string::npos);
+  EXPECT_NE(error("", "_id eq p1").find("needs a resource type"), std::string::npos);
+}
+
+TEST_F(SearchFilter, LenientModeIgnoresAndReports) {
+  db_->strict = false;
+  auto r = db_->run("Patient", "_filter=" + enc("gender co ma") + "&gender=male");
+  db_->strict = true;
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->page.hits.size(), 1u);
+  EXPECT_EQ(r->page.hits[0].id, "p1");
+  ASSERT_EQ(r->query.ignored.size(), 1u);
+  EXPECT_EQ(r->query.ignored[0].expression, "_filter");
+  EXPECT_NE(r->query.ignored[0].diagnostics.find("position 8"), std::string::npos);
 }
 
 }  // namespace
