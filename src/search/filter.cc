@@ -63,7 +63,8 @@ class FilterParser {
     auto e = or_expr(0);
     if (!e) return e;
     if (tokens_[pos_].kind != Token::Kind::End)
-      return bad(tokens_[pos_].position, "unexpected '" + tokens_[pos_].text + "' (expected 'and', 'or' or the end)");
+      return bad(tokens_[pos_].position,
+                 "unexpected '" + tokens_[pos_].text + "' (expected 'and', 'or' or the end)");
     return e;
   }
 
@@ -195,14 +196,15 @@ class FilterParser {
 
   Result<FilterExpr> group(int depth) {
     const Token& open = tokens_[pos_];
-    if (open.kind != Token::Kind::Open) return bad(open.position, "expected '(' but found '" + open.text + "'");
+    if (open.kind != Token::Kind::Open)
+      return bad(open.position, "expected '(' but found '" + open.text + "'");
     ++pos_;
     auto inner = or_expr(depth + 1);
     if (!inner) return inner;
     const Token& close = tokens_[pos_];
     if (close.kind != Token::Kind::Close)
-      return bad(close.position, "expected ')' to close the '(' at position " + std::to_string(open.position) +
-                                     " but found '" + close.text + "'");
+      return bad(close.position, "expected ')' to close the '(' at position " +
+                                     std::to_string(open.position) + " but found '" + close.text + "'");
     ++pos_;
     return inner;
   }
@@ -241,11 +243,13 @@ class FilterParser {
       return bad(op.position, "expected an operator after '" + e.code + "' but found '" + op.text + "'");
     e.op = op.text;
     if (!allowed(kAllOps, e.op))
-      return bad(op.position, "unknown operator '" + e.op + "' (expected one of " + std::string(kAllOps) + ")");
+      return bad(op.position,
+                 "unknown operator '" + e.op + "' (expected one of " + std::string(kAllOps) + ")");
     ++pos_;
     const Token& value = tokens_[pos_];
     if (value.kind != Token::Kind::Word && value.kind != Token::Kind::String)
-      return bad(value.position, "expected a value after '" + e.code + " " + e.op + "' but found '" + value.text + "'");
+      return bad(value.position,
+                 "expected a value after '" + e.code + " " + e.op + "' but found '" + value.text + "'");
     e.value = value.text;
     ++pos_;
     if (auto s = check(e, op.position, value.position); !s) return s.error();
@@ -263,16 +267,16 @@ class FilterParser {
       ops = "eq ne gt lt ge le sa eb ap po";
     } else {
       e.param = reg_.find(type_, e.code);
-      if (!e.param)
-        return bad(e.position, "unknown search parameter '" + e.code + "' for " + type_);
+      if (!e.param) return bad(e.position, "unknown search parameter '" + e.code + "' for " + type_);
       kind = e.param->kind;
       ops = filter_operators(kind);
       if (ops.empty())
-        return bad(e.position, "'" + e.code + "' is a composite or special parameter: not supported in _filter");
+        return bad(e.position,
+                   "'" + e.code + "' is a composite or special parameter: not supported in _filter");
     }
     if (!allowed(ops, e.op))
-      return bad(op_pos, "operator '" + e.op + "' does not apply to " + std::string(kind_name(e, kind)) + " '" +
-                             e.code + "' (allowed: " + std::string(ops) + ")");
+      return bad(op_pos, "operator '" + e.op + "' does not apply to " + std::string(kind_name(e, kind)) +
+                             " '" + e.code + "' (allowed: " + std::string(ops) + ")");
     auto value_error = [&](const std::string& why) {
       return bad(value_pos, "'" + e.code + " " + e.op + " " + e.value + "': " + why);
     };
@@ -337,7 +341,8 @@ std::string_view filter_operators(Kind kind) {
 
 Result<FilterExpr> parse_filter(std::string_view text, const std::string& type, const Registry& registry) {
   if (type.empty()) return bad_request("_filter needs a resource type (/[type]?_filter=...)", "_filter");
-  if (text.size() > 8192) return bad_request("_filter: the expression is longer than 8192 characters", "_filter");
+  if (text.size() > 8192)
+    return bad_request("_filter: the expression is longer than 8192 characters", "_filter");
   FilterParser p(text, type, registry);
   return p.parse();
 }
