@@ -53,8 +53,8 @@ Result<Json> expand_value_set(const security::RequestContext& ctx, store::Store&
           if (!p.get_string(k).empty()) value = p.get_string(k);
         if (const Json* n = p.find("valueInteger"); n && n->is_number()) value = n->number();
         if (name != "url" && name != "filter" && name != "offset" && name != "count")
-          return bad_request("$expand: unknown parameter '" + name + "' (url, valueSet, filter, offset, count)",
-                             name);
+          return bad_request(
+              "$expand: unknown parameter '" + name + "' (url, valueSet, filter, offset, count)", name);
         params[name] = value;
       }
   }
@@ -114,11 +114,13 @@ Result<Json> expand_value_set(const security::RequestContext& ctx, store::Store&
   };
   if (const Json* compose = vs.find("compose"))
     if (const Json* inc = compose->find("include"); inc && inc->is_array())
-      for (const Json& i : inc->as_array()) own_displays(i.find("concept"), std::string(i.get_string("system")));
+      for (const Json& i : inc->as_array())
+        own_displays(i.find("concept"), std::string(i.get_string("system")));
   if (const Json* exp = vs.find("expansion"); exp && exp->find("contains"))
     for (const Json& c : exp->find("contains")->as_array())
       if (!c.get_string("display").empty())
-        displays[{std::string(c.get_string("system")), std::string(c.get_string("code"))}] = c.get_string("display");
+        displays[{std::string(c.get_string("system")), std::string(c.get_string("code"))}] =
+            c.get_string("display");
 
   const std::string text = params.count("filter") ? search::fold(params["filter"]) : "";
   Json contains = Json::array();

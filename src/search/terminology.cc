@@ -261,11 +261,26 @@ Status Terminology::expand_json(const Json& v, const std::string& name, Expansio
     for (const Json& e : exc->as_array()) {
       Expansion gone;
       if (auto s = entry_codes(e, gone); !s) return s;
-      for (const auto& c : gone.codes) out.codes.erase(c);
       for (const auto& s : gone.systems) {
         out.systems.erase(s);
         std::erase_if(out.codes, [&](const auto& c) { return c.first == s; });
       }
+      for (const auto& c : gone.codes) {
+        out.codes.erase(c);
+        if (!out.systems.count(c.first)) continue;
+        // Codes excluded from a whole system: the system becomes the list
+        // of its stored concepts.
+        auto cs = code_system(c.first);
+        if (!cs) return cs.error();
+        if (!*cs)
+          return bad_request("ValueSet '" + name + "': excluding codes from all of '" + c.first +
+                             "' needs its CodeSystem, which is not stored on this server, so the value set "
+                             "cannot be expanded");
+        if ((*cs)->concepts().size() > cap_) return too_many(cap_);
+        for (const auto& [code, k] : (*cs)->concepts()) out.codes.emplace(c.first, code);
+        out.systems.erase(c.first);
+      }
+      for (const auto& c : gone.codes) out.codes.erase(c);
     }
   if (out.codes.size() > cap_) return too_many(cap_);
   return Status::Ok();

@@ -557,6 +557,10 @@ class SearchTerminology : public ::testing::Test {
     vs("exclude",
        R"({"include":[{"system":"http://example.org/cs/care","filter":[{"property":"concept","op":"is-a","value":"root"}]}],
       "exclude":[{"system":"http://example.org/cs/care","filter":[{"property":"domain","op":"=","value":"mental"}]}]})");
+    vs("whole-minus", R"({"include":[{"system":"http://example.org/cs/care"}],
+      "exclude":[{"system":"http://example.org/cs/care","filter":[{"property":"domain","op":"=","value":"mental"}]}]})");
+    vs("other-minus",
+       R"({"include":[{"system":"urn:other"}],"exclude":[{"system":"urn:other","concept":[{"code":"x"}]}]})");
     vs("external",
        R"({"include":[{"system":"http://snomed.info/sct","filter":[{"property":"concept","op":"is-a","value":"235856003"}]}]})");
     vs("bad-op", inc(R"({"property":"concept","op":"sounds-like","value":"mob"})"));
@@ -641,6 +645,9 @@ TEST_F(SearchTerminology, ValueSetFilterOperators) {
   EXPECT_EQ(ids("code:in=http://example.org/vs/exists"), Ids{"o-memory"});
   EXPECT_EQ(ids("code:in=ValueSet/and"), (Ids{"o-mob", "o-stairs", "o-walk"}));
   EXPECT_EQ(ids("code:in=http://example.org/vs/exclude"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  // Excluding codes from a whole system: the system's stored concepts minus them.
+  EXPECT_EQ(ids("code:in=http://example.org/vs/whole-minus"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  EXPECT_NE(error("code:in=http://example.org/vs/other-minus").find("urn:other"), std::string::npos);
   // :not-in: every other observation, including other systems.
   EXPECT_EQ(ids("code:not-in=http://example.org/vs/is-a"),
             (Ids{"o-cog", "o-g1", "o-memory", "o-orient", "o-other", "o-root"}));
