@@ -338,11 +338,15 @@ Result<std::set<std::string>> Terminology::filtered(const Json& entry, const std
       } catch (const std::regex_error&) {
         return bad("not a valid regular expression");
       }
-      each([&](const auto& k) {
-        auto vs = values_of(k);
-        return std::any_of(vs.begin(), vs.end(),
-                           [&](const std::string& x) { return std::regex_match(x, re); });
-      });
+      try {  // matching can throw too (error_complexity, error_stack)
+        each([&](const auto& k) {
+          auto vs = values_of(k);
+          return std::any_of(vs.begin(), vs.end(),
+                             [&](const std::string& x) { return std::regex_match(x, re); });
+        });
+      } catch (const std::regex_error&) {
+        return bad("the regular expression is too costly to evaluate");
+      }
     } else if (op == "in" || op == "not-in") {
       std::set<std::string> list;
       std::size_t start = 0;

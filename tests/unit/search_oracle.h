@@ -1,9 +1,10 @@
 // The brute-force search oracle of the differential test: every resource in
 // memory, the SearchParameter's FHIRPath evaluated on each one, and the
 // FHIR R4 search semantics (§3.1.1.4 prefixes, §3.1.1.5 modifiers, chains,
-// _has, _sort) applied to the values directly, without index rows or SQL.
-// Written independently of search/extract.cc and the SQLite backend; it
-// shares only the query parser (the AST is the input of both), the value
+// _has, _sort, _filter, terminology) applied to the values directly, without
+// index rows or SQL. Written independently of search/extract.cc, the planner,
+// search/terminology.cc and the SQLite backend; it shares only the query
+// parser (the AST is the input of both, _filter's included), the value
 // parsers (search/values.h, unit-tested by hand) and the FHIRPath engine.
 #pragma once
 
