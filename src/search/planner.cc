@@ -346,9 +346,15 @@ Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
         if (auto s = ctx.terminology.expand(unescape(v), e); !s) return s.error();
       std::vector<RowCond> conds;
       for (const auto& s : e.systems) conds.push_back(cmp(Column::System, CmpOp::Eq, s));
-      for (const auto& [s, code] : e.codes)
-        conds.push_back(
-            RowCond::all({cmp(Column::Code, CmpOp::Eq, code), cmp(Column::System, CmpOp::Eq, s)}));
+      // One IN over the codes of each system (codes are sorted by system).
+      for (auto it = e.codes.begin(); it != e.codes.end();) {
+        const std::string& system = it->first;
+        std::vector<PlanValue> codes;
+        for (; it != e.codes.end() && it->first == system; ++it) codes.emplace_back(it->second);
+        RowCond code = codes.size() == 1 ? cmp(Column::Code, CmpOp::Eq, std::move(codes.front()))
+                                         : RowCond::in(Column::Code, std::move(codes));
+        conds.push_back(RowCond::all({std::move(code), cmp(Column::System, CmpOp::Eq, system)}));
+      }
       RowCond any = RowCond::any(std::move(conds));
       return m == "in" ? match(def.name, IndexTable::Token, std::move(any))
                        : no_match(def.name, IndexTable::Token, std::move(any));
