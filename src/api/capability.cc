@@ -62,7 +62,8 @@ Json resource_capabilities() {
         "documentation",
         "and/or/not, parentheses; operators by parameter type: string eq ne co sw ew, token eq ne ss sb "
         "in ni, date eq ne gt lt ge le sa eb ap po, number and quantity eq ne gt lt ge le sa eb ap, "
-        "reference eq ne re, uri eq ne sw ss sb, pr on all; no parameter paths (chains, [filters])");
+        "reference eq ne re, uri eq ne sw ss sb, pr on all; chained paths (subject.name) but no [filter] "
+        "paths");
     params.push_back(std::move(filter));
     r.set("searchInclude", std::move(includes));
     r.set("searchRevInclude", Json::Array{Json("*")});

@@ -233,8 +233,8 @@ class FilterParser {
     FilterExpr e;
     e.code = name.text;
     e.position = name.position;
-    if (e.code.find_first_of(".[") != std::string::npos)
-      return bad(name.position, "parameter paths ('" + e.code + "': chains and [filters]) are not supported");
+    if (e.code.find('[') != std::string::npos)
+      return bad(name.position, "parameter paths with a [filter] ('" + e.code + "') are not supported");
     if (e.code.find(':') != std::string::npos)
       return bad(name.position, "'" + e.code + "': modifiers are not allowed in _filter, use the operators");
     ++pos_;
@@ -252,12 +252,62 @@ class FilterParser {
                  "expected a value after '" + e.code + " " + e.op + "' but found '" + value.text + "'");
     e.value = value.text;
     ++pos_;
-    if (auto s = check(e, op.position, value.position); !s) return s.error();
-    return e;
+    std::vector<std::string> path;
+    std::size_t start = 0;
+    while (true) {
+      auto dot = e.code.find('.', start);
+      path.push_back(e.code.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    return chain(path, 0, type_, e, op.position, value.position);
+  }
+
+  // `path[i...]` from resources of `type`: a chain through the reference
+  // parameter path[i] (one Chain node per target type that has the next
+  // parameter, ORed), or the test itself on path.back().
+  Result<FilterExpr> chain(const std::vector<std::string>& path, std::size_t i, const std::string& type,
+                           const FilterExpr& leaf, std::size_t op_pos, std::size_t value_pos) {
+    if (i + 1 == path.size()) {
+      FilterExpr e = leaf;
+      e.code = path[i];
+      if (auto s = check(e, type, op_pos, value_pos); !s) return s.error();
+      return e;
+    }
+    if (i >= 3) return bad(leaf.position, "'" + leaf.code + "': chains nest at most 3 levels");
+    const ParamDef* ref = reg_.find(type, path[i]);
+    if (!ref || ref->kind != Kind::kReference)
+      return bad(leaf.position, "'" + path[i] + "' is not a reference parameter of " + type + ": no chain");
+    const std::string& next = path[i + 1];
+    const bool last = i + 2 == path.size();
+    std::vector<std::string> usable;
+    for (const auto& t : ref->targets) {
+      const ParamDef* n = reg_.find(t, next);
+      if ((last && (next == "_id" || next == "_lastUpdated" || n)) || (n && n->kind == Kind::kReference))
+        usable.push_back(t);
+    }
+    if (usable.empty())
+      return bad(leaf.position,
+                 "chain '" + leaf.code + "': no target of '" + path[i] + "' has a parameter '" + next + "'");
+    FilterExpr any;
+    any.kind = FilterExpr::Kind::Or;
+    for (const auto& t : usable) {
+      auto sub = chain(path, i + 1, t, leaf, op_pos, value_pos);
+      if (!sub) return sub;
+      FilterExpr c;
+      c.kind = FilterExpr::Kind::Chain;
+      c.param = ref;
+      c.code = t;
+      c.position = leaf.position;
+      c.kids.push_back(std::move(*sub));
+      any.kids.push_back(std::move(c));
+    }
+    if (any.kids.size() == 1) return std::move(any.kids.front());
+    return any;
   }
 
   // The operator against the parameter's type, the value against both.
-  Status check(FilterExpr& e, std::size_t op_pos, std::size_t value_pos) {
+  Status check(FilterExpr& e, const std::string& type, std::size_t op_pos, std::size_t value_pos) {
     Kind kind = Kind::kToken;
     std::string_view ops;
     if (e.code == "_id") {
@@ -266,8 +316,8 @@ class FilterParser {
       kind = Kind::kDate;
       ops = "eq ne gt lt ge le sa eb ap po";
     } else {
-      e.param = reg_.find(type_, e.code);
-      if (!e.param) return bad(e.position, "unknown search parameter '" + e.code + "' for " + type_);
+      e.param = reg_.find(type, e.code);
+      if (!e.param) return bad(e.position, "unknown search parameter '" + e.code + "' for " + type);
       kind = e.param->kind;
       ops = filter_operators(kind);
       if (ops.empty())

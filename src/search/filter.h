@@ -14,10 +14,14 @@
 // condition builders as ordinary parameters, so `birthdate eq 2024` and
 // `birthdate=2024` match the same resources.
 //
-// Not supported (a 400 naming the construct): parameter paths (chains
-// `subject.name`, `related[type eq x].target`), modifiers on the parameter,
-// composite and special parameters, _filter without a resource type. The
-// operators per parameter type are in docs/decisions/search.md.
+// Parameter paths chain through references (`subject.name co "pet"`, up to
+// 3 levels; each reference's target types that have the next parameter,
+// ORed), as ordinary chained parameters do.
+//
+// Not supported (a 400 naming the construct): paths with a [filter]
+// (`related[type eq x].target`), modifiers on the parameter, composite and
+// special parameters, _filter without a resource type. The operators per
+// parameter type are in docs/decisions/search.md.
 #pragma once
 
 #include <cstddef>
@@ -31,9 +35,12 @@
 namespace parcours::search {
 
 struct FilterExpr {
-  enum class Kind { And, Or, Not, Test };
+  enum class Kind { And, Or, Not, Chain, Test };
   Kind kind = Kind::Test;
-  std::vector<FilterExpr> kids;  // And, Or (two or more), Not (one)
+  // And, Or (two or more), Not (one); Chain (one): resources whose
+  // reference parameter `param` targets a resource of type `code` that
+  // satisfies kids[0] (`subject.name co "x"`, one Chain per target type).
+  std::vector<FilterExpr> kids;
   // Test: `code` (a search parameter of the type, or _id / _lastUpdated)
   // `op` `value` (unescaped); `position` is the 1-based offset of the test
   // in the expression.

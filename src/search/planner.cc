@@ -513,6 +513,18 @@ Result<Predicate> filter_test(const FilterExpr& f, Ctx& ctx) {
 
 Result<Predicate> filter_predicate(const FilterExpr& f, Ctx& ctx) {
   if (f.kind == FilterExpr::Kind::Test) return filter_test(f, ctx);
+  if (f.kind == FilterExpr::Kind::Chain) {
+    auto sub = filter_predicate(f.kids.front(), ctx);
+    if (!sub) return sub;
+    Predicate p;
+    p.kind = Predicate::Kind::Chain;
+    p.param = f.param->name;
+    p.table = IndexTable::Reference;
+    p.types = {f.code};
+    p.cond = cmp(Column::RefType, CmpOp::Eq, f.code);
+    p.sub.push_back(std::move(*sub));
+    return p;
+  }
   std::vector<Predicate> kids;
   for (const auto& k : f.kids) {
     auto p = filter_predicate(k, ctx);

@@ -498,7 +498,26 @@ class Generator {
       std::string a = filter(type, r, depth + 1);
       return a.empty() ? a : "not (" + a + ")";
     }
+    return filter_leaf(type, r, 0);
+  }
+
+  // One test, sometimes through a chain of references (`subject.name co "x"`).
+  std::string filter_leaf(const std::string& type, std::size_t r, int chain_depth) {
     const auto& res = o_.resources()[r];
+    if (chain_depth < 2 && chance(0.15)) {
+      std::vector<std::pair<const search::ParamDef*, std::size_t>> targets;
+      for (const auto* p : search::Registry::current()->for_type(type)) {
+        if (p->kind != Kind::kReference || !p->compiled) continue;
+        for (const auto& ref : o_.values(r, *p).refs)
+          if (const auto* t = o_.find(ref.type, ref.id))
+            targets.emplace_back(p, static_cast<std::size_t>(t - o_.resources().data()));
+      }
+      if (!targets.empty()) {
+        auto [p, t] = targets[pick(targets.size())];
+        std::string inner = filter_leaf(o_.resources()[t].type, t, chain_depth + 1);
+        if (!inner.empty()) return p->code + "." + inner;
+      }
+    }
     if (chance(0.05)) return std::string("_id ") + (chance(0.5) ? "eq " : "ne ") + filter_word(res.id);
     std::vector<const search::ParamDef*> params;
     for (const auto* p : params_with_values(type, r))

@@ -819,6 +819,15 @@ TEST_F(SearchFilter, ReferencesIdsAndPresence) {
   EXPECT_EQ(pat("_id ne p1"), (Ids{"p2", "p3"}));
 }
 
+TEST_F(SearchFilter, ChainsThroughReferences) {
+  EXPECT_EQ(obs("subject.gender eq female"), (Ids{"ob2", "ob3"}));
+  EXPECT_EQ(obs(R"(subject.name co "dup")"), Ids{"ob1"});  // Patient and Location have a name: ORed
+  EXPECT_EQ(obs(R"(subject.general-practitioner.name co "hi")"), Ids{"ob1"});
+  EXPECT_EQ(obs("not (subject.gender eq female) and status eq final"), Ids{"ob1"});
+  EXPECT_EQ(obs("subject._id eq p2 and code eq 2339-0"), Ids{"ob3"});
+  EXPECT_EQ(pat("general-practitioner.name pr true"), Ids{"p1"});
+}
+
 TEST_F(SearchFilter, NotBindsTighterThanAndThanOr) {
   // and before or: male, or (female and born 1985 or later).
   EXPECT_EQ(pat("gender eq male or gender eq female and birthdate ge 1985"), (Ids{"p1", "p2", "p3"}));
@@ -871,7 +880,14 @@ TEST_F(SearchFilter, ErrorsNameTheProblemAndItsPosition) {
   EXPECT_NE(error("Patient", "family gt a").find("'gt' does not apply to string parameter"),
             std::string::npos);
   EXPECT_NE(error("Patient", "gender pr maybe").find("true or false"), std::string::npos);
-  EXPECT_NE(error("Observation", "subject.name eq x").find("not supported"), std::string::npos);
+  EXPECT_NE(
+      error("Observation", "subject.colour eq x").find("no target of 'subject' has a parameter 'colour'"),
+      std::string::npos);
+  EXPECT_NE(error("Observation", "status.name eq x").find("'status' is not a reference parameter"),
+            std::string::npos);
+  EXPECT_NE(
+      error("Observation", "subject.gender co x").find("'co' does not apply to token parameter 'gender'"),
+      std::string::npos);
   EXPECT_NE(error("Observation", "related[type eq has-component].target pr true").find("not supported"),
             std::string::npos);
   EXPECT_NE(error("Patient", "family:exact eq x").find("modifiers are not allowed"), std::string::npos);

@@ -651,6 +651,13 @@ bool Oracle::filter_matches(const search::FilterExpr& f, std::size_t i) {
       return std::any_of(f.kids.begin(), f.kids.end(), [&](const auto& k) { return filter_matches(k, i); });
     case FK::Not:
       return !filter_matches(f.kids.front(), i);
+    case FK::Chain:
+      for (const auto& ref : values(i, *f.param).refs) {
+        if (ref.type != f.code) continue;
+        auto t = by_key_.find({ref.type, ref.id});
+        if (t != by_key_.end() && filter_matches(f.kids.front(), t->second)) return true;
+      }
+      return false;
     case FK::Test:
       break;
   }
