@@ -601,7 +601,9 @@ class Generator {
         if (v.uris.empty()) return "";
         std::string u = v.uris[pick(v.uris.size())];
         double y = std::uniform_real_distribution<double>(0, 1)(rng_);
-        if (y < 0.3) return p->code + " sw " + filter_word(u.substr(0, 1 + pick(u.size())));
+        if (y < 0.3)
+          return p->code + (chance(0.5) ? " sw " : " sb ") + filter_word(u.substr(0, 1 + pick(u.size())));
+        if (y < 0.45) return p->code + " ss " + filter_word(chance(0.5) ? u + "/v2/x" : u + "/");
         return p->code + (y < 0.8 ? " eq " : " ne ") + filter_word(u);
       }
       default:

@@ -728,7 +728,15 @@ bool Oracle::filter_matches(const search::FilterExpr& f, std::size_t i) {
       if (op == "sw" || op == "sb")
         return std::any_of(v.uris.begin(), v.uris.end(),
                            [&](const std::string& u) { return u.starts_with(f.value); });
-      return false;  // ss: not generated
+      // ss (uri :above): the stored uri is the value or one of its prefixes
+      // ending at a path boundary, after the scheme's "://".
+      auto scheme = f.value.find("://");
+      std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+      return std::any_of(v.uris.begin(), v.uris.end(), [&](const std::string& u) {
+        if (u == f.value) return true;
+        if (u.size() >= f.value.size() || u.size() < start || !f.value.starts_with(u)) return false;
+        return f.value[u.size()] == '/' || (u.back() == '/' && u.size() > start);
+      });
     }
     default:
       return false;
