@@ -53,6 +53,18 @@ Json resource_capabilities() {
       if (p->kind == fhir::SearchParamType::kReference) includes.push_back(std::string(type) + ":" + p->code);
       params.push_back(search_param_json(*p));
     }
+    // _filter (R4 search_filter.html) over the type's own parameters
+    // (search/filter.h); listed once per type, with its limits.
+    Json filter = Json::object();
+    filter.set("name", "_filter");
+    filter.set("type", "special");
+    filter.set(
+        "documentation",
+        "and/or/not, parentheses; operators by parameter type: string eq ne co sw ew, token eq ne ss sb "
+        "in ni, date eq ne gt lt ge le sa eb ap po, number and quantity eq ne gt lt ge le sa eb ap, "
+        "reference eq ne re, uri eq ne sw ss sb, pr on all; chained paths (subject.name) but no [filter] "
+        "paths");
+    params.push_back(std::move(filter));
     r.set("searchInclude", std::move(includes));
     r.set("searchRevInclude", Json::Array{Json("*")});
     r.set("searchParam", std::move(params));
@@ -85,6 +97,8 @@ Json resource_capabilities() {
     // (api/directory_ops.h).
     if (type == "HealthcareService")
       operation("find", "https://parcours.example.fr/fhir/OperationDefinition/HealthcareService-find");
+    // Expansion from the CodeSystems and ValueSets stored here (api/terminology_ops.h).
+    if (type == "ValueSet") operation("expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand");
     resources.push_back(std::move(r));
   }
   return resources;

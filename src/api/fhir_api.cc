@@ -16,6 +16,7 @@
 #include "api/rendering.h"
 #include "api/search_api.h"
 #include "api/secrecy_ops.h"
+#include "api/terminology_ops.h"
 #include "fhir/definitions.h"
 #include "fhir/operation_outcome.h"
 #include "security/caller.h"
@@ -336,6 +337,17 @@ struct FhirApi::Impl {
         return x.res.set_header("Allow", "GET, HEAD");
       }
       return send_result(x, find_healthcare_services(x.ctx, store, x.params, x.base_url));
+    }
+    // Terminology (api/terminology_ops.h).
+    if (s[0] == "ValueSet" &&
+        ((s.size() == 2 && s[1] == "$expand") || (s.size() == 3 && s[2] == "$expand"))) {
+      if (!get && m != "POST") return not_allowed();
+      std::string id = s.size() == 3 ? s[1] : "";
+      if (!id.empty())
+        if (auto st = check_id(id, "id"); !st) return send_error(x, st.error());
+      return send_result(
+          x, expand_value_set(x.ctx, store, id, x.params, m == "POST" ? x.req.body : std::string_view{},
+                              options.max_json_depth));
     }
     if (s.size() == 3 && s[0] == "CarePlan" && s[2] == "$propose") {
       if (m != "POST") return not_allowed();

@@ -52,8 +52,12 @@ Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
   pl.policy = req.policy;
   pl.now = req.now;
   pl.base_url = req.base_url;
+  pl.strict = req.strict;
   auto planned = make_plan(out.query, reader, pl);
   if (!planned) return std::move(planned).error();
+  for (auto& i : planned->issues) out.query.ignored.push_back(std::move(i));
+  for (const auto& d : planned->dropped)
+    std::erase_if(out.query.applied, [&](const Param& a) { return a.name == d.name && a.value == d.value; });
   store::SearchPlan& plan = planned->plan;
   if (!out.query.cursor.empty()) {
     auto c = decode_cursor(out.query.cursor, plan.sort.size());

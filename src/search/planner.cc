@@ -7,6 +7,8 @@
 
 #include "fhir/base64.h"
 #include "search/extract.h"
+#include "search/filter.h"
+#include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
 
@@ -123,6 +125,8 @@ RowCond number_cond(Prefix p, const DecimalRange& r, Column c, double factor = 1
 struct Ctx {
   store::Reader& reader;
   const PlanOptions& options;
+  std::vector<Issue>* notes;  // informational issues for the caller (may be null)
+  Terminology terminology{reader};
 };
 
 // token value "[system|]code" (R4 §3.1.1.4.10).
@@ -242,89 +246,6 @@ RowCond value_cond(Kind kind, std::string_view modifier, std::string_view value,
   return RowCond::never();
 }
 
-// ValueSet expansion for :in / :not-in (R4 §3.1.1.5.5), from a ValueSet
-// stored on this server: its expansion.contains, or its compose.include
-// (concepts, whole systems, nested value sets) minus compose.exclude.
-struct Expansion {
-  std::set<std::pair<std::string, std::string>> codes;
-  std::set<std::string> systems;  // whole code systems
-  bool found = false;
-};
-
-Result<std::optional<Json>> find_value_set(Ctx& ctx, const std::string& ref) {
-  if (ref.starts_with("ValueSet/")) {
-    auto v = ctx.reader.read("ValueSet", ref.substr(9));
-    if (!v) return std::move(v).error();
-    if (!*v || (*v)->deleted) return std::optional<Json>();
-    auto j = parse_json((*v)->body);
-    if (!j) return std::move(j).error();
-    return std::optional<Json>(std::move(*j));
-  }
-  auto reg = Registry::current();
-  const ParamDef* url = reg->find("ValueSet", "url");
-  if (!url) return std::optional<Json>();
-  store::SearchPlan p;
-  p.types = {"ValueSet"};
-  Predicate m;
-  m.kind = Predicate::Kind::Match;
-  m.param = url->name;
-  m.table = IndexTable::Uri;
-  auto parts = parse_reference(ref);
-  m.cond = cmp(Column::Uri, CmpOp::Eq, parts ? parts->id : ref);
-  p.where.push_back(std::move(m));
-  p.driver = 0;
-  p.count = 1;
-  auto page = ctx.reader.search(p);
-  if (!page) return std::move(page).error();
-  if (page->hits.empty()) return std::optional<Json>();
-  auto j = parse_json(page->hits.front().body);
-  if (!j) return std::move(j).error();
-  return std::optional<Json>(std::move(*j));
-}
-
-Status expand(Ctx& ctx, const std::string& ref, Expansion& out, int depth) {
-  if (depth > 4) return Status::Ok();
-  auto vs = find_value_set(ctx, ref);
-  if (!vs) return vs.error();
-  if (!*vs) return Status::Ok();
-  out.found = true;
-  const Json& v = **vs;
-  std::function<void(const Json&)> contains = [&](const Json& list) {
-    if (!list.is_array()) return;
-    for (const Json& c : list.as_array()) {
-      if (!c.get_string("code").empty()) out.codes.emplace(c.get_string("system"), c.get_string("code"));
-      if (const Json* sub = c.find("contains")) contains(*sub);
-    }
-  };
-  if (const Json* exp = v.find("expansion"); exp && exp->find("contains")) {
-    contains(*exp->find("contains"));
-    return Status::Ok();
-  }
-  const Json* compose = v.find("compose");
-  if (!compose) return Status::Ok();
-  if (const Json* inc = compose->find("include"); inc && inc->is_array()) {
-    for (const Json& i : inc->as_array()) {
-      std::string system(i.get_string("system"));
-      const Json* concepts = i.find("concept");
-      if (concepts && concepts->is_array()) {
-        for (const Json& c : concepts->as_array()) out.codes.emplace(system, c.get_string("code"));
-      } else if (!system.empty() && !i.find("filter")) {
-        out.systems.insert(system);
-      }
-      if (const Json* nested = i.find("valueSet"); nested && nested->is_array())
-        for (const Json& n : nested->as_array())
-          if (n.is_string())
-            if (auto s = expand(ctx, n.as_string(), out, depth + 1); !s) return s;
-    }
-  }
-  if (const Json* exc = compose->find("exclude"); exc && exc->is_array())
-    for (const Json& e : exc->as_array())
-      if (const Json* concepts = e.find("concept"); concepts && concepts->is_array())
-        for (const Json& c : concepts->as_array())
-          out.codes.erase({std::string(e.get_string("system")), std::string(c.get_string("code"))});
-  return Status::Ok();
-}
-
 Predicate match(const std::string& param, IndexTable t, RowCond c) {
   Predicate p;
   p.kind = c.kind == RowCond::Kind::False ? Predicate::Kind::Nothing : Predicate::Kind::Match;
@@ -349,6 +270,31 @@ Predicate any_of(std::vector<Predicate> v) {
   p.kind = Predicate::Kind::Any;
   p.sub = std::move(v);
   return p;
+}
+
+// Token :below / :above (R4 §3.1.1.5.5): the code and its descendants (or
+// ancestors) in the hierarchy of the CodeSystem stored here with that url,
+// as one IN over the codes of that system.
+Result<RowCond> subsumption_cond(std::string_view value, bool below, Ctx& ctx) {
+  auto parts = split_unescaped(value, '|');
+  std::string system = parts.size() == 2 ? unescape(parts[0]) : "";
+  std::string code = unescape(parts.back());
+  auto cs = ctx.terminology.code_system(system);
+  if (!cs) return std::move(cs).error();
+  auto note = [&](std::string msg) {
+    if (ctx.notes) ctx.notes->push_back(Issue{"information", "informational", std::move(msg), ""});
+    return RowCond::never();
+  };
+  if (!*cs)
+    return note("No CodeSystem '" + system + "' on this server: ':" + (below ? "below" : "above") +
+                "' matches nothing");
+  if (!(*cs)->find(code))
+    return note("CodeSystem '" + system + "' has no code '" + code + "': ':" + (below ? "below" : "above") +
+                "' matches nothing");
+  auto codes = below ? (*cs)->descendants(code, true) : (*cs)->ancestors(code, true);
+  if (!codes) return std::move(codes).error();
+  std::vector<PlanValue> in(codes->begin(), codes->end());
+  return RowCond::all({RowCond::in(Column::Code, std::move(in)), cmp(Column::System, CmpOp::Eq, system)});
 }
 
 Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
@@ -397,15 +343,30 @@ Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
     if (m == "in" || m == "not-in") {
       Expansion e;
       for (const auto& v : c.values)
-        if (auto s = expand(ctx, unescape(v), e, 0); !s) return s.error();
+        if (auto s = ctx.terminology.expand(unescape(v), e); !s) return s.error();
       std::vector<RowCond> conds;
       for (const auto& s : e.systems) conds.push_back(cmp(Column::System, CmpOp::Eq, s));
-      for (const auto& [s, code] : e.codes)
-        conds.push_back(
-            RowCond::all({cmp(Column::Code, CmpOp::Eq, code), cmp(Column::System, CmpOp::Eq, s)}));
+      // One IN over the codes of each system (codes are sorted by system).
+      for (auto it = e.codes.begin(); it != e.codes.end();) {
+        const std::string& system = it->first;
+        std::vector<PlanValue> codes;
+        for (; it != e.codes.end() && it->first == system; ++it) codes.emplace_back(it->second);
+        RowCond code = codes.size() == 1 ? cmp(Column::Code, CmpOp::Eq, std::move(codes.front()))
+                                         : RowCond::in(Column::Code, std::move(codes));
+        conds.push_back(RowCond::all({std::move(code), cmp(Column::System, CmpOp::Eq, system)}));
+      }
       RowCond any = RowCond::any(std::move(conds));
       return m == "in" ? match(def.name, IndexTable::Token, std::move(any))
                        : no_match(def.name, IndexTable::Token, std::move(any));
+    }
+    if (m == "above" || m == "below") {
+      std::vector<RowCond> conds;
+      for (const auto& v : c.values) {
+        auto r = subsumption_cond(v, m == "below", ctx);
+        if (!r) return std::move(r).error();
+        conds.push_back(std::move(*r));
+      }
+      return match(def.name, IndexTable::Token, RowCond::any(std::move(conds)));
     }
   }
   if (def.kind == Kind::kReference && m == "identifier") {
@@ -444,8 +405,141 @@ std::string fts_query(const std::vector<std::string>& values) {
 
 }  // namespace
 
-Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const PlanOptions& options) {
-  Ctx ctx{reader, options};
+namespace {
+
+// Backslashes escaped, so the value builders' unescape() gives `v` back
+// ('|' stays a separator of tokens, quantities and canonicals).
+std::string escape_backslashes(std::string_view v) {
+  std::string out;
+  for (char ch : v) {
+    if (ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  return out;
+}
+
+Predicate not_of(Predicate p) {
+  Predicate n;
+  n.kind = Predicate::Kind::Not;
+  n.sub.push_back(std::move(p));
+  return n;
+}
+
+// One test of a _filter expression (search/filter.h), with the builders of
+// ordinary parameters: `eq`/`ne`... on dates, numbers and quantities are
+// the prefixes; `ne` on strings, tokens, references and uris is "no value
+// equal" (as token :not); ss/sb/in/ni are :above/:below/:in/:not-in.
+Result<Predicate> filter_test(const FilterExpr& f, Ctx& ctx) {
+  const std::string& op = f.op;
+  const std::string value = escape_backslashes(f.value);
+  if (f.code == "_id") {
+    Predicate p;
+    p.kind = Predicate::Kind::Id;
+    p.values = {f.value};
+    return op == "ne" ? not_of(std::move(p)) : p;
+  }
+  if (f.code == "_lastUpdated") {
+    auto r = date_range(f.value);
+    if (!r) return match("", IndexTable::Date, RowCond::never());  // checked by parse_filter
+    Predicate p;
+    p.kind = Predicate::Kind::LastUpdated;
+    p.cond =
+        op == "po"
+            ? RowCond::all({cmp(Column::Low, CmpOp::Le, r->high), cmp(Column::High, CmpOp::Ge, r->low)})
+            : date_cond(split_prefix(op + f.value).first, *r, ctx.options.now, Column::Low, Column::High);
+    return p;
+  }
+  const ParamDef& def = *f.param;
+  const IndexTable table = table_of(def.kind);
+  if (op == "pr")
+    return f.value == "true" ? match(def.name, table, RowCond::always())
+                             : no_match(def.name, table, RowCond::always());
+  auto as_clause = [&](std::string modifier, std::string v) {
+    Clause c;
+    c.kind = Clause::Kind::Param;
+    c.param = &def;
+    c.modifier = std::move(modifier);
+    c.values = {std::move(v)};
+    return param_predicate(c, ctx);
+  };
+  switch (def.kind) {
+    case Kind::kString: {
+      std::string folded = fold(f.value);
+      if (op == "eq") return match(def.name, table, cmp(Column::Norm, CmpOp::Eq, folded));
+      if (op == "ne") return no_match(def.name, table, cmp(Column::Norm, CmpOp::Eq, folded));
+      if (op == "co") return match(def.name, table, cmp(Column::Norm, CmpOp::Contains, folded));
+      if (op == "sw") return match(def.name, table, cmp(Column::Norm, CmpOp::StartsWith, folded));
+      if (op == "ew") return match(def.name, table, cmp(Column::Norm, CmpOp::EndsWith, folded));
+      break;
+    }
+    case Kind::kToken: {
+      if (op == "eq") return match(def.name, table, token_cond(value));
+      if (op == "ne") return no_match(def.name, table, token_cond(value));
+      if (op == "ss") return as_clause("above", value);
+      if (op == "sb") return as_clause("below", value);
+      if (op == "in") return as_clause("in", value);
+      if (op == "ni") return as_clause("not-in", value);
+      break;
+    }
+    case Kind::kDate: {
+      if (op == "po") {  // the target's range overlaps the value's
+        auto r = date_range(f.value);
+        if (!r) return match("", IndexTable::Date, RowCond::never());  // checked by parse_filter
+        return match(
+            def.name, table,
+            RowCond::all({cmp(Column::Low, CmpOp::Le, r->high), cmp(Column::High, CmpOp::Ge, r->low)}));
+      }
+      return match(def.name, table, value_cond(def.kind, "", op + value, def, ctx));
+    }
+    case Kind::kNumber:
+    case Kind::kQuantity:
+      return match(def.name, table, value_cond(def.kind, "", op + value, def, ctx));
+    case Kind::kReference: {
+      RowCond c = value_cond(def.kind, "", value, def, ctx);
+      return op == "ne" ? no_match(def.name, table, std::move(c)) : match(def.name, table, std::move(c));
+    }
+    case Kind::kUri: {
+      if (op == "eq") return match(def.name, table, uri_cond(value, ""));
+      if (op == "ne") return no_match(def.name, table, uri_cond(value, ""));
+      return match(def.name, table, uri_cond(value, op == "ss" ? "above" : "below"));
+    }
+    default:
+      break;
+  }
+  return bad_request("_filter at position " + std::to_string(f.position) + ": operator '" + op +
+                         "' is not supported on '" + f.code + "'",
+                     "_filter");
+}
+
+Result<Predicate> filter_predicate(const FilterExpr& f, Ctx& ctx) {
+  if (f.kind == FilterExpr::Kind::Test) return filter_test(f, ctx);
+  if (f.kind == FilterExpr::Kind::Chain) {
+    auto sub = filter_predicate(f.kids.front(), ctx);
+    if (!sub) return sub;
+    Predicate p;
+    p.kind = Predicate::Kind::Chain;
+    p.param = f.param->name;
+    p.table = IndexTable::Reference;
+    p.types = {f.code};
+    p.cond = cmp(Column::RefType, CmpOp::Eq, f.code);
+    p.sub.push_back(std::move(*sub));
+    return p;
+  }
+  std::vector<Predicate> kids;
+  for (const auto& k : f.kids) {
+    auto p = filter_predicate(k, ctx);
+    if (!p) return p;
+    kids.push_back(std::move(*p));
+  }
+  if (f.kind == FilterExpr::Kind::Not) return not_of(std::move(kids.front()));
+  Predicate p;
+  p.kind = f.kind == FilterExpr::Kind::And ? Predicate::Kind::All : Predicate::Kind::Any;
+  p.sub = std::move(kids);
+  return p;
+}
+
+Result<Predicate> clause_pred(const Clause& c, Ctx& ctx) {
+  const PlanOptions& options = ctx.options;
   switch (c.kind) {
     case Clause::Kind::Param:
       return param_predicate(c, ctx);
@@ -485,6 +579,8 @@ Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const
       p.values.push_back(std::move(q));
       return p;
     }
+    case Clause::Kind::Filter:
+      return filter_predicate(*c.filter, ctx);
     case Clause::Kind::List: {
       std::vector<Predicate> alts;
       for (const auto& v : c.values) {
@@ -503,13 +599,13 @@ Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const
       if (!c.alternatives.empty()) {
         std::vector<Predicate> alts;
         for (const auto& a : c.alternatives) {
-          auto p = clause_predicate(*a, reader, options);
+          auto p = clause_pred(*a, ctx);
           if (!p) return p;
           alts.push_back(std::move(*p));
         }
         return any_of(std::move(alts));
       }
-      auto sub = clause_predicate(*c.next, reader, options);
+      auto sub = clause_pred(*c.next, ctx);
       if (!sub) return sub;
       Predicate p;
       p.kind = Predicate::Kind::Chain;
@@ -521,7 +617,7 @@ Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const
       return p;
     }
     case Clause::Kind::Has: {
-      auto sub = clause_predicate(*c.next, reader, options);
+      auto sub = clause_pred(*c.next, ctx);
       if (!sub) return sub;
       Predicate p;
       p.kind = Predicate::Kind::Has;
@@ -533,6 +629,14 @@ Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const
     }
   }
   return internal_error("unknown clause");
+}
+
+}  // namespace
+
+Result<Predicate> clause_predicate(const Clause& c, store::Reader& reader, const PlanOptions& options,
+                                   std::vector<Issue>* notes) {
+  Ctx ctx{reader, options, notes};
+  return clause_pred(c, ctx);
 }
 
 namespace {
@@ -637,8 +741,20 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
   plan.count = q.count;
   plan.explain = q.explain;
   plan.includes = q.includes;
+  Ctx ctx{reader, options, &out.issues};
   for (const auto& c : q.clauses) {
-    auto p = clause_predicate(c, reader, options);
+    auto p = clause_pred(c, ctx);
+    if (!p && p.error().status() == 400 && !options.strict) {
+      // Lenient mode (R4 §3.1.1.4): a value the planner cannot apply (a
+      // ValueSet it cannot expand...) drops its parameter, reported.
+      const auto& issues = p.error().issues();
+      out.issues.push_back(Issue{"warning", "not-supported",
+                                 "Parameter '" + c.source.name + "' ignored: " +
+                                     (issues.empty() ? std::string("invalid") : issues.front().diagnostics),
+                                 c.source.name});
+      out.dropped.push_back(c.source);
+      continue;
+    }
     if (!p) return std::move(p).error();
     p->label = c.param ? c.param->code : "";
     plan.where.push_back(std::move(*p));

@@ -26,19 +26,24 @@ struct PlanOptions {
   // Second, wider count of a capped driver, to choose between enumerating
   // it and walking an ordered index.
   std::int64_t estimate_cap2 = 50000;
+  // Strict handling (Prefer: handling=strict): a clause the planner cannot
+  // apply is a 400; otherwise it is dropped and reported in Planned::issues.
+  bool strict = true;
 };
 
 struct Planned {
   store::SearchPlan plan;
   std::vector<std::string> notes;  // the planner's reasoning, for explain
   std::int64_t driver_estimate = -1;
+  std::vector<Issue> issues;   // warnings and information for the OperationOutcome
+  std::vector<Param> dropped;  // lenient mode: parameters not applied
 };
 
 Result<Planned> make_plan(const Query& query, store::Reader& reader, const PlanOptions& options);
 
 // One clause as a predicate (used by make_plan; exposed for tests).
 Result<store::Predicate> clause_predicate(const Clause& clause, store::Reader& reader,
-                                          const PlanOptions& options);
+                                          const PlanOptions& options, std::vector<Issue>* notes = nullptr);
 
 // Paging cursors: opaque URL-safe tokens holding the sort-key values and
 // the rid of the row a page starts after (or ends before).

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "fhir/compartment.h"
+#include "search/filter.h"
 #include "search/values.h"
 
 namespace parcours::search {
@@ -42,7 +43,8 @@ bool modifier_allowed(Kind k, std::string_view m) {
     case Kind::kString:
       return m == "exact" || m == "contains";
     case Kind::kToken:
-      return m == "text" || m == "not" || m == "in" || m == "not-in" || m == "of-type";
+      return m == "text" || m == "not" || m == "in" || m == "not-in" || m == "of-type" || m == "above" ||
+             m == "below";
     case Kind::kReference:
       return m == "identifier" || fhir::is_resource_type(m);
     case Kind::kUri:
@@ -291,6 +293,12 @@ std::optional<std::string> check_value(Kind kind, std::string_view modifier, std
           split_unescaped(value, '|').size() > 2)
         return "'" + std::string(value) + "' is not a token ([system|]code)";
       if (value.empty()) return "empty token value";
+      if (modifier == "above" || modifier == "below") {
+        auto parts = split_unescaped(value, '|');
+        if (parts.size() != 2 || parts[0].empty() || parts[1].empty())
+          return "':" + std::string(modifier) + "' needs system|code (the code system's hierarchy), not '" +
+                 std::string(value) + "'";
+      }
       return std::nullopt;
     }
     case Kind::kReference:
@@ -482,8 +490,25 @@ Result<Query> parse_query(std::vector<std::string> types, const std::vector<Para
       q.applied.push_back(p);
       continue;
     }
-    if (n == "_contained" || n == "_containedType" || n == "_query" || n == "_filter" || n == "_since" ||
-        n == "_at" || n == "_page") {
+    if (n == "_filter") {
+      auto f = parse_filter(p.value, types.size() == 1 ? types.front() : std::string(), *reg);
+      if (!f) {
+        if (auto s = problem(p, f.error().issues().empty() ? "invalid" : f.error().issues()[0].diagnostics);
+            !s)
+          return s.error();
+        continue;
+      }
+      Clause c;
+      c.kind = Clause::Kind::Filter;
+      c.type = types.front();
+      c.filter = std::make_shared<const FilterExpr>(std::move(*f));
+      c.source = p;
+      q.clauses.push_back(std::move(c));
+      q.applied.push_back(p);
+      continue;
+    }
+    if (n == "_contained" || n == "_containedType" || n == "_query" || n == "_since" || n == "_at" ||
+        n == "_page") {
       if (auto s = problem(p, "not supported by this server"); !s) return s.error();
       continue;
     }
@@ -494,6 +519,7 @@ Result<Query> parse_query(std::vector<std::string> types, const std::vector<Para
       continue;
     }
     if (types.empty() || types.size() > 1) c->type.clear();
+    c->source = p;
     q.clauses.push_back(std::move(*c));
     q.applied.push_back(p);
   }

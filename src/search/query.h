@@ -17,6 +17,8 @@
 
 namespace parcours::search {
 
+struct FilterExpr;  // search/filter.h
+
 struct Param {
   std::string name;
   std::string value;
@@ -33,6 +35,7 @@ struct Clause {
     Text,         // _text (narrative)
     Content,      // _content
     List,         // _list
+    Filter,       // _filter: the expression `filter` on `type`
   };
   Kind kind = Kind::Param;
   std::string type;
@@ -45,6 +48,8 @@ struct Clause {
   // A chain through a reference that may target several types: one Chain
   // clause per target type, ORed (this clause's own `next` is then null).
   std::vector<std::shared_ptr<Clause>> alternatives;
+  std::shared_ptr<const FilterExpr> filter;
+  Param source;  // the request parameter it came from (top-level clauses)
 };
 
 struct SortSpec {

@@ -168,6 +168,8 @@ const char* op_text(CmpOp op) {
       return "starts-with";
     case CmpOp::Contains:
       return "contains";
+    case CmpOp::EndsWith:
+      return "ends-with";
     case CmpOp::In:
       return "in";
   }

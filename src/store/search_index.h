@@ -136,6 +136,7 @@ enum class CmpOp : std::uint8_t {
   Ge,
   StartsWith,  // text prefix (case-sensitive on the column's value)
   Contains,    // text substring
+  EndsWith,    // text suffix
   In,          // one of `values`
 };
 

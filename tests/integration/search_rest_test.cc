@@ -20,6 +20,22 @@ using testing::Response;
 
 constexpr const char* kToken = "search-rest-admin-token-0123456789";
 
+// Percent-encodes everything but unreserved characters (RFC 3986).
+std::string percent_encode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 class SearchRest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -53,6 +69,17 @@ class SearchRest : public ::testing::Test {
     put("Observation/o8", R"({"resourceType":"Observation","id":"o8","status":"final",
       "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"subject":{"reference":"Patient/p2"},
       "effectiveDateTime":"2024-02-01"})");
+    // A LOINC fragment with a grouping code, and a ValueSet filtering it.
+    put("CodeSystem/loinc-fragment",
+        R"({"resourceType":"CodeSystem","id":"loinc-fragment","url":"http://loinc.org","status":"active",
+      "content":"fragment","hierarchyMeaning":"is-a","concept":[{"code":"glycemia-panel","display":"Glycémie",
+        "concept":[{"code":"4548-4","display":"Hémoglobine glyquée"},{"code":"2339-0","display":"Glucose"}]}]})");
+    put("ValueSet/glyc", R"({"resourceType":"ValueSet","id":"glyc","url":"http://example.org/vs/glycemia",
+      "status":"active","compose":{"include":[{"system":"http://loinc.org","filter":[
+        {"property":"concept","op":"descendent-of","value":"glycemia-panel"}]}]}})");
+    put("ValueSet/snomed", R"({"resourceType":"ValueSet","id":"snomed","url":"http://example.org/vs/snomed",
+      "status":"active","compose":{"include":[{"system":"http://snomed.info/sct","filter":[
+        {"property":"concept","op":"is-a","value":"235856003"}]}]}})");
     put("CareTeam/ct1",
         R"({"resourceType":"CareTeam","id":"ct1","status":"active","subject":{"reference":"Patient/p1"},
       "participant":[{"member":{"reference":"Practitioner/dr1"}}]})");
@@ -219,6 +246,104 @@ TEST_F(SearchRest, UnknownParametersLenientOrStrict) {
   EXPECT_NE(strict.body.find("nonsense"), std::string::npos);
   auto bad_date = call("GET", "/fhir/Patient?birthdate=yesterday", "", {{"Prefer", "handling=strict"}});
   EXPECT_EQ(bad_date.status, 400);
+}
+
+TEST_F(SearchRest, FilterByGetAndPostSearch) {
+  const std::string filter = "_filter=" + percent_encode(
+                                              "code eq http://loinc.org|4548-4 and (date ge 2024-06-01 or "
+                                              "not (subject re Patient/p1))");
+  Json get = json(call("GET", "/fhir/Observation?" + filter + "&_sort=date"));
+  EXPECT_EQ(match_ids(get), (std::vector<std::string>{"o6", "o7"}));
+  EXPECT_NE(link(get, "self").find("_filter="), std::string::npos);
+  auto post = call("POST", "/fhir/Observation/_search", filter + "&_sort=date",
+                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(post.status, 200) << post.body;
+  EXPECT_EQ(match_ids(json(post)), (std::vector<std::string>{"o6", "o7"}));
+  // With another parameter (ANDed) and subsumption inside the filter.
+  Json sb = json(call("GET", "/fhir/Observation?subject=Patient/p2&_filter=" +
+                                 percent_encode("code sb http://loinc.org|glycemia-panel")));
+  EXPECT_EQ(match_ids(sb), std::vector<std::string>{"o8"});
+  // A bad operator: 400 in strict mode, naming operator, parameter and position.
+  auto strict = call("GET", "/fhir/Patient?_filter=" + percent_encode("gender co male"), "",
+                     {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(strict.status, 400);
+  EXPECT_NE(strict.body.find("position 8"), std::string::npos) << strict.body;
+  EXPECT_NE(strict.body.find("'co'"), std::string::npos) << strict.body;
+  EXPECT_NE(strict.body.find("gender"), std::string::npos) << strict.body;
+  // Lenient: ignored, reported, left out of the self link.
+  Json lenient = json(call("GET", "/fhir/Patient?family=martin&_filter=" + percent_encode("gender co male")));
+  EXPECT_EQ(match_ids(lenient), std::vector<std::string>{"p2"});
+  EXPECT_EQ(link(lenient, "self").find("_filter"), std::string::npos);
+  EXPECT_NE(lenient.dump().find("position 8"), std::string::npos);
+}
+
+TEST_F(SearchRest, TokenSubsumptionAndFilteredValueSets) {
+  auto ids = [&](const std::string& q, std::vector<std::pair<std::string, std::string>> h = {}) {
+    auto r = call("GET", "/fhir/Observation?" + q + "&_count=100", "", std::move(h));
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto v = match_ids(json(r));
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<std::string> all{"o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"};
+  EXPECT_EQ(ids("code:below=http://loinc.org|glycemia-panel"), all);
+  EXPECT_EQ(ids("code:above=http://loinc.org|2339-0"), std::vector<std::string>{"o8"});
+  EXPECT_EQ(ids("code:in=http://example.org/vs/glycemia"), all);
+  auto no_system =
+      call("GET", "/fhir/Observation?code:below=glycemia-panel", "", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(no_system.status, 400);
+  EXPECT_NE(no_system.body.find("needs system|code"), std::string::npos);
+  // A filter over a CodeSystem not stored here cannot be expanded.
+  auto snomed = call("GET", "/fhir/Observation?code:in=http://example.org/vs/snomed", "",
+                     {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(snomed.status, 400);
+  EXPECT_NE(snomed.body.find("http://snomed.info/sct"), std::string::npos) << snomed.body;
+  Json lenient = json(call("GET", "/fhir/Observation?code:in=http://example.org/vs/snomed&_id=o8"));
+  EXPECT_EQ(match_ids(lenient), std::vector<std::string>{"o8"});
+  EXPECT_NE(lenient.dump().find("cannot be expanded"), std::string::npos);
+}
+
+TEST_F(SearchRest, ValueSetExpand) {
+  auto codes = [](const Json& vs) {
+    std::vector<std::string> out;
+    const Json* exp = vs.find("expansion");
+    if (exp && exp->find("contains"))
+      for (const Json& c : exp->find("contains")->as_array()) out.emplace_back(c.get_string("code"));
+    return out;
+  };
+  auto type_level =
+      call("GET", "/fhir/ValueSet/$expand?url=" + percent_encode("http://example.org/vs/glycemia"));
+  ASSERT_EQ(type_level.status, 200) << type_level.body;
+  Json vs = json(type_level);
+  EXPECT_EQ(vs.get_string("resourceType"), "ValueSet");
+  EXPECT_EQ(codes(vs), (std::vector<std::string>{"2339-0", "4548-4"}));
+  EXPECT_EQ(vs.find("expansion")->find("total")->to_int64(), 2);
+  EXPECT_FALSE(vs.find("expansion")->get_string("timestamp").empty());
+  EXPECT_EQ(vs.find("expansion")->find("contains")->as_array()[0].get_string("display"), "Glucose");
+  Json instance = json(call("GET", "/fhir/ValueSet/glyc/$expand?filter=glyquee"));
+  EXPECT_EQ(codes(instance), std::vector<std::string>{"4548-4"});
+  EXPECT_EQ(instance.find("expansion")->find("total")->to_int64(), 1);
+  auto post = call(
+      "POST", "/fhir/ValueSet/$expand",
+      R"({"resourceType":"Parameters","parameter":[{"name":"url","valueUri":"http://example.org/vs/glycemia"},
+                     {"name":"count","valueInteger":1}]})");
+  ASSERT_EQ(post.status, 200) << post.body;
+  Json p = json(post);
+  EXPECT_EQ(codes(p), std::vector<std::string>{"2339-0"});
+  EXPECT_EQ(p.find("expansion")->find("total")->to_int64(), 2);
+  auto inline_vs = call("POST", "/fhir/ValueSet/$expand",
+                        R"({"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":
+                          {"resourceType":"ValueSet","status":"active","compose":{"include":[
+                            {"system":"http://loinc.org","filter":[{"property":"concept","op":"generalizes","value":"2339-0"}]}]}}}]})");
+  ASSERT_EQ(inline_vs.status, 200) << inline_vs.body;
+  EXPECT_EQ(codes(json(inline_vs)), (std::vector<std::string>{"2339-0", "glycemia-panel"}));
+  EXPECT_EQ(call("GET", "/fhir/ValueSet/$expand?url=http://example.org/vs/none").status, 404);
+  EXPECT_EQ(call("GET", "/fhir/ValueSet/nope/$expand").status, 404);
+  EXPECT_EQ(call("GET", "/fhir/ValueSet/$expand").status, 400);
+  EXPECT_EQ(call("GET", "/fhir/ValueSet/$expand?url=x&colour=red").status, 400);
+  auto snomed = call("GET", "/fhir/ValueSet/snomed/$expand");
+  EXPECT_EQ(snomed.status, 400);
+  EXPECT_NE(snomed.body.find("not stored on this server"), std::string::npos);
 }
 
 TEST_F(SearchRest, ExplainShowsThePlan) {

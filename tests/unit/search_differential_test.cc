@@ -109,18 +109,126 @@ std::string date_text(std::int64_t us, int precision, int offset_min) {
   return buf;
 }
 
+constexpr const char* kIcd10 = "http://hl7.org/fhir/sid/icd-10";
+
+// A CodeSystem over the ICD-10 codes of the generated Conditions (chapter
+// letter > 3-character category > subcode; half the subcodes hang by the
+// parent property, the others by their category's child property) and
+// ValueSets with compose filters over it; their urls.
+std::vector<std::string> add_terminology(std::vector<Json>& resources) {
+  std::map<std::string, std::map<std::string, std::set<std::string>>> chapters;
+  for (const Json& j : resources) {
+    if (j.get_string("resourceType") != "Condition") continue;
+    if (const Json* code = j.find("code"); code && code->find("coding"))
+      for (const Json& c : code->find("coding")->as_array()) {
+        std::string v(c.get_string("code"));
+        if (c.get_string("system") != kIcd10 || v.size() < 3) continue;
+        auto& cat = chapters[v.substr(0, 1)][v.substr(0, 3)];
+        if (v.size() > 3) cat.insert(v);
+      }
+  }
+  if (chapters.empty()) return {};
+  auto prop = [](const std::string& code, const std::string& kind, const std::string& value) {
+    return R"({"code":")" + code + R"(","value)" + kind + R"(":)" + value + "}";
+  };
+  std::string top, flat;
+  std::vector<std::string> categories, leaves;
+  int n = 0;
+  for (const auto& [letter, cats] : chapters) {
+    std::string kids;
+    for (const auto& [cat, subs] : cats) {
+      categories.push_back(cat);
+      bool by_child = n++ % 2 == 1;
+      std::string props = prop("chapter", "String", "\"" + letter + "\"");
+      for (const auto& sub : subs) {
+        leaves.push_back(sub);
+        if (by_child) props += "," + prop("child", "Code", "\"" + sub + "\"");
+        std::string sp =
+            prop("chapter", "String", "\"" + letter + "\"") + "," + prop("leaf", "Boolean", "true");
+        if (!by_child) sp += "," + prop("parent", "Code", "\"" + cat + "\"");
+        flat += R"(,{"code":")" + sub + R"(","property":[)" + sp + "]}";
+      }
+      kids +=
+          std::string(kids.empty() ? "" : ",") + R"({"code":")" + cat + R"(","property":[)" + props + "]}";
+    }
+    top += std::string(top.empty() ? "" : ",") + R"({"code":")" + letter + R"(","display":"Chapter )" +
+           letter + R"(","property":[)" + prop("chapter", "String", "\"" + letter + "\"") +
+           R"(],"concept":[)" + kids + "]}";
+  }
+  std::string cs = R"({"resourceType":"CodeSystem","id":"icd10","url":")" + std::string(kIcd10) +
+                   R"(","status":"active","content":"fragment","hierarchyMeaning":"is-a","property":[
+      {"code":"parent","uri":"http://hl7.org/fhir/concept-properties#parent","type":"code"},
+      {"code":"child","uri":"http://hl7.org/fhir/concept-properties#child","type":"code"},
+      {"code":"chapter","type":"string"},{"code":"leaf","type":"boolean"}],"concept":[)" +
+                   top + flat + "]}";
+  resources.push_back(*parse_json(cs));
+  std::string c1 = chapters.begin()->first, c2 = chapters.rbegin()->first;
+  std::string leaf = leaves.empty() ? categories.front() : leaves[leaves.size() / 2];
+  std::string cat = categories[categories.size() / 2];
+  auto f = [](const std::string& property, const std::string& op, const std::string& value) {
+    return R"({"property":")" + property + R"(","op":")" + op + R"(","value":")" + value + R"("})";
+  };
+  auto inc = [](const std::string& filters) {
+    return R"({"system":"http://hl7.org/fhir/sid/icd-10","filter":[)" + filters + "]}";
+  };
+  std::vector<std::string> composes = {
+      R"({"include":[)" + inc(f("concept", "is-a", c1)) + "]}",
+      R"({"include":[)" + inc(f("code", "regex", "[A-H].*")) + "]}",
+      R"({"include":[)" + inc(f("chapter", "=", c2)) + "]}",
+      R"({"include":[)" + inc(f("concept", "is-a", c1) + "," + f("leaf", "exists", "true")) +
+          R"(],"exclude":[{"system":"http://hl7.org/fhir/sid/icd-10","concept":[{"code":")" + leaf +
+          R"("}]}]})",
+      R"({"include":[)" + inc(f("concept", "not-in", categories.front() + "," + cat)) + "]}",
+      R"({"include":[)" + inc(f("concept", "generalizes", leaf)) + "]}",
+      R"({"include":[)" + inc(f("concept", "descendent-of", cat)) + "]}",
+      R"({"include":[)" + inc(f("chapter", "=", c1)) +
+          R"(,{"system":"http://hl7.org/fhir/sid/icd-10","concept":[{"code":")" + categories.back() +
+          R"("}]}]})",
+      R"({"include":[{"system":"http://hl7.org/fhir/sid/icd-10"}],"exclude":[)" +
+          inc(f("chapter", "in", c1 + "," + c2)) + "]}",
+  };
+  std::vector<std::string> urls;
+  for (std::size_t i = 0; i < composes.size(); ++i) {
+    std::string url = "http://test/vs/" + std::to_string(i + 1);
+    resources.push_back(*parse_json(R"({"resourceType":"ValueSet","id":"vs-)" + std::to_string(i + 1) +
+                                    R"(","url":")" + url + R"(","status":"active","compose":)" + composes[i] +
+                                    "}"));
+    urls.push_back(url);
+  }
+  return urls;
+}
+
+// A _filter string value, in double quotes with its escapes.
+std::string filter_quoted(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+// A _filter value: quoted when it is not a plain word.
+std::string filter_word(const std::string& v) {
+  bool plain = !v.empty() && v != "and" && v != "or" && v != "not";
+  for (char c : v)
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == '"') plain = false;
+  return plain ? v : filter_quoted(v);
+}
+
 class Generator {
  public:
-  Generator(Oracle& oracle, std::uint64_t seed) : o_(oracle), rng_(seed) {
+  Generator(Oracle& oracle, std::uint64_t seed, std::vector<std::string> value_sets)
+      : o_(oracle), rng_(seed), value_sets_(std::move(value_sets)) {
     for (std::size_t i = 0; i < o_.resources().size(); ++i) by_type_[o_.resources()[i].type].push_back(i);
   }
 
   // "Type", "query"
   std::pair<std::string, std::string> next() {
-    static const char* kTypes[] = {"Observation",  "Observation",       "Observation",  "Patient",
-                                   "Patient",      "Encounter",         "Condition",    "MedicationRequest",
-                                   "CareTeam",     "DocumentReference", "Practitioner", "PractitionerRole",
-                                   "Organization", "Location"};
+    static const char* kTypes[] = {"Observation",       "Observation",  "Observation",       "Patient",
+                                   "Patient",           "Encounter",    "Condition",         "Condition",
+                                   "MedicationRequest", "CareTeam",     "DocumentReference", "Practitioner",
+                                   "PractitionerRole",  "Organization", "Location"};
     std::string type = kTypes[pick(std::size(kTypes))];
     const auto& pool = by_type_[type];
     if (pool.empty()) return {type, "_count=5"};
@@ -130,6 +238,25 @@ class Generator {
     for (int k = 0; k < clauses; ++k) {
       auto c = clause(type, r, 0);
       if (!c.empty()) parts.push_back(c);
+    }
+    if (type == "Condition" && chance(0.6)) {
+      // Subsumption and ValueSet filters: on code, as a modifier or in _filter.
+      const auto* code = search::Registry::current()->find("Condition", "code");
+      std::string op;
+      std::string t = terminology(o_.values(r, *code), op, chance(0.4));
+      if (t.empty()) {
+      } else if (op.size() == 2) {
+        parts.push_back("_filter=" + enc("code " + op + " " + filter_word(t)));
+      } else if (op == "in" || op == "not-in") {
+        parts.push_back("code:" + op + "=" + enc(esc(t)));
+      } else {
+        auto bar = t.find('|');
+        parts.push_back("code:" + op + "=" + enc(esc(t.substr(0, bar)) + "|" + esc(t.substr(bar + 1))));
+      }
+    }
+    if (chance(0.3)) {
+      std::string f = filter(type, r, 0);
+      if (!f.empty()) parts.push_back("_filter=" + enc(f));
     }
     if (chance(0.5)) parts.push_back("_sort=" + sort(type));
     static const int kCounts[] = {1, 2, 3, 5, 10, 50};
@@ -311,6 +438,15 @@ class Generator {
       }
       return p->code + "=" + enc(v);
     }
+    if (p->kind == Kind::kToken && chance(0.3)) {
+      std::string op;
+      std::string t = terminology(o_.values(r, *p), op, false);
+      if (!t.empty() && (op == "in" || op == "not-in")) return p->code + ":" + op + "=" + enc(esc(t));
+      if (!t.empty()) {
+        auto bar = t.find('|');
+        return p->code + ":" + op + "=" + enc(esc(t.substr(0, bar)) + "|" + esc(t.substr(bar + 1)));
+      }
+    }
     std::string mod;
     std::string v = value(p->kind, o_.values(r, *p), mod, true);
     if (v.empty()) return "";
@@ -321,6 +457,158 @@ class Generator {
       if (!v2.empty() && (mod2.empty())) v += "," + v2;
     }
     return p->code + (mod.empty() ? "" : ":" + mod) + "=" + enc(v);
+  }
+
+  // Terminology clauses on an ICD-10 coding: :below/:above (ancestors from
+  // the CodeSystem), :in/:not-in (the generated ValueSets); '' otherwise.
+  std::string terminology(const Oracle::Values& v, std::string& op, bool filter_ops) {
+    std::vector<const Oracle::Token*> icd;
+    for (const auto& t : v.tokens)
+      if (t.system == kIcd10) icd.push_back(&t);
+    if (icd.empty() || value_sets_.empty()) return "";
+    const auto& t = *icd[pick(icd.size())];
+    double x = std::uniform_real_distribution<double>(0, 1)(rng_);
+    if (x < 0.5) {
+      auto up = o_.ancestors(kIcd10, t.code);
+      if (up.empty()) up.push_back(t.code);
+      bool below = x < 0.35;
+      op = filter_ops ? (below ? "sb" : "ss") : (below ? "below" : "above");
+      // :above from a code's ancestor usually matches only that ancestor: use
+      // the code itself or a random other code's.
+      std::string code = below ? up[pick(up.size())] : t.code;
+      if (!below && chance(0.3)) code = up[pick(up.size())];
+      return std::string(kIcd10) + "|" + code;
+    }
+    bool in = x < 0.85;
+    op = filter_ops ? (in ? "in" : "ni") : (in ? "in" : "not-in");
+    return value_sets_[pick(value_sets_.size())];
+  }
+
+  std::string filter(const std::string& type, std::size_t r, int depth) {
+    double x = std::uniform_real_distribution<double>(0, 1)(rng_);
+    if (depth < 2 && x < 0.35) {
+      std::string a = filter(type, r, depth + 1);
+      std::size_t other = by_type_[type][pick(by_type_[type].size())];
+      std::string b = filter(type, chance(0.5) ? r : other, depth + 1);
+      if (a.empty() || b.empty()) return a.empty() ? b : a;
+      std::string e = a + (chance(0.5) ? " and " : " or ") + b;
+      return chance(0.5) ? "(" + e + ")" : e;
+    }
+    if (depth < 2 && x < 0.45) {
+      std::string a = filter(type, r, depth + 1);
+      return a.empty() ? a : "not (" + a + ")";
+    }
+    return filter_leaf(type, r, 0);
+  }
+
+  // One test, sometimes through a chain of references (`subject.name co "x"`).
+  std::string filter_leaf(const std::string& type, std::size_t r, int chain_depth) {
+    const auto& res = o_.resources()[r];
+    if (chain_depth < 2 && chance(0.15)) {
+      std::vector<std::pair<const search::ParamDef*, std::size_t>> targets;
+      for (const auto* p : search::Registry::current()->for_type(type)) {
+        if (p->kind != Kind::kReference || !p->compiled) continue;
+        for (const auto& ref : o_.values(r, *p).refs)
+          if (const auto* t = o_.find(ref.type, ref.id))
+            targets.emplace_back(p, static_cast<std::size_t>(t - o_.resources().data()));
+      }
+      if (!targets.empty()) {
+        auto [p, t] = targets[pick(targets.size())];
+        std::string inner = filter_leaf(o_.resources()[t].type, t, chain_depth + 1);
+        if (!inner.empty()) return p->code + "." + inner;
+      }
+    }
+    if (chance(0.05)) return std::string("_id ") + (chance(0.5) ? "eq " : "ne ") + filter_word(res.id);
+    std::vector<const search::ParamDef*> params;
+    for (const auto* p : params_with_values(type, r))
+      if (p->kind != Kind::kComposite && p->kind != Kind::kSpecial) params.push_back(p);
+    if (params.empty()) return "";
+    const search::ParamDef* p = params[pick(params.size())];
+    const Oracle::Values& v = o_.values(r, *p);
+    if (chance(0.07)) return p->code + " pr " + (chance(0.5) ? "true" : "false");
+    static const char* kOrder[] = {"eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"};
+    auto order_op = [&] { return std::string(kOrder[pick(std::size(kOrder))]); };
+    switch (p->kind) {
+      case Kind::kToken: {
+        std::string op;
+        if (chance(0.5)) {
+          std::string t = terminology(v, op, true);
+          if (!t.empty()) return p->code + " " + op + " " + filter_word(t);
+        }
+        if (v.tokens.empty()) return "";
+        const auto& t = v.tokens[pick(v.tokens.size())];
+        std::string val = t.code.empty()                    ? t.system + "|"
+                          : t.system.empty() || chance(0.5) ? t.code
+                                                            : t.system + "|" + t.code;
+        if (val.empty() || val == "|") return "";
+        return p->code + (chance(0.75) ? " eq " : " ne ") + filter_word(val);
+      }
+      case Kind::kString: {
+        if (v.strings.empty()) return "";
+        std::string s = v.strings[pick(v.strings.size())];
+        static const char* kOps[] = {"eq", "ne", "co", "sw", "ew"};
+        std::string op = kOps[pick(std::size(kOps))];
+        // Whole UTF-8 characters: cut at character starts only.
+        auto start_of_char = [&](std::size_t k) {
+          while (k > 0 && k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+          return k;
+        };
+        std::string val = s;
+        if (op == "sw") val = s.substr(0, std::max<std::size_t>(1, start_of_char(1 + pick(s.size()))));
+        if (op == "ew") val = s.substr(start_of_char(pick(s.size())));
+        if (op == "co") {
+          std::size_t a = start_of_char(pick(s.size()));
+          std::size_t b = start_of_char(a + 1 + pick(s.size() - a));
+          val = s.substr(a, std::max<std::size_t>(b, a + 1) - a);
+          while (!val.empty() && (static_cast<unsigned char>(val.back()) & 0x80)) val.pop_back();
+        }
+        if (search::fold(val).empty()) return "";
+        return p->code + " " + op + " " + filter_quoted(val);
+      }
+      case Kind::kDate: {
+        if (v.dates.empty()) return "";
+        const auto& d = v.dates[pick(v.dates.size())];
+        std::int64_t at = d.low == search::kMinMicros ? d.high : d.low;
+        if (at == search::kMaxMicros || at == search::kMinMicros) return "";
+        if (chance(0.3)) at += static_cast<std::int64_t>(pick(200) - 100) * 86'400'000'000LL;
+        std::string op = chance(0.15) ? "po" : order_op();
+        int offset = chance(0.5) ? 0 : (chance(0.5) ? 120 : -300);
+        return p->code + " " + op + " " + date_text(at, static_cast<int>(pick(5)), offset);
+      }
+      case Kind::kNumber: {
+        if (v.numbers.empty()) return "";
+        char num[64];
+        std::snprintf(num, sizeof num, "%g", v.numbers[pick(v.numbers.size())]);
+        return p->code + " " + order_op() + " " + num;
+      }
+      case Kind::kQuantity: {
+        if (v.quantities.empty()) return "";
+        const auto& q = v.quantities[pick(v.quantities.size())];
+        char num[64];
+        std::snprintf(num, sizeof num, chance(0.5) ? "%.0f" : "%.1f", q.value);
+        std::string val = num;
+        if (chance(0.5) && !q.code.empty()) val += "|" + q.system + "|" + q.code;
+        return p->code + " " + order_op() + " " + filter_word(val);
+      }
+      case Kind::kReference: {
+        if (v.refs.empty()) return "";
+        const auto& ref = v.refs[pick(v.refs.size())];
+        std::string val = ref.type.empty() || chance(0.3) ? ref.id : ref.type + "/" + ref.id;
+        static const char* kOps[] = {"eq", "re", "ne"};
+        return p->code + " " + kOps[pick(3)] + " " + filter_word(val);
+      }
+      case Kind::kUri: {
+        if (v.uris.empty()) return "";
+        std::string u = v.uris[pick(v.uris.size())];
+        double y = std::uniform_real_distribution<double>(0, 1)(rng_);
+        if (y < 0.3)
+          return p->code + (chance(0.5) ? " sw " : " sb ") + filter_word(u.substr(0, 1 + pick(u.size())));
+        if (y < 0.45) return p->code + " ss " + filter_word(chance(0.5) ? u + "/v2/x" : u + "/");
+        return p->code + (y < 0.8 ? " eq " : " ne ") + filter_word(u);
+      }
+      default:
+        return "";
+    }
   }
 
   std::string sort(const std::string& type) {
@@ -339,6 +627,7 @@ class Generator {
 
   Oracle& o_;
   std::mt19937_64 rng_;
+  std::vector<std::string> value_sets_;
   std::map<std::string, std::vector<std::size_t>> by_type_;
 };
 
@@ -354,6 +643,8 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   territory::TerritoryOptions to;
   to.patients = patients;
   territory::generate_territory(to, [&](Json&& j) { resources.push_back(std::move(j)); });
+  const std::vector<std::string> value_sets = add_terminology(resources);
+  ASSERT_FALSE(value_sets.empty()) << "the territory has ICD-10 conditions";
   // Load in batches, in order: rids follow insertion order.
   for (std::size_t i = 0; i < resources.size(); i += 500) {
     Status st = db.store().write([&](store::Writer& w) -> Status {
@@ -378,7 +669,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
     }
   }
 
-  Generator gen(oracle, seed);
+  Generator gen(oracle, seed, value_sets);
   std::size_t nonempty = 0, compared = 0, failures = 0;
   for (long n = 0; n < queries && failures < 10; ++n) {
     auto [type, query] = gen.next();

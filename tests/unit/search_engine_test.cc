@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
 #include "unit/search_support.h"
@@ -487,6 +488,424 @@ TEST_F(SearchSpecials, PolicyFiltersEveryPartOfTheQuery) {
   EXPECT_TRUE(run("Patient", "_has:RiskAssessment:subject:probability=gt0.5")->page.hits.empty());
   // Without the policy, the same queries see them.
   EXPECT_EQ(ids("Patient", "_has:RiskAssessment:subject:probability=gt0.5"), Ids{"a"});
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+// Terminology stored on the server: token :below/:above by subsumption
+// (R4 §3.1.1.5.5) and :in/:not-in over ValueSets with compose filters.
+class SearchTerminology : public ::testing::Test {
+ protected:
+  static constexpr const char* kCs = "http://example.org/cs/care";
+  static void SetUpTestSuite() {
+    db_ = new testing::SearchStore();
+    auto& s = *db_;
+    // root > mob > walk > stairs (stairs by the parent property), mob > transfer;
+    // root > cog > memory (nested), cog > orient (by the child property).
+    s.put(R"({"resourceType":"CodeSystem","id":"care","url":"http://example.org/cs/care","status":"active",
+      "content":"complete","hierarchyMeaning":"is-a",
+      "property":[{"code":"parent","uri":"http://hl7.org/fhir/concept-properties#parent","type":"code"},
+                  {"code":"kid","uri":"http://hl7.org/fhir/concept-properties#child","type":"code"},
+                  {"code":"domain","type":"string"},{"code":"inactive","type":"boolean"}],
+      "concept":[
+        {"code":"root","display":"Care need","concept":[
+          {"code":"mob","display":"Mobility","property":[{"code":"domain","valueString":"physical"}],"concept":[
+            {"code":"walk","display":"Walking","property":[{"code":"domain","valueString":"physical"}]},
+            {"code":"transfer","display":"Transfer","property":[{"code":"domain","valueString":"physical"}]}]},
+          {"code":"cog","display":"Cognition","property":[{"code":"domain","valueString":"mental"},
+                                                           {"code":"kid","valueCode":"orient"}],"concept":[
+            {"code":"memory","display":"Memory","property":[{"code":"domain","valueString":"mental"},
+                                                              {"code":"inactive","valueBoolean":true}]}]}]},
+        {"code":"stairs","display":"Stairs","property":[{"code":"parent","valueCode":"walk"},
+                                                         {"code":"domain","valueString":"physical"}]},
+        {"code":"orient","display":"Orientation","property":[{"code":"domain","valueString":"mental"}]}]})");
+    s.put(
+        R"({"resourceType":"CodeSystem","id":"grouped","url":"http://example.org/cs/grouped","status":"active",
+      "content":"complete","hierarchyMeaning":"grouped-by","concept":[{"code":"g","concept":[{"code":"g1"}]}]})");
+    for (const char* code : {"root", "mob", "walk", "stairs", "cog", "memory", "orient"})
+      s.put(std::string(R"({"resourceType":"Observation","id":"o-)") + code +
+            R"(","status":"final","code":{"coding":[{"system":"http://example.org/cs/care","code":")" + code +
+            R"("}]}})");
+    s.put(R"({"resourceType":"Observation","id":"o-other","status":"final",
+      "code":{"coding":[{"system":"urn:other","code":"walk"}]}})");
+    s.put(R"({"resourceType":"Observation","id":"o-g1","status":"final",
+      "code":{"coding":[{"system":"http://example.org/cs/grouped","code":"g1"}]}})");
+    auto vs = [&](const std::string& id, const std::string& compose) {
+      s.put(R"({"resourceType":"ValueSet","id":")" + id + R"(","url":"http://example.org/vs/)" + id +
+            R"(","status":"active","compose":)" + compose + "}");
+    };
+    auto inc = [](const std::string& filters) {
+      return R"({"include":[{"system":"http://example.org/cs/care","filter":[)" + filters + "]}]}";
+    };
+    vs("is-a", inc(R"({"property":"concept","op":"is-a","value":"mob"})"));
+    vs("desc", inc(R"({"property":"concept","op":"descendent-of","value":"mob"})"));
+    vs("not-a", inc(R"({"property":"concept","op":"is-not-a","value":"mob"})"));
+    vs("eq", inc(R"({"property":"domain","op":"=","value":"mental"})"));
+    vs("regex", inc(R"({"property":"code","op":"regex","value":"(w|s).*"})"));
+    vs("in", inc(R"({"property":"concept","op":"in","value":"walk, cog"})"));
+    vs("not-in", inc(R"({"property":"domain","op":"not-in","value":"physical"})"));
+    vs("gen", inc(R"({"property":"concept","op":"generalizes","value":"stairs"})"));
+    vs("exists", inc(R"({"property":"inactive","op":"exists","value":"true"})"));
+    vs("and",
+       inc(R"({"property":"concept","op":"is-a","value":"root"},{"property":"domain","op":"=","value":"physical"})"));
+    vs("exclude",
+       R"({"include":[{"system":"http://example.org/cs/care","filter":[{"property":"concept","op":"is-a","value":"root"}]}],
+      "exclude":[{"system":"http://example.org/cs/care","filter":[{"property":"domain","op":"=","value":"mental"}]}]})");
+    vs("whole-minus", R"({"include":[{"system":"http://example.org/cs/care"}],
+      "exclude":[{"system":"http://example.org/cs/care","filter":[{"property":"domain","op":"=","value":"mental"}]}]})");
+    vs("other-minus",
+       R"({"include":[{"system":"urn:other"}],"exclude":[{"system":"urn:other","concept":[{"code":"x"}]}]})");
+    vs("external",
+       R"({"include":[{"system":"http://snomed.info/sct","filter":[{"property":"concept","op":"is-a","value":"235856003"}]}]})");
+    vs("bad-op", inc(R"({"property":"concept","op":"sounds-like","value":"mob"})"));
+    vs("bad-regex", inc(R"({"property":"code","op":"regex","value":"(unclosed"})"));
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  Ids ids(const std::string& q) {
+    Ids v = db_->ids("Observation", q);
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  std::string error(const std::string& q) {
+    auto r = db_->run("Observation", q);
+    if (r.ok()) return "(no error)";
+    EXPECT_EQ(r.error().status(), 400) << q;
+    return r.error().message();
+  }
+  static testing::SearchStore* db_;
+};
+testing::SearchStore* SearchTerminology::db_ = nullptr;
+
+TEST_F(SearchTerminology, BelowIsTheCodeAndItsDescendants) {
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|mob"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|cog"), (Ids{"o-cog", "o-memory", "o-orient"}));
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|root").size(), 7u);  // not o-other (other system)
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|stairs"), Ids{"o-stairs"});
+  EXPECT_EQ(ids("code:below=http://example.org/cs/care|walk,http://example.org/cs/care|memory"),
+            (Ids{"o-memory", "o-stairs", "o-walk"}));
+}
+
+TEST_F(SearchTerminology, AboveIsTheCodeAndItsAncestors) {
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|stairs"),
+            (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|orient"), (Ids{"o-cog", "o-orient", "o-root"}));
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|root"), Ids{"o-root"});
+}
+
+TEST_F(SearchTerminology, FilterSubsumesAndSubsumedBy) {
+  auto f = [&](const std::string& e) {
+    std::string q = "_filter=";
+    for (char ch : e)
+      q += ch == ' ' ? std::string("%20") : ch == '|' ? std::string("%7C") : std::string(1, ch);
+    return ids(q);
+  };
+  EXPECT_EQ(f("code sb http://example.org/cs/care|mob"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(f("code ss http://example.org/cs/care|orient"), (Ids{"o-cog", "o-orient", "o-root"}));
+  EXPECT_EQ(f("code in http://example.org/vs/eq and not (code eq cog)"), (Ids{"o-memory", "o-orient"}));
+}
+
+TEST_F(SearchTerminology, GroupedByIsNotSubsumption) {
+  EXPECT_EQ(ids("code:below=http://example.org/cs/grouped|g"), Ids{});
+  EXPECT_EQ(ids("code:below=http://example.org/cs/grouped|g1"), Ids{"o-g1"});
+}
+
+TEST_F(SearchTerminology, UnknownSystemOrCodeMatchesNothingAndSaysWhy) {
+  auto r = db_->run("Observation", "code:below=urn:nowhere|x");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->page.hits.empty());
+  ASSERT_EQ(r->query.ignored.size(), 1u);
+  EXPECT_EQ(r->query.ignored[0].severity, "information");
+  EXPECT_NE(r->query.ignored[0].diagnostics.find("urn:nowhere"), std::string::npos);
+  EXPECT_EQ(ids("code:above=http://example.org/cs/care|nope"), Ids{});
+}
+
+TEST_F(SearchTerminology, BelowNeedsSystemAndCode) {
+  EXPECT_NE(error("code:below=mob").find("needs system|code"), std::string::npos);
+  EXPECT_NE(error("code:above=http://example.org/cs/care|").find("needs system|code"), std::string::npos);
+}
+
+TEST_F(SearchTerminology, ValueSetFilterOperators) {
+  EXPECT_EQ(ids("code:in=http://example.org/vs/is-a"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/desc"), (Ids{"o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/not-a"), (Ids{"o-cog", "o-memory", "o-orient", "o-root"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/eq"), (Ids{"o-cog", "o-memory", "o-orient"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/regex"), (Ids{"o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/in"), (Ids{"o-cog", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/not-in"), (Ids{"o-cog", "o-memory", "o-orient", "o-root"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/gen"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/exists"), Ids{"o-memory"});
+  EXPECT_EQ(ids("code:in=ValueSet/and"), (Ids{"o-mob", "o-stairs", "o-walk"}));
+  EXPECT_EQ(ids("code:in=http://example.org/vs/exclude"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  // Excluding codes from a whole system: the system's stored concepts minus them.
+  EXPECT_EQ(ids("code:in=http://example.org/vs/whole-minus"), (Ids{"o-mob", "o-root", "o-stairs", "o-walk"}));
+  EXPECT_NE(error("code:in=http://example.org/vs/other-minus").find("urn:other"), std::string::npos);
+  // :not-in: every other observation, including other systems.
+  EXPECT_EQ(ids("code:not-in=http://example.org/vs/is-a"),
+            (Ids{"o-cog", "o-g1", "o-memory", "o-orient", "o-other", "o-root"}));
+}
+
+TEST_F(SearchTerminology, FiltersThatCannotBeExpanded) {
+  std::string e = error("code:in=http://example.org/vs/external");
+  EXPECT_NE(e.find("http://example.org/vs/external"), std::string::npos) << e;
+  EXPECT_NE(e.find("http://snomed.info/sct"), std::string::npos) << e;
+  EXPECT_NE(error("code:in=http://example.org/vs/bad-op").find("sounds-like"), std::string::npos);
+  EXPECT_NE(error("code:in=http://example.org/vs/bad-regex").find("regular expression"), std::string::npos);
+  // Lenient: the parameter is ignored with a warning, the rest applies.
+  db_->strict = false;
+  auto r = db_->run("Observation", "code:in=http://example.org/vs/external&code=walk");
+  db_->strict = true;
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  Ids got;
+  for (const auto& h : r->page.hits) got.push_back(h.id);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (Ids{"o-other", "o-walk"}));
+  ASSERT_EQ(r->query.ignored.size(), 1u);
+  EXPECT_EQ(r->query.ignored[0].severity, "warning");
+  EXPECT_EQ(r->query.ignored[0].expression, "code:in");
+  ASSERT_EQ(r->query.applied.size(), 1u);  // the self link keeps code=walk only
+  EXPECT_EQ(r->query.applied[0].name, "code");
+}
+
+TEST(SearchTerminologyUnit, ClosureIsCapped) {
+  Json cs = *parse_json(R"({"resourceType":"CodeSystem","url":"urn:x","concept":[{"code":"a","concept":[
+    {"code":"b"},{"code":"c"},{"code":"d","concept":[{"code":"e"}]}]}]})");
+  auto s = search::CodeSystem::from_json(cs);
+  auto all = s.descendants("a", true, 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 5u);
+  auto capped = s.descendants("a", true, 3);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.error().status(), 400);
+  EXPECT_NE(capped.error().message().find("more than 3 codes"), std::string::npos);
+  EXPECT_EQ(*s.ancestors("e", false), (std::set<std::string>{"a", "d"}));
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+// _filter (R4 search_filter.html): every operator, the logical structure,
+// quoting, and the errors, hand-checked.
+class SearchFilter : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = new testing::SearchStore();
+    auto& s = *db_;
+    s.put(R"({"resourceType":"Practitioner","id":"dr1","name":[{"family":"Say \"Hi\" \\ there"}]})");
+    s.put(
+        R"({"resourceType":"Patient","id":"p1","name":[{"family":"Dupont","given":["Jean"]}],"gender":"male",
+      "birthDate":"1950-03-10","generalPractitioner":[{"reference":"Practitioner/dr1"}]})");
+    s.put(
+        R"({"resourceType":"Patient","id":"p2","name":[{"family":"Durand","given":["Émilie"]}],"gender":"female",
+      "birthDate":"1985-07-01"})");
+    s.put(
+        R"({"resourceType":"Patient","id":"p3","name":[{"family":"Le Dû","given":["Anne Marie"]}],"gender":"female",
+      "birthDate":"2001"})");
+    s.put(R"({"resourceType":"ValueSet","id":"hba1c","url":"http://example.org/vs/hba1c","status":"active",
+      "compose":{"include":[{"system":"http://loinc.org","concept":[{"code":"4548-4"}]}]}})");
+    s.put(R"({"resourceType":"Observation","id":"ob1","status":"final","subject":{"reference":"Patient/p1"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"effectiveDateTime":"2024-03-15T10:00:00Z",
+      "valueQuantity":{"value":95,"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}})");
+    s.put(
+        R"({"resourceType":"Observation","id":"ob2","status":"preliminary","subject":{"reference":"Patient/p2"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+      "effectivePeriod":{"start":"2024-01-01","end":"2024-06-30"},
+      "valueQuantity":{"value":6.5,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}})");
+    s.put(R"({"resourceType":"Observation","id":"ob3","status":"final","subject":{"reference":"Patient/p2"},
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"effectiveDateTime":"2023-12-31",
+      "valueQuantity":{"value":1.2,"unit":"g/L","system":"http://unitsofmeasure.org","code":"g/L"}})");
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  static std::string enc(std::string_view s) {
+    std::string out;
+    static const char* kHex = "0123456789ABCDEF";
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
+  Ids ids(const std::string& type, const std::string& filter, const std::string& more = "") {
+    Ids v = db_->ids(type, "_filter=" + enc(filter) + more);
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  Ids pat(const std::string& filter) { return ids("Patient", filter); }
+  Ids obs(const std::string& filter) { return ids("Observation", filter); }
+  std::string error(const std::string& type, const std::string& filter) {
+    auto r = db_->run(type, "_filter=" + enc(filter));
+    if (r.ok()) return "(no error)";
+    EXPECT_EQ(r.error().status(), 400) << filter;
+    EXPECT_EQ(r.error().issues().at(0).expression, "_filter");
+    return r.error().message();
+  }
+  static testing::SearchStore* db_;
+};
+testing::SearchStore* SearchFilter::db_ = nullptr;
+
+TEST_F(SearchFilter, StringOperatorsFoldCaseAndAccents) {
+  EXPECT_EQ(pat(R"(family eq "dupont")"), Ids{"p1"});
+  EXPECT_EQ(pat(R"(family eq "dup")"), Ids{});  // eq is the whole value, not a prefix
+  EXPECT_EQ(pat(R"(family sw "DU")"), (Ids{"p1", "p2"}));
+  EXPECT_EQ(pat(R"(family co "ran")"), Ids{"p2"});
+  EXPECT_EQ(pat(R"(family ew "ont")"), Ids{"p1"});
+  EXPECT_EQ(pat(R"(family ew "du")"), Ids{"p3"});  // "Le Dû", folded
+  EXPECT_EQ(pat(R"(family ne "dupont")"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("given eq émilie"), Ids{"p2"});
+  EXPECT_EQ(pat(R"(given eq "anne marie")"), Ids{"p3"});
+}
+
+TEST_F(SearchFilter, TokenOperators) {
+  EXPECT_EQ(pat("gender eq female"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("gender ne female"), Ids{"p1"});
+  EXPECT_EQ(obs("code eq http://loinc.org|2339-0"), (Ids{"ob1", "ob3"}));
+  EXPECT_EQ(obs("code eq urn:other|2339-0"), Ids{});
+  EXPECT_EQ(obs("code in http://example.org/vs/hba1c"), Ids{"ob2"});
+  EXPECT_EQ(obs("code ni http://example.org/vs/hba1c"), (Ids{"ob1", "ob3"}));
+  EXPECT_EQ(obs("status eq final and code eq 2339-0"), (Ids{"ob1", "ob3"}));
+}
+
+TEST_F(SearchFilter, DateOperatorsUseRanges) {
+  EXPECT_EQ(pat("birthdate eq 1950"), Ids{"p1"});
+  EXPECT_EQ(pat("birthdate ne 1950"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("birthdate lt 1980"), Ids{"p1"});
+  EXPECT_EQ(pat("birthdate gt 1985-07-01"), Ids{"p3"});
+  EXPECT_EQ(pat("birthdate ge 1985-07-01"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("birthdate le 1985-07"), (Ids{"p1", "p2"}));
+  EXPECT_EQ(pat("birthdate sa 1985"), Ids{"p3"});
+  EXPECT_EQ(pat("birthdate eb 1985"), Ids{"p1"});
+  EXPECT_EQ(obs("date eq 2024-03"), Ids{"ob1"});               // the period is not inside March
+  EXPECT_EQ(obs("date po 2024-03"), (Ids{"ob1", "ob2"}));      // but it overlaps it
+  EXPECT_EQ(obs("date po 2023-12-31T12:00:00Z"), Ids{"ob3"});  // a day overlaps its noon
+  EXPECT_EQ(pat("_lastUpdated gt 2000 and _lastUpdated lt 2100").size(), 3u);
+}
+
+TEST_F(SearchFilter, QuantityOperatorsConvertUnits) {
+  EXPECT_EQ(obs("value-quantity gt 90"), Ids{"ob1"});
+  EXPECT_EQ(obs("value-quantity eq 1.2|http://unitsofmeasure.org|g/L"), Ids{"ob3"});
+  EXPECT_EQ(obs("value-quantity lt 1|http://unitsofmeasure.org|g/L"), Ids{"ob1"});  // 95 mg/dL = 0.95 g/L
+  EXPECT_EQ(obs("value-quantity ap 6.4"), Ids{"ob2"});
+  EXPECT_EQ(obs("value-quantity sa 6.5 and value-quantity eb 100"), Ids{"ob1"});
+}
+
+TEST_F(SearchFilter, ReferencesIdsAndPresence) {
+  EXPECT_EQ(obs("subject eq Patient/p2"), (Ids{"ob2", "ob3"}));
+  EXPECT_EQ(obs("subject re Patient/p1"), Ids{"ob1"});
+  EXPECT_EQ(obs("subject ne Patient/p2"), Ids{"ob1"});
+  EXPECT_EQ(pat("general-practitioner pr true"), Ids{"p1"});
+  EXPECT_EQ(pat("general-practitioner pr false"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("_id eq p1 or _id eq p3"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(pat("_id ne p1"), (Ids{"p2", "p3"}));
+}
+
+TEST_F(SearchFilter, ChainsThroughReferences) {
+  EXPECT_EQ(obs("subject.gender eq female"), (Ids{"ob2", "ob3"}));
+  EXPECT_EQ(obs(R"(subject.name co "dup")"), Ids{"ob1"});  // Patient and Location have a name: ORed
+  EXPECT_EQ(obs(R"(subject.general-practitioner.name co "hi")"), Ids{"ob1"});
+  EXPECT_EQ(obs("not (subject.gender eq female) and status eq final"), Ids{"ob1"});
+  EXPECT_EQ(obs("subject._id eq p2 and code eq 2339-0"), Ids{"ob3"});
+  EXPECT_EQ(pat("general-practitioner.name pr true"), Ids{"p1"});
+}
+
+TEST_F(SearchFilter, NotBindsTighterThanAndThanOr) {
+  // and before or: male, or (female and born 1985 or later).
+  EXPECT_EQ(pat("gender eq male or gender eq female and birthdate ge 1985"), (Ids{"p1", "p2", "p3"}));
+  EXPECT_EQ(pat("gender eq male and birthdate ge 1985 or gender eq female"), (Ids{"p2", "p3"}));
+  // Parentheses regroup.
+  EXPECT_EQ(pat("(gender eq male or gender eq female) and birthdate ge 1985"), (Ids{"p2", "p3"}));
+  EXPECT_EQ(pat("gender eq male and (birthdate ge 1985 or gender eq female)"), Ids{});
+  EXPECT_EQ(pat("((gender eq male))"), Ids{"p1"});
+  // not applies to its parenthesised operand only.
+  EXPECT_EQ(pat("not (gender eq female)"), Ids{"p1"});
+  EXPECT_EQ(pat(R"(not(gender eq female) or family eq "le dû")"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(pat("not (gender eq female and birthdate lt 2000)"), (Ids{"p1", "p3"}));
+  EXPECT_EQ(pat("NOT (gender eq female) OR _id eq p2"), (Ids{"p1", "p2"}));  // keywords in any case
+}
+
+TEST_F(SearchFilter, CombinesWithOtherParameters) {
+  EXPECT_EQ(ids("Patient", "gender eq female", "&birthdate=1985"), Ids{"p2"});
+  EXPECT_EQ(ids("Patient", "gender eq female", "&_filter=" + enc("birthdate lt 1990")), Ids{"p2"});
+}
+
+TEST_F(SearchFilter, QuotedStringsAndEscapes) {
+  EXPECT_EQ(ids("Practitioner", R"(family eq "Say \"Hi\" \\ there")"), Ids{"dr1"});
+  EXPECT_EQ(ids("Practitioner", R"(name co "\u0022hi\u0022")"), Ids{"dr1"});
+  EXPECT_EQ(ids("Practitioner", R"(name co "\"hi\" \\")"), Ids{"dr1"});
+  EXPECT_EQ(ids("Practitioner", R"x(name co "(hi)")x"), Ids{});  // parentheses inside a string are text
+}
+
+TEST_F(SearchFilter, ErrorsNameTheProblemAndItsPosition) {
+  std::string e = error("Patient", "gender co ma");
+  EXPECT_NE(e.find("position 8"), std::string::npos) << e;
+  EXPECT_NE(e.find("'co'"), std::string::npos) << e;
+  EXPECT_NE(e.find("token parameter 'gender'"), std::string::npos) << e;
+  e = error("Patient", "gender eq male and colour eq red");
+  EXPECT_NE(e.find("position 20"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown search parameter 'colour'"), std::string::npos) << e;
+  EXPECT_NE(error("Patient", "gender xx male").find("unknown operator 'xx'"), std::string::npos);
+  EXPECT_NE(error("Patient", "").find("empty"), std::string::npos);
+  EXPECT_NE(error("Patient", "   ").find("empty"), std::string::npos);
+  EXPECT_NE(error("Patient", "(gender eq male").find("expected ')'"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq male)").find("unexpected ')'"), std::string::npos);
+  EXPECT_NE(error("Patient", R"(family eq "open)").find("unterminated string"), std::string::npos);
+  EXPECT_NE(error("Patient", R"(family eq "a\qb")").find("unknown escape"), std::string::npos);
+  EXPECT_NE(error("Patient", "not gender eq male").find("'not' must be followed"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq").find("expected a value"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq male female").find("unexpected 'female'"), std::string::npos);
+  EXPECT_NE(error("Patient", "gender eq male or").find("expected a search parameter"), std::string::npos);
+  EXPECT_NE(error("Patient", "birthdate eq 19xx").find("not a date"), std::string::npos);
+  EXPECT_NE(error("Patient", "birthdate co 1950").find("'co' does not apply to date parameter"),
+            std::string::npos);
+  EXPECT_NE(error("Patient", "family gt a").find("'gt' does not apply to string parameter"),
+            std::string::npos);
+  EXPECT_NE(error("Patient", "gender pr maybe").find("true or false"), std::string::npos);
+  EXPECT_NE(
+      error("Observation", "subject.colour eq x").find("no target of 'subject' has a parameter 'colour'"),
+      std::string::npos);
+  EXPECT_NE(error("Observation", "status.name eq x").find("'status' is not a reference parameter"),
+            std::string::npos);
+  EXPECT_NE(
+      error("Observation", "subject.gender co x").find("'co' does not apply to token parameter 'gender'"),
+      std::string::npos);
+  EXPECT_NE(error("Observation", "related[type eq has-component].target pr true").find("not supported"),
+            std::string::npos);
+  EXPECT_NE(error("Patient", "family:exact eq x").find("modifiers are not allowed"), std::string::npos);
+  EXPECT_NE(error("Observation", "code sb 2339-0").find("needs system|code"), std::string::npos);
+  EXPECT_NE(error("Observation", "code-value-quantity eq x").find("composite"), std::string::npos);
+  EXPECT_NE(error("", "_id eq p1").find("needs a resource type"), std::string::npos);
+}
+
+TEST_F(SearchFilter, LenientModeIgnoresAndReports) {
+  db_->strict = false;
+  auto r = db_->run("Patient", "_filter=" + enc("gender co ma") + "&gender=male");
+  db_->strict = true;
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->page.hits.size(), 1u);
+  EXPECT_EQ(r->page.hits[0].id, "p1");
+  ASSERT_EQ(r->query.ignored.size(), 1u);
+  EXPECT_EQ(r->query.ignored[0].expression, "_filter");
+  EXPECT_NE(r->query.ignored[0].diagnostics.find("position 8"), std::string::npos);
 }
 
 }  // namespace

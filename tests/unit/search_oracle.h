@@ -1,20 +1,23 @@
 // The brute-force search oracle of the differential test: every resource in
 // memory, the SearchParameter's FHIRPath evaluated on each one, and the
 // FHIR R4 search semantics (§3.1.1.4 prefixes, §3.1.1.5 modifiers, chains,
-// _has, _sort) applied to the values directly, without index rows or SQL.
-// Written independently of search/extract.cc and the SQLite backend; it
-// shares only the query parser (the AST is the input of both), the value
+// _has, _sort, _filter, terminology) applied to the values directly, without
+// index rows or SQL. Written independently of search/extract.cc, the planner,
+// search/terminology.cc and the SQLite backend; it shares only the query
+// parser (the AST is the input of both, _filter's included), the value
 // parsers (search/values.h, unit-tested by hand) and the FHIRPath engine.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "fhir/json.h"
 #include "fhirpath/fhirpath.h"
+#include "search/filter.h"
 #include "search/query.h"
 
 namespace parcours::testing {
@@ -68,7 +71,27 @@ class Oracle {
   // Component values of composite `p` on resource i: one entry per element.
   const std::vector<std::vector<Values>>& composite_values(std::size_t i, const search::ParamDef& p);
 
+  // Terminology, read from the CodeSystem and ValueSet resources held here
+  // (walking up the parents, and testing one code against a value set's
+  // rules, rather than expanding sets as search/terminology.cc does).
+  // The ancestors of system|code, the code first ("" system: none).
+  std::vector<std::string> ancestors(const std::string& system, const std::string& code);
+  bool subsumes(const std::string& system, const std::string& ancestor, const std::string& code);
+  bool in_value_set(const std::string& ref, const std::string& system, const std::string& code,
+                    int depth = 0);
+
  private:
+  struct Hierarchy {
+    bool found = false;
+    bool grouped = false;  // hierarchyMeaning grouped-by: no subsumption
+    std::map<std::string, std::set<std::string>> parents;
+    std::map<std::string, std::multimap<std::string, std::string>> properties;  // code -> property values
+    std::map<std::string, std::string> display;
+  };
+  const Hierarchy& hierarchy(const std::string& system);
+  const Json* resource_by_url(const std::string& type, const std::string& url) const;
+  bool code_filter(const std::string& system, const Json& filter, const std::string& code);
+  bool filter_matches(const search::FilterExpr& f, std::size_t i);
   bool matches(const search::Clause& c, std::size_t i);
   bool param_matches(const search::Clause& c, std::size_t i);
   bool value_matches(fhir::SearchParamType kind, const std::string& modifier, const std::string& value,
@@ -79,6 +102,7 @@ class Oracle {
   std::map<std::pair<std::size_t, const search::ParamDef*>, Values> cache_;
   std::map<std::pair<std::size_t, const search::ParamDef*>, std::vector<std::vector<Values>>>
       composite_cache_;
+  std::map<std::string, Hierarchy> hierarchies_;
   std::int64_t now_ = 0;
 };
 

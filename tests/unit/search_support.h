@@ -33,6 +33,7 @@ class SearchStore {
   }
 
   store::Store& store() { return *store_; }
+  bool strict = true;  // Prefer: handling=strict for run()
 
   void put(std::string_view json) {
     auto j = parse_json(json);
@@ -63,7 +64,7 @@ class SearchStore {
     search::SearchRequest req;
     if (!type.empty()) req.types = {type};
     req.params = std::move(*params);
-    req.strict = true;
+    req.strict = strict;
     req.base_url = "http://test/fhir";
     req.now = now;
     auto reader = store_->reader();

@@ -624,6 +624,13 @@ class Sql {
       }
       case CmpOp::Contains:
         return "instr(" + col + ", " + bind(v) + ") > 0";
+      case CmpOp::EndsWith: {
+        const std::string& p = std::get<std::string>(v);
+        if (p.empty()) return "1";
+        // substr and length count characters on both sides.
+        std::string b = bind(p);
+        return "substr(" + col + ", -length(" + b + ")) = " + b;
+      }
       case CmpOp::In: {
         if (c.values.empty()) return "0";
         std::string s = col + " IN (";
