@@ -646,7 +646,10 @@ double test_weight(const Predicate& p) {
   switch (p.kind) {
     case Predicate::Kind::Chain:
     case Predicate::Kind::Has: {
-      double w = 4;
+      // Measured on the 10k territory: testing Encounter.subject:Patient.name
+      // on one walked encounter (~15 µs: the reference, the target, its
+      // strings) costs about 60 enumerated rows of the same chain (~0.25 µs).
+      double w = 16;
       for (const auto& s : p.sub) w += test_weight(s);
       return w;
     }
