@@ -4,7 +4,12 @@
 // Bundle text: everything but HTTP). Baseline measured in the same run: a
 // read by id through the same store.
 //
-//   search_bench --data STORE [--iterations 300] [--threads 2] [--seed 7]
+//   search_bench --data STORE [--iterations 300] [--threads 2] [--seed 7] [--care-team]
+//
+// --care-team: the same queries, drawn from the patients of the GP with the
+// most patients, run as that GP (access policy inside the SQL, reach cached
+// as the server does) and as the administrator (no policy), interleaved in
+// one run; prints both p50s and their ratio (the policy's cost, target 1.3).
 //
 // The first run adds the coordination resources the generated territory
 // lacks (CarePlan, Task, Provenance) and reindexes nothing else.
@@ -23,6 +28,9 @@
 #include "api/search_bundle.h"
 #include "search/engine.h"
 #include "search/indexer.h"
+#include "security/clock.h"
+#include "security/guard.h"
+#include "security/reach.h"
 #include "store/store.h"
 
 using namespace parcours;
@@ -34,6 +42,7 @@ struct Args {
   int iterations = 300;
   int threads = 2;
   unsigned seed = 7;
+  bool care_team = false;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -136,14 +145,26 @@ int main(int argc, char** argv) {
       a.threads = std::atoi(next().c_str());
     else if (k == "--seed")
       a.seed = static_cast<unsigned>(std::atoi(next().c_str()));
+    else if (k == "--care-team")
+      a.care_team = true;
   }
   if (a.data.empty()) {
     std::fprintf(stderr, "usage: search_bench --data STORE [--iterations N] [--threads T] [--seed S]\n");
     return 2;
   }
+  auto policy = security::Policy::load_configured();
+  if (!policy) {
+    std::fprintf(stderr, "search_bench: %s\n", policy.error().message().c_str());
+    return 1;
+  }
   store::SqliteOptions o;
   o.directory = a.data;
-  o.indexer = search::index_resource;
+  // As `parcours serve` does: each version with its access-policy label.
+  o.indexer = [p = *policy](std::string_view type, const Json& resource) {
+    store::IndexRows rows = search::index_resource(type, resource);
+    rows.security = p->derive(type, resource, rows.patients);
+    return rows;
+  };
   auto opened = store::open_sqlite(o);
   if (!opened) {
     std::fprintf(stderr, "search_bench: %s\n", opened.error().message().c_str());
@@ -235,7 +256,8 @@ int main(int argc, char** argv) {
        [&] { return "_id=" + pick(sm.patients) + "&_revinclude=CareTeam:subject"; }},
   };
 
-  auto run_one = [&](const std::string& type, const std::string& q, std::size_t* entries) -> double {
+  auto run_one = [&](const std::string& type, const std::string& q, std::size_t* entries,
+                     const security::RequestContext* as = nullptr) -> double {
     auto t0 = Clock::now();
     auto params = search::parse_form(q);
     search::SearchRequest req;
@@ -244,6 +266,14 @@ int main(int argc, char** argv) {
     req.base_url = "http://bench/fhir";
     req.now = 1'793'491'200'000'000;
     auto reader = s.reader();
+    if (as) {
+      auto filter = security::row_filter(*as, *reader, security::Interaction::Search);
+      if (!filter) {
+        std::fprintf(stderr, "policy: %s\n", filter.error().message().c_str());
+        std::exit(1);
+      }
+      req.policy = std::move(*filter);
+    }
     auto r = search::execute(*reader, req);
     if (!r) {
       std::fprintf(stderr, "query failed: %s?%s: %s\n", type.c_str(), q.c_str(), r.error().message().c_str());
@@ -254,6 +284,72 @@ int main(int argc, char** argv) {
     if (entries) *entries += r->page.hits.size() + r->page.included.size();
     return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
   };
+
+  if (a.care_team) {
+    // The GP with the most patients, and the queries drawn from their care.
+    std::string gp;
+    std::vector<std::string> mine;
+    for (const auto& pr : sm.practitioners) {
+      auto reader = s.reader();
+      auto r = search::find(*reader, "Patient", "general-practitioner=Practitioner/" + pr, 100000, {},
+                            "http://bench/fhir");
+      if (r && r->size() > mine.size()) {
+        gp = pr;
+        mine = std::move(*r);
+      }
+    }
+    if (mine.empty()) {
+      std::fprintf(stderr, "search_bench: no patient has a GP\n");
+      return 1;
+    }
+    std::vector<std::string> encounters;
+    for (std::size_t i = 0; i < mine.size() && encounters.size() < 2000; ++i) {
+      auto reader = s.reader();
+      auto r = search::find(*reader, "Encounter", "subject=Patient/" + mine[i], 100, {}, "http://bench/fhir");
+      if (r) encounters.insert(encounters.end(), r->begin(), r->end());
+    }
+    const std::size_t territory = sm.patients.size();
+    sm.patients = mine;
+    sm.practitioners = {gp};
+    if (!encounters.empty()) sm.encounters = encounters;
+    auto access = std::make_shared<security::AccessContext>();
+    access->role = (*policy)->role("medecin").value_or(-1);
+    access->role_class = security::RoleClass::Health;
+    access->principals = {"Practitioner/" + gp};
+    access->identities = {"Practitioner/" + gp, "Account/bench-gp"};
+    access->account = "bench-gp";
+    access->scopes = security::Scopes::parse("user/*.cruds");
+    access->now = security::Clock::now();
+    security::ReachCache reaches;
+    security::RequestContext as_gp;
+    as_gp.access = access;
+    as_gp.policy = *policy;
+    as_gp.reaches = &reaches;
+    std::printf("store: %s (%zu patients); care-team member: Practitioner/%s, GP of %zu patients\n",
+                a.data.c_str(), territory, gp.c_str(), mine.size());
+    std::printf("%-45s %10s %10s %7s %9s %9s\n", "query (same texts, interleaved)", "admin p50", "GP p50",
+                "ratio", "admin n", "GP n");
+    for (const auto& q : queries) {
+      for (int i = 0; i < 5; ++i) {
+        std::string text = q.make();
+        run_one(q.type, text, nullptr);
+        run_one(q.type, text, nullptr, &as_gp);
+      }
+      std::vector<double> ta, tg;
+      std::size_t ea = 0, eg = 0;
+      for (int i = 0; i < a.iterations; ++i) {
+        std::string text = q.make();
+        ta.push_back(run_one(q.type, text, &ea));
+        tg.push_back(run_one(q.type, text, &eg, &as_gp));
+      }
+      double pa = percentile(ta, 0.5), pg = percentile(tg, 0.5);
+      std::printf("%-45s %10.3f %10.3f %7.2f %9.1f %9.1f\n", q.name, pa / 1000, pg / 1000, pg / pa,
+                  static_cast<double>(ea) / a.iterations, static_cast<double>(eg) / a.iterations);
+      std::fflush(stdout);
+    }
+    s.close();
+    return 0;
+  }
 
   // Baseline: read by id (one reader per read, as the API does).
   std::vector<double> base;

@@ -18,9 +18,13 @@
 #   3. type history (GET /fhir/Observation/_history?_count=50): the GP's
 #      pages hold only their patients' Observations, the administrator's
 #      everything, and each total is counted through the predicate.
+#   4. the typical coordination queries of the search issue (search_bench
+#      --care-team), in process, drawn from the GP's patients, as the GP and
+#      as the administrator on the same query texts.
 # The ratio GP / admin is the policy's overhead (target ≤ 1.3).
 source "$(dirname "$0")/lib.sh"
 need wrk python3 sqlite3
+need "$BENCH_BIN/search_bench"
 
 patients=${1:-2000}
 seconds=${BENCH_SECONDS:-10}
@@ -169,3 +173,14 @@ echo "   RESULT lists: GP $lg ms/page (total $tg versions visible) vs admin $la 
 summary "| reads by id as a GP vs admin, $(fmt "$patients") patients | GP $(fmt "$g_rps") req/s, $g_cpu µs CPU/read | admin $(fmt "$a_rps") req/s, $a_cpu µs CPU/read | $(ratio "$g_cpu" "$a_cpu") (CPU) | ≤ 1.3 |"
 summary "| searches by subject as a GP vs admin | GP $(fmt "$sg_rps") req/s, $sg_cpu µs CPU/search | admin $(fmt "$sa_rps") req/s, $sa_cpu µs CPU/search | $(ratio "$sg_cpu" "$sa_cpu") (CPU) | ≤ 1.3 |"
 summary "| Observation type history page (50) as a GP vs admin | $lg ms | $la ms | $(ratio "$lg" "$la") | ≤ 1.3 |"
+
+# The search issue's typical coordination queries, in process (no HTTP, no
+# token, no audit: the policy inside the SQL alone), as the GP with the most
+# patients and as the administrator, interleaved on the same query texts.
+stop_server
+echo "-- the typical coordination queries (bench/search_bench.cc --care-team), ${BENCH_ITERATIONS:-200} each"
+"$BENCH_BIN/search_bench" --data "$data" --care-team --iterations "${BENCH_ITERATIONS:-200}" | tee "$work/typical.out"
+awk '/^store:/ { next } /^query/ { next } NF >= 6 {
+  name = $0; sub(/ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$/, "", name)
+  printf "| %s, as a GP vs admin | %s ms | %s ms | %s | ≤ 1.3 |\n", name, $(NF-3), $(NF-4), $(NF-2) }' \
+  "$work/typical.out" | while IFS= read -r line; do summary "$line"; done

@@ -511,19 +511,25 @@ Result<Predicate> filter_test(const FilterExpr& f, Ctx& ctx) {
                      "_filter");
 }
 
+// A chain through reference `param` to resources of `types` (the first
+// names the referenced type) satisfying `sub` (R4 §3.1.1.4.13).
+Predicate chain_to(const std::string& param, std::vector<std::string> types, Predicate sub) {
+  Predicate p;
+  p.kind = Predicate::Kind::Chain;
+  p.param = param;
+  p.table = IndexTable::Reference;
+  p.cond = cmp(Column::RefType, CmpOp::Eq, types.front());
+  p.types = std::move(types);
+  p.sub.push_back(std::move(sub));
+  return p;
+}
+
 Result<Predicate> filter_predicate(const FilterExpr& f, Ctx& ctx) {
   if (f.kind == FilterExpr::Kind::Test) return filter_test(f, ctx);
   if (f.kind == FilterExpr::Kind::Chain) {
     auto sub = filter_predicate(f.kids.front(), ctx);
     if (!sub) return sub;
-    Predicate p;
-    p.kind = Predicate::Kind::Chain;
-    p.param = f.param->name;
-    p.table = IndexTable::Reference;
-    p.types = {f.code};
-    p.cond = cmp(Column::RefType, CmpOp::Eq, f.code);
-    p.sub.push_back(std::move(*sub));
-    return p;
+    return chain_to(f.param->name, {f.code}, std::move(*sub));
   }
   std::vector<Predicate> kids;
   for (const auto& k : f.kids) {
@@ -607,14 +613,7 @@ Result<Predicate> clause_pred(const Clause& c, Ctx& ctx) {
       }
       auto sub = clause_pred(*c.next, ctx);
       if (!sub) return sub;
-      Predicate p;
-      p.kind = Predicate::Kind::Chain;
-      p.param = c.param->name;
-      p.table = IndexTable::Reference;
-      p.types = c.target_types;
-      p.cond = cmp(Column::RefType, CmpOp::Eq, c.target_types.front());
-      p.sub.push_back(std::move(*sub));
-      return p;
+      return chain_to(c.param->name, c.target_types, std::move(*sub));
     }
     case Clause::Kind::Has: {
       auto sub = clause_pred(*c.next, ctx);

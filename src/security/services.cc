@@ -37,9 +37,14 @@ Result<std::unique_ptr<Services>> Services::open(store::Store& data, const std::
   s->keys = std::make_unique<KeyRing>(*s->store, *s->box, options.keys);
   if (auto st = s->keys->load(); !st) return std::move(st).error();
   s->accounts = std::make_unique<AccountService>(*s->store, *s->box, s->policy, options.login);
-  s->tokens = std::make_unique<TokenService>(*s->store, *s->keys, *s->accounts, s->policy, options.tokens);
-  s->audit = std::make_unique<AuditSink>(data, options.audit);
   s->reaches = std::make_unique<ReachCache>();
+  s->tokens =
+      std::make_unique<TokenService>(*s->store, *s->keys, *s->accounts, s->policy, options.tokens,
+                                     [data = &s->data, reaches = s->reaches.get()](const AccessContext& ac) {
+                                       auto reader = data->reader();
+                                       return reaches->get(ac, *reader);
+                                     });
+  s->audit = std::make_unique<AuditSink>(data, options.audit);
   return s;
 }
 

@@ -109,8 +109,13 @@ std::string fhir_user_of(const store::Account& a) {
 }
 
 TokenService::TokenService(store::SecurityStore& store, KeyRing& keys, AccountService& accounts,
-                           std::shared_ptr<const Policy> policy, TokenOptions options)
-    : store_(store), keys_(keys), accounts_(accounts), policy_(std::move(policy)), options_(options) {}
+                           std::shared_ptr<const Policy> policy, TokenOptions options, ReachSource reach)
+    : store_(store),
+      keys_(keys),
+      accounts_(accounts),
+      policy_(std::move(policy)),
+      options_(options),
+      reach_(std::move(reach)) {}
 
 Result<std::string> TokenService::register_client(store::Client c) {
   if (c.id.empty()) c.id = "cli-" + random_token(9);
@@ -218,13 +223,33 @@ bool TokenService::picks_patient(const store::Account& a) {
   return a.kind == "professional" || a.kind == "coordinator" || a.kind == "admin-staff";
 }
 
+// The same relationships as the access policy's (Policy::relationship, via
+// the reach): whoever the picker lists, the policy lets in, and no other.
+Result<std::vector<std::string>> TokenService::reached_patients(const store::Account& a) const {
+  std::vector<std::string> out;
+  auto role = policy_->role(accounts_.role_of(a));
+  if (!reach_ || !role) return out;
+  AccessContext ac;
+  ac.role = *role;
+  ac.role_class = policy_->roles()[static_cast<std::size_t>(*role)].role_class;
+  ac.account = a.id;
+  ac.now = Clock::now();
+  people_of(a, ac.principals, ac.identities);
+  auto reach = reach_(ac);
+  if (!reach) return std::move(reach).error();
+  if (!*reach) return out;
+  for (const auto& [patient, entry] : (*reach)->entries)
+    if (entry.flag != store::PatientReach::kNone) out.push_back(patient);
+  return out;
+}
+
 Result<std::vector<PickablePatient>> TokenService::pickable_patients(const store::Account& a,
                                                                      std::string_view prefix, int limit,
                                                                      int offset) {
   store::SecurityStore::PatientQuery q;
-  people_of(a, q.principals, q.identities);
-  q.account = a.id;
-  q.now = Clock::now();
+  auto reached = reached_patients(a);
+  if (!reached) return std::move(reached).error();
+  q.patients = std::move(*reached);
   q.name_prefix = prefix;
   q.limit = limit + 1;
   q.offset = offset;
@@ -238,9 +263,10 @@ Result<std::vector<PickablePatient>> TokenService::pickable_patients(const store
 Result<bool> TokenService::may_pick(const store::Account& a, std::string_view patient) {
   if (patient.empty() || !picks_patient(a)) return false;
   store::SecurityStore::PatientQuery q;
-  people_of(a, q.principals, q.identities);
-  q.account = a.id;
-  q.now = Clock::now();
+  auto reached = reached_patients(a);
+  if (!reached) return std::move(reached).error();
+  if (std::find(reached->begin(), reached->end(), patient) == reached->end()) return false;
+  q.patients = {std::string(patient)};
   q.id = patient;
   q.limit = 1;
   auto rows = store_.accessible_patients(q);

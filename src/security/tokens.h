@@ -6,6 +6,7 @@
 // validation of access tokens presented to the FHIR API.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,8 +84,11 @@ struct Authenticated {
 
 class TokenService {
  public:
+  // The patients a person reaches now (security/reach.h), for the picker.
+  using ReachSource = std::function<Result<std::shared_ptr<const store::PatientReach>>(const AccessContext&)>;
+
   TokenService(store::SecurityStore& store, KeyRing& keys, AccountService& accounts,
-               std::shared_ptr<const Policy> policy, TokenOptions options = {});
+               std::shared_ptr<const Policy> policy, TokenOptions options = {}, ReachSource reach = {});
 
   // /auth/authorize: the client and its exact redirect URI.
   OAuthResult<store::Client> browser_client(std::string_view client_id, std::string_view redirect_uri);
@@ -144,6 +148,8 @@ class TokenService {
   OAuthResult<IssuedTokens> issue(const store::Session& s, const store::Account& a, const store::Client& c,
                                   std::string_view issuer, bool with_refresh, std::string_view nonce);
   OAuthResult<store::Client> authenticate_assertion(const ClientAuth& client);
+  // The patients `a` may pick: those of their reach (none without a source).
+  Result<std::vector<std::string>> reached_patients(const store::Account& a) const;
   Result<std::string> access_token(std::string_view subject, std::string_view client_id, const Scopes& scopes,
                                    std::string_view session, std::string_view patient,
                                    std::string_view fhir_user, std::string_view issuer);
@@ -153,6 +159,7 @@ class TokenService {
   AccountService& accounts_;
   std::shared_ptr<const Policy> policy_;
   TokenOptions options_;
+  ReachSource reach_;
 
   // Tokens whose signature was verified, by SHA-256 of the token: a
   // signature is checked once per token, not once per request (ES256

@@ -324,16 +324,10 @@ class SecurityStore {
   // and the patient picker's forms use it.
   virtual Result<bool> use_once(std::string_view key, Micros expires, Micros now) = 0;
 
-  // The patients a person may open now through a care relationship (the
-  // SMART patient picker): an active grant fact (team, gp, task, permit;
-  // only gp when the patient shares with the GP alone) naming one of
-  // `principals`, or an open break-glass access of `account`; never a
-  // patient who objected to one of `identities`. Computed inside the query.
+  // Live Patient resources among `patients` (the SMART patient picker:
+  // the patients a person reaches, security/reach.h), by family name.
   struct PatientQuery {
-    std::vector<std::string> principals;
-    std::vector<std::string> identities;
-    std::string account;
-    Micros now = 0;
+    std::vector<std::string> patients;
     std::string name_prefix;  // folded (search::fold): a prefix of a name part; '' any
     std::string id;           // exactly this patient; '' any
     int limit = 50;

@@ -125,11 +125,14 @@ constexpr const char* kPatientFacts =
     "SELECT kind, patient, principal, target, start_at, end_at, src_type, src_id FROM access_fact "
     "WHERE patient=?1 AND kind IN ('deny-actor', 'deny-break-glass', 'gp', 'gp-only', 'mask-category', "
     "'mask-resource', 'permit', 'task', 'team')";
+// Break-glass accesses are audit records: the grant and its trace are one
+// row. Both queries give (agent, patient, recorded, until, seq).
 constexpr const char* kBreakGlass =
-    "SELECT agent, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass "
+    "SELECT agent, patient, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass "
     "WHERE subtype='break-glass' AND patient=?1";
 constexpr const char* kAccountBreakGlass =
-    "SELECT patient, recorded, until, seq FROM audit_event INDEXED BY audit_event_break_glass_by_agent "
+    "SELECT agent, patient, recorded, until, seq FROM audit_event INDEXED BY "
+    "audit_event_break_glass_by_agent "
     "WHERE subtype='break-glass' AND agent=?1 AND until>?2";
 constexpr const char* kLastAudit = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
 constexpr const char* kInsertAudit =
@@ -243,40 +246,63 @@ Result<std::optional<ResourceLabel>> read_label(Connection& c, std::string_view 
   return std::optional<ResourceLabel>(std::move(l));
 }
 
+namespace {
+
+// Rows (kind, patient, principal, target, start_at, end_at[, src_type,
+// src_id]) as facts; `source` names them when the query has no source columns.
+Status read_fact_rows(Query& q, std::vector<AccessFact>& out, std::string_view source = {}) {
+  for (;;) {
+    auto row = q.step();
+    if (!row) return std::move(row).error();
+    if (!*row) return Status::Ok();
+    AccessFact f;
+    f.kind = q.text(0);
+    f.patient = q.text(1);
+    f.principal = q.text(2);
+    f.target = q.text(3);
+    f.start = q.int64(4);
+    f.end = q.int64(5);
+    f.source = source.empty() ? std::string(q.text(6)) + "/" + std::string(q.text(7)) : std::string(source);
+    out.push_back(std::move(f));
+  }
+}
+
+// Rows (agent, patient, recorded, until, seq) of kBreakGlass or
+// kAccountBreakGlass as "break-glass" facts of the account.
+Status read_break_glass_rows(Query& q, std::vector<AccessFact>& out) {
+  for (;;) {
+    auto row = q.step();
+    if (!row) return std::move(row).error();
+    if (!*row) return Status::Ok();
+    AccessFact f;
+    f.kind = "break-glass";
+    f.principal = "Account/" + std::string(q.text(0));
+    f.patient = q.text(1);
+    f.start = q.int64(2);
+    f.end = q.int64(3);
+    f.source = "audit/" + std::to_string(q.int64(4));
+    out.push_back(std::move(f));
+  }
+}
+
+}  // namespace
+
 Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_view patient,
                                                   std::string_view type, std::string_view id) {
   std::vector<AccessFact> out;
-  auto read_rows = [&](Query& q, bool with_source) -> Status {
-    for (;;) {
-      auto row = q.step();
-      if (!row) return std::move(row).error();
-      if (!*row) return Status::Ok();
-      AccessFact f;
-      f.kind = q.text(0);
-      f.patient = q.text(1);
-      f.principal = q.text(2);
-      f.target = q.text(3);
-      f.start = q.int64(4);
-      f.end = q.int64(5);
-      if (with_source)
-        f.source = std::string(q.text(6)) + "/" + std::string(q.text(7));
-      else
-        f.source = std::string(type) + "/" + std::string(id);
-      out.push_back(std::move(f));
-    }
-  };
   if (!patient.empty()) {
     auto q = c.query(kPatientFacts);
     if (!q) return std::move(q).error();
     q->bind(1, patient);
-    if (auto s = read_rows(*q, true); !s) return std::move(s).error();
+    if (auto s = read_fact_rows(*q, out); !s) return std::move(s).error();
   }
   if (!type.empty()) {
     auto q = c.query(kSelectOwnFacts);
     if (!q) return std::move(q).error();
     q->bind(1, type).bind(2, id);
     std::size_t before = out.size();
-    if (auto s = read_rows(*q, false); !s) return std::move(s).error();
+    if (auto s = read_fact_rows(*q, out, std::string(type) + "/" + std::string(id)); !s)
+      return std::move(s).error();
     // Only the resource's authorship; its other facts are patient-wide and
     // already listed above.
     out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(before), out.end(),
@@ -284,23 +310,10 @@ Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_vie
               out.end());
   }
   if (!patient.empty()) {
-    // Break-glass accesses are audit records: the grant and its trace are one row.
     auto q = c.query(kBreakGlass);
     if (!q) return std::move(q).error();
     q->bind(1, patient);
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::move(row).error();
-      if (!*row) break;
-      AccessFact f;
-      f.kind = "break-glass";
-      f.patient = std::string(patient);
-      f.principal = "Account/" + std::string(q->text(0));
-      f.start = q->int64(1);
-      f.end = q->int64(2);
-      f.source = "audit/" + std::to_string(q->int64(3));
-      out.push_back(std::move(f));
-    }
+    if (auto s = read_break_glass_rows(*q, out); !s) return std::move(s).error();
   }
   return out;
 }
@@ -326,37 +339,12 @@ Result<std::vector<AccessFact>> read_reach_facts(Connection& c, const std::vecto
     q->bind(1, now).bind(2, account);
     for (std::size_t i = 0; i < principals.size(); ++i)
       q->bind(static_cast<int>(i) + 3, std::string_view(principals[i]));
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::move(row).error();
-      if (!*row) break;
-      AccessFact f;
-      f.kind = q->text(0);
-      f.patient = q->text(1);
-      f.principal = q->text(2);
-      f.target = q->text(3);
-      f.start = q->int64(4);
-      f.end = q->int64(5);
-      f.source = std::string(q->text(6)) + "/" + std::string(q->text(7));
-      out.push_back(std::move(f));
-    }
+    if (auto s = read_fact_rows(*q, out); !s) return std::move(s).error();
   }
   auto q = c.query(kAccountBreakGlass);
   if (!q) return std::move(q).error();
   q->bind(1, account).bind(2, now);
-  for (;;) {
-    auto row = q->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    AccessFact f;
-    f.kind = "break-glass";
-    f.patient = q->text(0);
-    f.principal = "Account/" + std::string(account);
-    f.start = q->int64(1);
-    f.end = q->int64(2);
-    f.source = "audit/" + std::to_string(q->int64(3));
-    out.push_back(std::move(f));
-  }
+  if (auto s = read_break_glass_rows(*q, out); !s) return std::move(s).error();
   return out;
 }
 
@@ -981,42 +969,22 @@ class SqliteSecurityStore final : public SecurityStore {
   }
 
   Result<std::vector<PatientRow>> accessible_patients(const PatientQuery& pq) override {
-    // The same grant facts as the policy's predicate (security/policy.cc,
-    // bulk form), as sets of patients computed once per statement.
     std::vector<SqlValue> params;
     auto param = [&](SqlValue v) {
       params.push_back(std::move(v));
       return "?" + std::to_string(params.size());
     };
-    auto in = [&](const std::string& column, const std::vector<std::string>& values) {
-      if (values.empty()) return std::string("0");
-      std::string s = column + " IN (";
-      for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + param(values[i]);
-      return s + ")";
-    };
-    std::string now = param(pq.now);
-    auto active = [&](const char* a) {
-      return std::string(" AND ") + a + ".start_at <= " + now + " AND " + a + ".end_at > " + now;
-    };
-    std::string gp_only = "SELECT X.patient FROM access_fact X WHERE X.kind = 'gp-only'" + active("X");
-    std::string granted = "SELECT G.patient FROM access_fact G WHERE " + in("G.principal", pq.principals) +
-                          active("G") + " AND (G.kind = 'gp' OR (G.kind IN ('team', 'task', 'permit') AND " +
-                          "G.patient NOT IN (" + gp_only + ")))";
-    std::string glass =
-        "SELECT B.patient FROM audit_event B WHERE B.subtype = 'break-glass' AND B.agent = " +
-        param(pq.account) + " AND B.recorded <= " + now + " AND B.until > " + now +
-        " AND B.patient NOT IN (SELECT D.patient FROM access_fact D WHERE D.kind = 'deny-break-glass'" +
-        active("D") + ")";
-    std::string objected = "SELECT O.patient FROM access_fact O WHERE O.kind = 'deny-actor' AND " +
-                           in("O.principal", pq.identities) + active("O");
+    // The candidates as one JSON array: one parameter however many.
+    Json list = Json::array();
+    for (const auto& p : pq.patients) list.push_back(Json(p));
     // Name parts are indexed folded (search/text.h) under Patient.name.
     std::string name_rows =
         "SELECT S.norm FROM search_resource R JOIN sp_string S ON S.rid = R.rid WHERE R.type = 'Patient' "
         "AND R.id = C.id AND S.param = (SELECT pid FROM search_param WHERE name = ";
     std::string sql =
         "SELECT C.id, V.body FROM resource_current C JOIN resource_version V ON V.seq = C.seq "
-        "WHERE C.type = 'Patient' AND C.deleted = 0 AND (C.id IN (" +
-        granted + ") OR C.id IN (" + glass + ")) AND C.id NOT IN (" + objected + ")";
+        "WHERE C.type = 'Patient' AND C.deleted = 0 AND C.id IN (SELECT value FROM json_each(" +
+        param(list.dump()) + "))";
     if (!pq.id.empty()) sql += " AND C.id = " + param(pq.id);
     if (!pq.name_prefix.empty()) {
       std::string p = param(pq.name_prefix);
