@@ -698,6 +698,23 @@ TEST(Policy, ReachFollowsTheFactsAndTheClock) {
   EXPECT_NE(after, masked);
   const auto* e = after->find("p0");
   EXPECT_TRUE(!e || e->flag == store::PatientReach::kNone);
+
+  // A break-glass access reopens it at once, until it expires.
+  Status st = f.store->write([&](store::Writer& w) -> Status {
+    store::AuditRecord r;
+    r.recorded = ends;
+    r.category = "break-glass";
+    r.subtype = "break-glass";
+    r.agent = "acc-n";
+    r.patient = "p0";
+    r.until = ends + kHour;
+    return w.append_audit(r);
+  });
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  auto glass = get(ends + kMinute);
+  ASSERT_TRUE(glass && glass->find("p0"));
+  EXPECT_NE(glass->find("p0")->flag, store::PatientReach::kNone);
+  EXPECT_EQ(glass->valid_until, ends + kHour);
 }
 
 }  // namespace

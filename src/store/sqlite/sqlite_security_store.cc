@@ -115,6 +115,8 @@ constexpr const char* kUpsertLabel =
 constexpr const char* kSelectOwnFacts =
     "SELECT kind, patient, principal, target, start_at, end_at FROM access_fact WHERE src_type=?1 AND "
     "src_id=?2";
+constexpr const char* kBumpAccessGeneration =
+    "UPDATE security_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'access_generation'";
 constexpr const char* kDeleteOwnFacts = "DELETE FROM access_fact WHERE src_type=?1 AND src_id=?2";
 constexpr const char* kInsertFact =
     "INSERT OR IGNORE INTO access_fact(src_type, src_id, kind, patient, principal, target, start_at, end_at) "
@@ -145,6 +147,16 @@ constexpr const char* kInsertAudit =
 using FactKey = std::tuple<std::string, std::string, std::string, std::string, Micros, Micros>;
 
 FactKey key_of(const AccessFact& f) { return {f.kind, f.patient, f.principal, f.target, f.start, f.end}; }
+
+}  // namespace
+
+namespace {
+
+Status bump_access_generation(Connection& c) {
+  auto q = c.query(kBumpAccessGeneration);
+  if (!q) return std::move(q).error();
+  return q->run();
+}
 
 }  // namespace
 
@@ -189,6 +201,13 @@ Status write_security_rows(Connection& c, std::string_view type, std::string_vie
   std::sort(new_facts.begin(), new_facts.end());
   new_facts.erase(std::unique(new_facts.begin(), new_facts.end()), new_facts.end());
   if (old_facts == new_facts) return Status::Ok();
+  // Anything but authorship may open or close a record: cached reaches
+  // (security/reach.h) must see the change.
+  auto opens_or_closes = [](const std::vector<FactKey>& v) {
+    return std::any_of(v.begin(), v.end(), [](const FactKey& k) { return std::get<0>(k) != "author"; });
+  };
+  if (opens_or_closes(old_facts) || opens_or_closes(new_facts))
+    if (auto s = bump_access_generation(c); !s) return s;
   if (!old_facts.empty()) {
     auto q = c.query(kDeleteOwnFacts);
     if (!q) return std::move(q).error();
@@ -206,6 +225,9 @@ Status write_security_rows(Connection& c, std::string_view type, std::string_vie
 }
 
 Status append_audit(Connection& c, const AuditRecord& in) {
+  // A break-glass access opens a record (security/reach.h).
+  if (in.subtype == "break-glass")
+    if (auto s = bump_access_generation(c); !s) return s;
   AuditRecord r = in;
   r.seq = 1;
   r.prev_hash = kAuditGenesis;
