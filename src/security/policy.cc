@@ -439,9 +439,15 @@ class SqlBuilder {
   // "col IN (?a, ?b)" or "0" for an empty list.
   std::string in(const std::string& column, const std::vector<std::string>& values) {
     if (values.empty()) return "0";
-    std::string s = column + " IN (";
-    for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + param(values[i]);
-    return s + ")";
+    if (values.size() == 1) return column + " = " + param(values.front());
+    // One text parameter "a\nb" for the store's parcours_one_of() rather
+    // than `IN (?, ?, ...)`: SQLite builds an ephemeral index for a list of
+    // parameters at every run of the statement, which cost the cheapest
+    // searches more than the rest of the policy. Names (categories,
+    // resource types, principals) are single tokens: no newline.
+    std::string joined;
+    for (const auto& v : values) (joined += joined.empty() ? "" : "\n") += v;
+    return "parcours_one_of(" + param(joined) + ", " + column + ")";
   }
   store::SqlFragment out;
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 #include <tuple>
+#include <unordered_set>
 
 #include "base/text.h"
 #include "store/security_store.h"
@@ -400,10 +401,55 @@ void reach_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, e ? int{e->flag} : int{PatientReach::kNone});
 }
 
+// parcours_one_of(list, value): 1 when `value` is one of the lines of
+// `list` ("a\nb\nc"), 0 otherwise (NULL is in no list). The list is split
+// once per statement run (auxiliary data), then each call is one hash probe.
+struct OneOfAux {
+  std::string text;
+  std::unordered_set<std::string_view> items;  // views into `text`
+};
+
+std::unique_ptr<OneOfAux> split_list(std::string_view list) {
+  auto out = std::make_unique<OneOfAux>();
+  out->text = list;
+  std::string_view rest = out->text;
+  for (std::size_t nl; !rest.empty(); rest = nl == std::string_view::npos ? "" : rest.substr(nl + 1)) {
+    nl = rest.find('\n');
+    out->items.insert(rest.substr(0, nl));
+  }
+  return out;
+}
+
+void one_of_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  std::string_view list(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])),
+                        static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+  auto* aux = static_cast<OneOfAux*>(sqlite3_get_auxdata(ctx, 0));
+  std::unique_ptr<OneOfAux> local;
+  if (!aux || aux->text != list) {
+    // SQLite owns what it is given, and frees it at once when out of memory.
+    sqlite3_set_auxdata(ctx, 0, split_list(list).release(),
+                        [](void* p) { delete static_cast<OneOfAux*>(p); });
+    aux = static_cast<OneOfAux*>(sqlite3_get_auxdata(ctx, 0));
+    if (!aux) local = split_list(list);
+  }
+  const OneOfAux& set = aux ? *aux : *local;
+  if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  std::string_view v(reinterpret_cast<const char*>(sqlite3_value_text(argv[1])),
+                     static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+  sqlite3_result_int(ctx, set.items.count(v) ? 1 : 0);
+}
+
 int reach_init(sqlite3* db, char**, const sqlite3_api_routines*) {
   // DIRECTONLY: not callable from triggers or views a database file could carry.
-  return sqlite3_create_function_v2(db, "parcours_reach", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, nullptr,
-                                    reach_function, nullptr, nullptr, nullptr);
+  int rc = sqlite3_create_function_v2(db, "parcours_reach", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, nullptr,
+                                      reach_function, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  return sqlite3_create_function_v2(db, "parcours_one_of", 2,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                    one_of_function, nullptr, nullptr, nullptr);
 }
 
 }  // namespace
