@@ -29,21 +29,8 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
 }
 
 std::string percent_encode(std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : in) {
-    auto c = static_cast<unsigned char>(ch);
-    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                 c == '.' || c == '_' || c == '~' || c == ':' || c == '|' || c == ',' || c == '/' || c == '$';
-    if (plain) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  // FHIR search values keep their separators readable (R4 §3.1.1.4.6).
+  return parcours::percent_encode(in, ":|,/$");
 }
 
 std::optional<std::vector<QueryParam>> parse_query(std::string_view query, std::string* bad) {

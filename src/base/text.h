@@ -68,6 +68,27 @@ inline std::optional<std::string> percent_decode_bytes(std::string_view in, bool
   return out;
 }
 
+// Encodes every byte but RFC 3986's unreserved characters and those of
+// `keep` as %XX (uppercase hex).
+inline std::string percent_encode(std::string_view in, std::string_view keep = {}) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (char ch : in) {
+    auto c = static_cast<unsigned char>(ch);
+    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                 c == '.' || c == '_' || c == '~' || keep.find(ch) != std::string_view::npos;
+    if (plain) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 // Bytes as lower-case hexadecimal, two digits each.
 inline std::string hex_encode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/text.h"
 #include "fhir/json.h"
 #include "support/http_client.h"
 #include "support/server_process.h"
@@ -19,22 +20,6 @@ using testing::HttpClient;
 using testing::Response;
 
 constexpr const char* kToken = "search-rest-admin-token-0123456789";
-
-// Percent-encodes everything but unreserved characters (RFC 3986).
-std::string percent_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 class SearchRest : public ::testing::Test {
  protected:
@@ -249,7 +234,7 @@ TEST_F(SearchRest, UnknownParametersLenientOrStrict) {
 }
 
 TEST_F(SearchRest, FilterByGetAndPostSearch) {
-  const std::string filter = "_filter=" + percent_encode(
+  const std::string filter = "_filter=" + parcours::percent_encode(
                                               "code eq http://loinc.org|4548-4 and (date ge 2024-06-01 or "
                                               "not (subject re Patient/p1))");
   Json get = json(call("GET", "/fhir/Observation?" + filter + "&_sort=date"));
@@ -261,17 +246,18 @@ TEST_F(SearchRest, FilterByGetAndPostSearch) {
   EXPECT_EQ(match_ids(json(post)), (std::vector<std::string>{"o6", "o7"}));
   // With another parameter (ANDed) and subsumption inside the filter.
   Json sb = json(call("GET", "/fhir/Observation?subject=Patient/p2&_filter=" +
-                                 percent_encode("code sb http://loinc.org|glycemia-panel")));
+                                 parcours::percent_encode("code sb http://loinc.org|glycemia-panel")));
   EXPECT_EQ(match_ids(sb), std::vector<std::string>{"o8"});
   // A bad operator: 400 in strict mode, naming operator, parameter and position.
-  auto strict = call("GET", "/fhir/Patient?_filter=" + percent_encode("gender co male"), "",
+  auto strict = call("GET", "/fhir/Patient?_filter=" + parcours::percent_encode("gender co male"), "",
                      {{"Prefer", "handling=strict"}});
   EXPECT_EQ(strict.status, 400);
   EXPECT_NE(strict.body.find("position 8"), std::string::npos) << strict.body;
   EXPECT_NE(strict.body.find("'co'"), std::string::npos) << strict.body;
   EXPECT_NE(strict.body.find("gender"), std::string::npos) << strict.body;
   // Lenient: ignored, reported, left out of the self link.
-  Json lenient = json(call("GET", "/fhir/Patient?family=martin&_filter=" + percent_encode("gender co male")));
+  Json lenient =
+      json(call("GET", "/fhir/Patient?family=martin&_filter=" + parcours::percent_encode("gender co male")));
   EXPECT_EQ(match_ids(lenient), std::vector<std::string>{"p2"});
   EXPECT_EQ(link(lenient, "self").find("_filter"), std::string::npos);
   EXPECT_NE(lenient.dump().find("position 8"), std::string::npos);
@@ -312,7 +298,7 @@ TEST_F(SearchRest, ValueSetExpand) {
     return out;
   };
   auto type_level =
-      call("GET", "/fhir/ValueSet/$expand?url=" + percent_encode("http://example.org/vs/glycemia"));
+      call("GET", "/fhir/ValueSet/$expand?url=" + parcours::percent_encode("http://example.org/vs/glycemia"));
   ASSERT_EQ(type_level.status, 200) << type_level.body;
   Json vs = json(type_level);
   EXPECT_EQ(vs.get_string("resourceType"), "ValueSet");

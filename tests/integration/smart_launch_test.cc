@@ -622,7 +622,8 @@ TEST(SecrecyPatientPicker, NoPatientContinueOrCancel) {
   std::string other_account = page;
   auto at = other_account.find("name=\"account\" value=\"acc-");
   ASSERT_NE(at, std::string::npos);
-  other_account.replace(at + 26, 1, "X");
+  char& first = other_account[at + 26];  // of the random account id: change it, whatever it is
+  first = first == 'X' ? 'Y' : 'X';
   EXPECT_EQ(w.submit_picker(third, other_account, {{"action", "choose"}, {"patient", "p1"}}).status, 400);
   World::LoginStep changed = third;
   changed.base.replace(changed.base.find("state=st-1"), 10, "state=st-2");  // the request changed on the way

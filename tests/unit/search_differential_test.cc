@@ -18,6 +18,7 @@
 #include <random>
 #include <set>
 
+#include "base/text.h"
 #include "search/registry.h"
 #include "search/text.h"
 #include "search/values.h"
@@ -38,20 +39,7 @@ long env_or(const char* name, long fallback) {
   return v && *v ? std::strtol(v, nullptr, 10) : fallback;
 }
 
-std::string enc(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || std::strchr("-._~:/|$,", c)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string enc(std::string_view s) { return parcours::percent_encode(s, "-._~:/|$,"); }
 
 // Escapes a value for FHIR search (R4 §3.1.1.4.6).
 std::string esc(std::string_view s) {

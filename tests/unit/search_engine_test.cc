@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/text.h"
 #include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
@@ -732,20 +733,8 @@ class SearchFilter : public ::testing::Test {
     delete db_;
     db_ = nullptr;
   }
-  static std::string enc(std::string_view s) {
-    std::string out;
-    static const char* kHex = "0123456789ABCDEF";
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
-        out.push_back(static_cast<char>(c));
-      } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-    return out;
-  }
+  static std::string enc(std::string_view s) { return parcours::percent_encode(s); }
+
   Ids ids(const std::string& type, const std::string& filter, const std::string& more = "") {
     Ids v = db_->ids(type, "_filter=" + enc(filter) + more);
     std::sort(v.begin(), v.end());

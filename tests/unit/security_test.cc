@@ -348,15 +348,21 @@ struct Resource {
   std::string type, id;
 };
 
+// The indexer of a store whose versions carry their access-policy label and
+// facts, as `parcours serve` writes them.
+auto labelling(std::shared_ptr<const Policy> policy) {
+  return [policy](std::string_view type, const Json& r) {
+    store::IndexRows rows = StoreFixture::compartments(type, r);
+    rows.security = policy->derive(type, r, rows.patients);
+    return rows;
+  };
+}
+
 TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
   ASSERT_TRUE(crypto_init().ok());
   auto policy = shipped();
   ASSERT_TRUE(policy);
-  StoreFixture f([policy](std::string_view type, const Json& r) {
-    store::IndexRows rows = StoreFixture::compartments(type, r);
-    rows.security = policy->derive(type, r, rows.patients);
-    return rows;
-  });
+  StoreFixture f(labelling(policy));
   std::mt19937 rng(20261126);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
   const Micros now = store::parse_instant("2026-11-26T12:00:00Z").value();
@@ -627,11 +633,7 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
 TEST(Policy, ReachFollowsTheFactsAndTheClock) {
   auto policy = shipped();
   ASSERT_TRUE(policy);
-  StoreFixture f([policy](std::string_view type, const Json& r) {
-    store::IndexRows rows = StoreFixture::compartments(type, r);
-    rows.security = policy->derive(type, r, rows.patients);
-    return rows;
-  });
+  StoreFixture f(labelling(policy));
   const Micros now = store::parse_instant("2026-11-26T12:00:00Z").value();
   auto put = [&](const std::string& text) {
     Status st = f.store->write([&](store::Writer& w) -> Status {
