@@ -632,6 +632,8 @@ constexpr const char* kSelectCode =
 constexpr const char* kUseCode = "UPDATE auth_code SET used=1 WHERE hash=?1";
 
 constexpr const char* kRevokeJti = "INSERT OR REPLACE INTO revoked_token(jti, expires) VALUES(?1, ?2)";
+constexpr const char* kReadBegin = "BEGIN";
+constexpr const char* kReadEnd = "COMMIT";
 constexpr const char* kJtiRevoked = "SELECT 1 FROM revoked_token WHERE jti=?1";
 
 constexpr const char* kPutKey =
@@ -991,7 +993,9 @@ class SqliteSecurityStore final : public SecurityStore {
 
   Result<TokenState> token_state(std::string_view jti, std::string_view session,
                                  std::string_view account) override {
-    return read<TokenState>([&](Connection& c) -> Result<TokenState> {
+    // One snapshot for the three checks: consistent, and one read lock
+    // instead of three (this runs on every request with a token).
+    return read_snapshot<TokenState>([&](Connection& c) -> Result<TokenState> {
       TokenState st;
       {
         auto q = c.query(kJtiRevoked);
@@ -1281,6 +1285,24 @@ class SqliteSecurityStore final : public SecurityStore {
     auto c = take();
     if (!c) return std::move(c).error();
     Result<T> out = f(**c);
+    give(std::move(*c));
+    return out;
+  }
+
+  // read() inside one read transaction. A connection whose transaction
+  // could not be started or ended is closed, not pooled.
+  template <typename T, typename F>
+  Result<T> read_snapshot(F&& f) {
+    auto c = take();
+    if (!c) return std::move(c).error();
+    auto run = [&](const char* sql) -> Status {
+      auto q = (*c)->query(sql);
+      if (!q) return std::move(q).error();
+      return q->run();
+    };
+    if (auto st = run(kReadBegin); !st) return st.error();
+    Result<T> out = f(**c);
+    if (auto st = run(kReadEnd); !st) return st.error();
     give(std::move(*c));
     return out;
   }
