@@ -401,6 +401,14 @@ OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, con
                                                       std::string_view redirect_uri,
                                                       std::string_view verifier, std::string_view issuer) {
   std::string client_id = client_id_of(auth);
+  // The client first: a failed client authentication must not spend the
+  // code (nor, below, the refresh token) of the genuine client.
+  auto c = store_.client(client_id);
+  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
+  if ((*c)->confidential) {
+    auto ok = authenticate_client(auth);
+    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
+  }
   auto used = store_.use_auth_code(sha256_hex(code));
   if (!used) return oauth(500, "server_error", "storage error");
   if (!*used) return oauth(400, "invalid_grant", "unknown authorization code");
@@ -412,12 +420,6 @@ OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, con
   }
   if (ac.expires <= Clock::now()) return oauth(400, "invalid_grant", "authorization code expired");
   if (ac.client != client_id) return oauth(400, "invalid_grant", "the code was issued to another client");
-  auto c = store_.client(client_id);
-  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
-  if ((*c)->confidential) {
-    auto ok = authenticate_client(auth);
-    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
-  }
   if (ac.redirect_uri != redirect_uri)
     return oauth(400, "invalid_grant", "redirect_uri differs from the request");
   // PKCE, S256 only (RFC 7636 §4.6).
@@ -434,6 +436,12 @@ OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, con
 OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, const ClientAuth& auth,
                                                 std::string_view scope, std::string_view issuer) {
   std::string client_id = client_id_of(auth);
+  auto c = store_.client(client_id);
+  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
+  if ((*c)->confidential) {
+    auto ok = authenticate_client(auth);
+    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
+  }
   auto used = store_.use_refresh_token(sha256_hex(token));
   if (!used) return oauth(500, "server_error", "storage error");
   if (!*used) return oauth(400, "invalid_grant", "unknown refresh token");
@@ -449,12 +457,6 @@ OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, const Cl
   if (rt.expires <= now || (*s)->revoked || (*s)->expires <= now)
     return oauth(400, "invalid_grant", "refresh token expired or revoked");
   if ((*s)->client != client_id) return oauth(400, "invalid_grant", "the token was issued to another client");
-  auto c = store_.client(client_id);
-  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
-  if ((*c)->confidential) {
-    auto ok = authenticate_client(auth);
-    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
-  }
   auto a = store_.account_by_id((*s)->account);
   if (!a || !*a || !(*a)->active || ((*a)->valid_until && (*a)->valid_until <= now))
     return oauth(400, "invalid_grant", "the account is not active");

@@ -407,9 +407,8 @@ TEST(SecrecyPrivateKeyJwt, AuthorizationCodeAndRefreshWithAnAssertion) {
                                      {"code_verifier", step.verifier}}),
                                {{"Content-Type", kForm}});
   EXPECT_EQ(none.status, 401) << none.body;
-  // The code was spent by that attempt (single use): log in again.
-  step = w.submit_login(gp, "openid offline_access user/Observation.rs");
-  code = query_param(step.response.header("Location"), "code");
+  // The client is authenticated before the code is spent: the genuine
+  // client can still redeem it after someone else's failed attempt.
   std::string assertion = sign(header_of("ES256", "k-ec"), b.claims("app-jwt"), b.ec.get());
   w.secrets().push_back(assertion);
   auto tok = exchange(assertion);
@@ -434,6 +433,15 @@ TEST(SecrecyPrivateKeyJwt, AuthorizationCodeAndRefreshWithAnAssertion) {
       form({{"grant_type", "refresh_token"}, {"refresh_token", rotated}, {"client_id", "app-jwt"}}),
       {{"Content-Type", kForm}});
   EXPECT_EQ(r_none.status, 401);
+  // ... and that failed attempt did not spend the rotated token either.
+  auto r_again = w.http().request(
+      "POST", "/auth/token",
+      form({{"grant_type", "refresh_token"},
+            {"refresh_token", rotated},
+            {"client_assertion_type", kAssertionType},
+            {"client_assertion", sign(header_of("ES256", "k-ec"), b.claims("app-jwt"), b.ec.get())}}),
+      {{"Content-Type", kForm}});
+  EXPECT_EQ(r_again.status, 200) << r_again.body;
 }
 
 // --- the patient picker ----------------------------------------------------------------
