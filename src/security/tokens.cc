@@ -397,18 +397,23 @@ OAuthResult<IssuedTokens> TokenService::issue(const store::Session& s, const sto
   return out;
 }
 
+// The client of a code or refresh grant, authenticated first when it is
+// confidential: a failed client authentication must not spend the genuine
+// client's code or refresh token (nor trigger reuse detection on its session).
+OAuthResult<store::Client> TokenService::grant_client(const ClientAuth& auth) {
+  auto c = store_.client(client_id_of(auth));
+  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
+  if ((*c)->confidential) return authenticate_client(auth);
+  return std::move(**c);
+}
+
 OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, const ClientAuth& auth,
                                                       std::string_view redirect_uri,
                                                       std::string_view verifier, std::string_view issuer) {
   std::string client_id = client_id_of(auth);
-  // The client first: a failed client authentication must not spend the
-  // code (nor, below, the refresh token) of the genuine client.
-  auto c = store_.client(client_id);
-  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
-  if ((*c)->confidential) {
-    auto ok = authenticate_client(auth);
-    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
-  }
+  auto client = grant_client(auth);
+  if (std::holds_alternative<OAuthError>(client)) return std::get<OAuthError>(client);
+  const store::Client& c = std::get<store::Client>(client);
   auto used = store_.use_auth_code(sha256_hex(code));
   if (!used) return oauth(500, "server_error", "storage error");
   if (!*used) return oauth(400, "invalid_grant", "unknown authorization code");
@@ -430,18 +435,15 @@ OAuthResult<IssuedTokens> TokenService::exchange_code(std::string_view code, con
     return oauth(400, "invalid_grant", "the login session has ended");
   auto a = store_.account_by_id(ac.account);
   if (!a || !*a || !(*a)->active) return oauth(400, "invalid_grant", "the account is not active");
-  return issue(**s, **a, **c, issuer, true, ac.nonce);
+  return issue(**s, **a, c, issuer, true, ac.nonce);
 }
 
 OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, const ClientAuth& auth,
                                                 std::string_view scope, std::string_view issuer) {
   std::string client_id = client_id_of(auth);
-  auto c = store_.client(client_id);
-  if (!c || !*c || !(*c)->active) return oauth(401, "invalid_client", "unknown client");
-  if ((*c)->confidential) {
-    auto ok = authenticate_client(auth);
-    if (std::holds_alternative<OAuthError>(ok)) return std::get<OAuthError>(ok);
-  }
+  auto client = grant_client(auth);
+  if (std::holds_alternative<OAuthError>(client)) return std::get<OAuthError>(client);
+  const store::Client& c = std::get<store::Client>(client);
   auto used = store_.use_refresh_token(sha256_hex(token));
   if (!used) return oauth(500, "server_error", "storage error");
   if (!*used) return oauth(400, "invalid_grant", "unknown refresh token");
@@ -467,7 +469,7 @@ OAuthResult<IssuedTokens> TokenService::refresh(std::string_view token, const Cl
     session.scope = narrowed.str();
   }
   (void)store_.touch_session(session.id, now).ok();
-  return issue(session, **a, **c, issuer, true, "");
+  return issue(session, **a, c, issuer, true, "");
 }
 
 OAuthResult<IssuedTokens> TokenService::client_credentials(const ClientAuth& auth, std::string_view scope,

@@ -148,6 +148,7 @@ class TokenService {
   OAuthResult<IssuedTokens> issue(const store::Session& s, const store::Account& a, const store::Client& c,
                                   std::string_view issuer, bool with_refresh, std::string_view nonce);
   OAuthResult<store::Client> authenticate_assertion(const ClientAuth& client);
+  OAuthResult<store::Client> grant_client(const ClientAuth& client);
   // The patients `a` may pick: those of their reach (none without a source).
   Result<std::vector<std::string>> reached_patients(const store::Account& a) const;
   Result<std::string> access_token(std::string_view subject, std::string_view client_id, const Scopes& scopes,
