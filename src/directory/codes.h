@@ -1,6 +1,6 @@
 // The directory's own codes and extensions, and the search parameters it
-// ships (content/coordination/generate.py writes them; the demo territory
-// uses the same URLs, territory/fhir_build.h; tests keep them in step).
+// ships (content/coordination/generate.py writes them; the URLs the demo
+// territory writes too are in fhir/local_codes.h).
 //
 // Service types and accessibility features are Parcours-local: the national
 // equivalents (the ROR's "activité opérationnelle" and accessibility
@@ -10,20 +10,15 @@
 
 #include <string_view>
 
+#include "fhir/local_codes.h"
+
 namespace parcours::directory::codes {
 
-// R4 has no "accepting new patients" element (R5 neither): an extension
-// with valueBoolean, on HealthcareService and PractitionerRole. For a GP it
-// means "accepts new patients as médecin traitant" (CSS L.162-5-3).
-inline constexpr std::string_view kAcceptingNewPatients =
-    "https://parcours.example.fr/fhir/StructureDefinition/accepte-nouveaux-patients";
-// Accessibility of a Location (R4 Location has no characteristic; R5 added
-// one): valueCodeableConcept from kAccessibility, repeated.
-inline constexpr std::string_view kAccessibilityExtension =
-    "https://parcours.example.fr/fhir/StructureDefinition/accessibilite";
-inline constexpr std::string_view kServiceType = "https://parcours.example.fr/fhir/CodeSystem/type-service";
-inline constexpr std::string_view kAccessibility =
-    "https://parcours.example.fr/fhir/CodeSystem/accessibilite";
+// Shared with the demo territory (fhir/local_codes.h).
+using fhir::local::kAcceptingNewPatients;
+using fhir::local::kAccessibility;
+using fhir::local::kAccessibilityExtension;
+using fhir::local::kServiceType;
 // R4's own extension for the distance of a search match from the point of a
 // `near` search (context Bundle.entry.search, valueDistance).
 inline constexpr std::string_view kLocationDistance =

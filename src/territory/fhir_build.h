@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "fhir/json.h"
+#include "fhir/local_codes.h"
 
 namespace parcours::territory {
 
@@ -68,20 +69,15 @@ inline constexpr std::string_view kTreUsagerTitre =
     "https://mos.esante.gouv.fr/NOS/TRE_R95-UsagerTitre/FHIR/TRE-R95-UsagerTitre";
 inline constexpr std::string_view kTreRolePriseCharge =
     "https://mos.esante.gouv.fr/NOS/TRE_R85-RolePriseCharge/FHIR/TRE-R85-RolePriseCharge";
-// Coordination structures (content/coordination/, the workflow's own).
-inline constexpr std::string_view kStructureCoordination =
-    "https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination";
+// Coordination structures and the resource directory (content/coordination/):
+// the URLs the domain modules read, defined once in fhir/local_codes.h.
+using fhir::local::kStructureCoordination;
 inline constexpr std::string_view kTreCategorieEtablissement =
     "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement";
-// The resource directory (content/coordination/; src/directory/codes.h names
-// the same URLs).
-inline constexpr std::string_view kServiceType = "https://parcours.example.fr/fhir/CodeSystem/type-service";
-inline constexpr std::string_view kAccessibility =
-    "https://parcours.example.fr/fhir/CodeSystem/accessibilite";
-inline constexpr std::string_view kAcceptingNewPatients =
-    "https://parcours.example.fr/fhir/StructureDefinition/accepte-nouveaux-patients";
-inline constexpr std::string_view kAccessibilityExtension =
-    "https://parcours.example.fr/fhir/StructureDefinition/accessibilite";
+using fhir::local::kAcceptingNewPatients;
+using fhir::local::kAccessibility;
+using fhir::local::kAccessibilityExtension;
+using fhir::local::kServiceType;
 // Parcours-local systems (no national code system exists for these).
 inline constexpr std::string_view kIppSystem = "https://parcours.example.fr/fhir/sid/ipp";
 inline constexpr std::string_view kLocalProfessionalSystem =

@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "fhir/local_codes.h"
+
 namespace parcours::coordination::codes {
 
 inline constexpr std::string_view kBase = "https://parcours.example.fr/fhir/";
@@ -15,8 +17,7 @@ inline constexpr std::string_view kPpsSection = "https://parcours.example.fr/fhi
 
 // Coordination structures (Organization.type): an EpisodeOfCare managed by
 // one of them is a coordination dossier, under the workflow's rules.
-inline constexpr std::string_view kStructureType =
-    "https://parcours.example.fr/fhir/CodeSystem/type-structure-coordination";
+inline constexpr std::string_view kStructureType = fhir::local::kStructureCoordination;
 
 // A structure's settings, as extensions on its Organization
 // (docs/coordination.md): eligibility (minimum age, postal codes served,

@@ -676,6 +676,7 @@ Result<ActivityReport> activity_report(store::Reader& reader, std::string_view o
     }
     add(std::move(i));
   }
+  // A duration in days, as its median and its mean.
   auto delays = [&](std::string_view median, std::string_view mean, const std::vector<std::int64_t>& v) {
     Indicator a = indicator(median, Scoring::Continuous, Unit::Days);
     a.figures = days_of(v, true);
@@ -713,14 +714,7 @@ Result<ActivityReport> activity_report(store::Reader& reader, std::string_view o
     i.figures = proportion_of(answered, events);
     add(std::move(i));
   }
-  {
-    Indicator a = indicator("duree-suivi-mediane", Scoring::Continuous, Unit::Days);
-    a.figures = days_of(follow_up, true);
-    add(std::move(a));
-    Indicator b = indicator("duree-suivi-moyenne", Scoring::Continuous, Unit::Days);
-    b.figures = days_of(follow_up, false);
-    add(std::move(b));
-  }
+  delays("duree-suivi-mediane", "duree-suivi-moyenne", follow_up);
   {
     Indicator i = indicator("clotures", Scoring::Count, Unit::Dossiers, "motif-cloture");
     i.figures = count_of(closures);
