@@ -22,6 +22,7 @@
 #include "territory/generator.h"
 #ifndef PARCOURS_TERRITORY_NO_VALIDATOR
 #include "fhir/validator.h"
+#include "support/content.h"
 #endif
 
 namespace parcours::territory {
@@ -342,15 +343,6 @@ std::optional<bool> accepting(const Json& r) {
   return std::nullopt;
 }
 
-Json shipped(std::string_view file) {
-  std::ifstream in(std::filesystem::path(PARCOURS_SOURCE_DIR) / "content" / "coordination" / file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = parse_json(ss.str());
-  EXPECT_TRUE(j.ok()) << file;
-  return j.ok() ? *j : Json();
-}
-
 TEST(TerritoryDirectory, ServicesHaveHoursLanguagesAndAccessibility) {
   const auto services = of_type(large_directory(), "HealthcareService");
   ASSERT_GT(services.size(), 100u);
@@ -404,7 +396,7 @@ TEST(TerritoryDirectory, CodesAreTheShippedOnes) {
   // CodeSystem shipped in content/coordination/.
   std::map<std::string, std::map<std::string, std::string>> defined;
   for (const char* file : {"CodeSystem-type-service.json", "CodeSystem-accessibilite.json"}) {
-    const Json cs = shipped(file);
+    const Json cs = testing::shipped_json("coordination", file);
     for (const Json& c : cs.find("concept")->as_array())
       defined[std::string(cs.get_string("url"))][std::string(c.get_string("code"))] = c.get_string("display");
   }
@@ -421,12 +413,14 @@ TEST(TerritoryDirectory, CodesAreTheShippedOnes) {
     });
   EXPECT_GT(checked, 500);
   // The search parameters read the extension the generator writes.
-  const Json sp = shipped("SearchParameter-accepte-nouveaux-patients.json");
+  const Json sp = testing::shipped_json("coordination", "SearchParameter-accepte-nouveaux-patients.json");
   EXPECT_EQ(sp.get_string("code"), directory::codes::kAcceptingParam);
   EXPECT_NE(sp.get_string("expression").find(kAcceptingNewPatients), std::string_view::npos);
-  EXPECT_EQ(shipped("SearchParameter-HealthcareService-langue.json").get_string("code"),
+  EXPECT_EQ(testing::shipped_json("coordination", "SearchParameter-HealthcareService-langue.json")
+                .get_string("code"),
             directory::codes::kLanguageParam);
-  EXPECT_EQ(shipped("SearchParameter-HealthcareService-zone-couverte.json").get_string("code"),
+  EXPECT_EQ(testing::shipped_json("coordination", "SearchParameter-HealthcareService-zone-couverte.json")
+                .get_string("code"),
             directory::codes::kCoverageParam);
 }
 

@@ -16,6 +16,7 @@
 #include "coordination/workflow/statistics.h"
 #include "fhir/json.h"
 #include "fhir/validator.h"
+#include "support/content.h"
 
 namespace parcours::coordination {
 namespace {
@@ -70,17 +71,8 @@ TEST(ReportStatistics, DecimalPointOrComma) {
   EXPECT_EQ(stats::format(Fixed{0, 1}), "0.0");
 }
 
-Json load(const std::string& file) {
-  std::ifstream in(std::filesystem::path(PARCOURS_SOURCE_DIR) / "content" / "coordination" / file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = parse_json(ss.str());
-  EXPECT_TRUE(j.ok()) << file;
-  return j.ok() ? *j : Json();
-}
-
 TEST(ReportCodes, EveryIndicatorAndBreakdownIsDefined) {
-  Json cs = load("CodeSystem-indicateur-activite.json");
+  Json cs = testing::shipped_json("coordination", "CodeSystem-indicateur-activite.json");
   EXPECT_EQ(cs.get_string("url"), codes::kActivityIndicator);
   std::map<std::string, std::pair<std::string, std::string>> defined;  // code -> (display, nature)
   for (const Json& c : cs.find("concept")->as_array()) {

@@ -15,6 +15,7 @@
 #include "coordination/workflow/lifecycle.h"
 #include "fhir/json.h"
 #include "fhir/validator.h"
+#include "support/content.h"
 
 namespace parcours::coordination {
 namespace {
@@ -67,17 +68,8 @@ TEST(Lifecycle, PpsEndsOnlyWhereTheRequestPatternSays) {
   EXPECT_FALSE(pps_transition_allowed("draft", "completed"));
 }
 
-Json load(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = parse_json(ss.str());
-  EXPECT_TRUE(j.ok()) << p;
-  return j.ok() ? *j : Json();
-}
-
 std::set<std::string> codes_of(const std::string& file) {
-  Json cs = load(fs::path(PARCOURS_SOURCE_DIR) / "content" / "coordination" / file);
+  Json cs = testing::shipped_json("coordination", file);
   std::set<std::string> out;
   for (const Json& c : cs.find("concept")->as_array()) out.emplace(c.get_string("code"));
   return out;
@@ -95,8 +87,7 @@ TEST(WorkflowCodes, EveryCodeTheRulesWriteIsDefined) {
       (std::set<std::string>{"information-orientation", "coordination-simple", "coordination-complexe"}));
   // The URLs the rules use are the CodeSystems' own.
   auto url = [](const std::string& file) {
-    return std::string(
-        load(fs::path(PARCOURS_SOURCE_DIR) / "content" / "coordination" / file).get_string("url"));
+    return std::string(testing::shipped_json("coordination", file).get_string("url"));
   };
   EXPECT_EQ(url("CodeSystem-jalon-coordination.json"), codes::kMilestone);
   EXPECT_EQ(url("CodeSystem-motif-cloture.json"), codes::kClosureReason);
