@@ -62,7 +62,8 @@ std::vector<std::string> ids_of(store::Store& s, const std::string& type, std::s
     if (!page || page->hits.empty()) break;
     for (const auto& h : page->hits) out.push_back(h.id);
     if (!page->more) break;
-    plan.cursor = store::SearchCursor{false, {}, page->hits.back().match.rid};
+    plan.cursor = store::SearchCursor{};
+    plan.cursor->rid = page->hits.back().match.rid;
   }
   return out;
 }

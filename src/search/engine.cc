@@ -5,9 +5,11 @@
 namespace parcours::search {
 namespace {
 
-store::SearchCursor cursor_at(const store::SearchHit& h, bool backward) {
+store::SearchCursor cursor_at(const store::SearchHit& h, bool backward, const store::SearchPlan& plan) {
   store::SearchCursor c;
   c.backward = backward;
+  c.target_order = plan.target_order;
+  if (plan.target_order) c.chain = chain_tag(plan.where.at(static_cast<std::size_t>(plan.driver)));
   c.rid = h.match.rid;
   c.keys = h.match.keys;
   return c;
@@ -62,21 +64,22 @@ Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
   if (!out.query.cursor.empty()) {
     auto c = decode_cursor(out.query.cursor, plan.sort.size());
     if (!c) return std::move(c).error();
-    plan.cursor = std::move(*c);
+    if (auto s = follow_cursor(plan, std::move(*c), planned->notes); !s) return std::move(s).error();
     // Totals describe the whole result, not the page: count them on the
     // first page only unless asked.
     if (out.query.total != TotalMode::Accurate) plan.count_total = false;
   }
+  out.target_order = plan.target_order;
   auto page = reader.search(plan);
   if (!page) return std::move(page).error();
   out.page = std::move(*page);
   const auto& hits = out.page.hits;
   const bool backward = plan.cursor && plan.cursor->backward;
   if (!backward) {
-    if (out.page.more && !hits.empty()) out.next_cursor = encode_cursor(cursor_at(hits.back(), false));
+    if (out.page.more && !hits.empty()) out.next_cursor = encode_cursor(cursor_at(hits.back(), false, plan));
     if (plan.cursor) {
       if (!hits.empty()) {
-        out.prev_cursor = encode_cursor(cursor_at(hits.front(), true));
+        out.prev_cursor = encode_cursor(cursor_at(hits.front(), true, plan));
       } else {
         store::SearchCursor c = *plan.cursor;
         c.backward = true;
@@ -84,9 +87,9 @@ Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
       }
     }
   } else {
-    if (out.page.more && !hits.empty()) out.prev_cursor = encode_cursor(cursor_at(hits.front(), true));
+    if (out.page.more && !hits.empty()) out.prev_cursor = encode_cursor(cursor_at(hits.front(), true, plan));
     if (!hits.empty()) {
-      out.next_cursor = encode_cursor(cursor_at(hits.back(), false));
+      out.next_cursor = encode_cursor(cursor_at(hits.back(), false, plan));
     } else {
       store::SearchCursor c = *plan.cursor;
       c.backward = false;

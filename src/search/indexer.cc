@@ -40,7 +40,8 @@ Result<std::vector<Json>> stored_search_parameters(store::Store& store) {
       if (j) out.push_back(std::move(*j));
     }
     if (!page->more || page->hits.empty()) break;
-    plan.cursor = store::SearchCursor{false, {}, page->hits.back().match.rid};
+    plan.cursor = store::SearchCursor{};
+    plan.cursor->rid = page->hits.back().match.rid;
   }
   return out;
 }

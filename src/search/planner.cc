@@ -759,6 +759,7 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
     }
     if (!p) return std::move(p).error();
     p->label = c.param ? c.param->code : "";
+    p->clause = static_cast<int>(&c - q.clauses.data());
     plan.where.push_back(std::move(*p));
   }
   if (!q.compartment.empty()) {
@@ -848,6 +849,12 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
     out.notes.push_back("strategy: walk the resources of the searched types in " +
                         std::string(plan.sort.empty() ? "insertion" : "_sort") +
                         " order, test every predicate");
+  } else if (plan.driver >= 0 && plan.sort.empty() &&
+             plan.where[static_cast<std::size_t>(plan.driver)].kind == Predicate::Kind::Chain) {
+    plan.target_order = true;
+    out.notes.push_back("strategy: walk the targets of [" +
+                        describe(plan.where[static_cast<std::size_t>(plan.driver)]) +
+                        "] in insertion order and their referrers, test the others, stop after the page");
   } else if (plan.driver >= 0) {
     out.notes.push_back("strategy: enumerate [" +
                         describe(plan.where[static_cast<std::size_t>(plan.driver)]) +
@@ -877,7 +884,7 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
 
 std::string encode_cursor(const store::SearchCursor& c) {
   Json a = Json::array();
-  a.push_back(c.backward ? "b" : "f");
+  a.push_back(std::string(c.target_order ? "t" : "") + (c.backward ? "b" : "f"));
   a.push_back(Json(c.rid));
   for (const auto& k : c.keys) {
     struct V {
@@ -892,6 +899,7 @@ std::string encode_cursor(const store::SearchCursor& c) {
     };
     a.push_back(std::visit(V{}, k));
   }
+  if (c.target_order) a.push_back(Json(c.chain));
   std::string b = fhir::base64_encode(a.dump());
   for (auto& ch : b) {
     if (ch == '+') ch = '-';
@@ -915,15 +923,24 @@ Result<store::SearchCursor> decode_cursor(std::string_view token, std::size_t ke
   auto raw = fhir::base64_decode(b);
   if (!raw) return bad();
   auto j = parse_json(*raw);
-  if (!j || !j->is_array() || j->size() != keys + 2) return bad();
+  if (!j || !j->is_array() || j->size() < 2) return bad();
   const auto& a = j->as_array();
+  if (!a[0].is_string()) return bad();
   store::SearchCursor c;
-  if (!a[0].is_string() || (a[0].as_string() != "f" && a[0].as_string() != "b")) return bad();
-  c.backward = a[0].as_string() == "b";
+  std::string_view dir = a[0].as_string();
+  c.target_order = dir.starts_with('t');
+  if (c.target_order) dir.remove_prefix(1);
+  if (dir != "f" && dir != "b") return bad();
+  c.backward = dir == "b";
+  if (a.size() != (c.target_order ? 4 : keys + 2)) return bad();  // target order: [dir, rid, target, chain]
+  if (c.target_order) {
+    if (!a[3].is_string()) return bad();
+    c.chain = a[3].as_string();
+  }
   auto rid = a[1].to_int64();
   if (!rid) return bad();
   c.rid = *rid;
-  for (std::size_t i = 2; i < a.size(); ++i) {
+  for (std::size_t i = 2; i < (c.target_order ? 3 : a.size()); ++i) {
     const Json& k = a[i];
     if (k.is_null()) {
       c.keys.emplace_back(std::monostate{});
@@ -942,6 +959,33 @@ Result<store::SearchCursor> decode_cursor(std::string_view token, std::size_t ke
     }
   }
   return c;
+}
+
+std::string chain_tag(const Predicate& chain) { return "c" + std::to_string(chain.clause); }
+
+Status follow_cursor(store::SearchPlan& plan, store::SearchCursor cursor, std::vector<std::string>& notes) {
+  if (cursor.target_order) {
+    if (!plan.sort.empty())
+      return bad_request("Invalid or outdated _cursor: restart the search from its first page", "_cursor");
+    // The chain the first page walked, whatever the statistics prefer now.
+    bool found = false;
+    for (std::size_t i = 0; i < plan.where.size() && !found; ++i) {
+      if (plan.where[i].kind != Predicate::Kind::Chain || chain_tag(plan.where[i]) != cursor.chain) continue;
+      found = true;
+      if (!plan.target_order || plan.driver != static_cast<int>(i))
+        notes.push_back("strategy: as on the first page, the targets of [" + describe(plan.where[i]) +
+                        "] in insertion order");
+      plan.driver = static_cast<int>(i);
+    }
+    if (!found)
+      return bad_request("Invalid or outdated _cursor: restart the search from its first page", "_cursor");
+    plan.sort_driven = false;
+  } else if (plan.target_order) {
+    notes.push_back("strategy: as on the first page, insertion order");
+  }
+  plan.target_order = cursor.target_order;
+  plan.cursor = std::move(cursor);
+  return Status::Ok();
 }
 
 }  // namespace parcours::search

@@ -49,5 +49,12 @@ Result<store::Predicate> clause_predicate(const Clause& clause, store::Reader& r
 // the rid of the row a page starts after (or ends before).
 std::string encode_cursor(const store::SearchCursor& cursor);
 Result<store::SearchCursor> decode_cursor(std::string_view token, std::size_t keys);
+// Gives `plan` the cursor of a later page. A page continues in the order of
+// the first (the strategy chosen then, not the one today's statistics would
+// choose): a target-order cursor makes its chain the driver again. A 400
+// when the cursor cannot belong to this query.
+// The tag a target-order cursor carries to name its chain.
+std::string chain_tag(const store::Predicate& chain);
+Status follow_cursor(store::SearchPlan& plan, store::SearchCursor cursor, std::vector<std::string>& notes);
 
 }  // namespace parcours::search

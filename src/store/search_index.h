@@ -218,6 +218,7 @@ struct Predicate {
   // when unknown; and a human-readable label for explain output.
   std::int64_t estimate = -1;
   std::string label;
+  int clause = -1;  // index of the query clause it comes from (stable from page to page)
 
   // True when the backend can enumerate the set (not a negation).
   bool drivable() const;
@@ -238,8 +239,11 @@ struct SortKey {
 // starts after (forward) or ends before (backward).
 struct SearchCursor {
   bool backward = false;
-  std::vector<PlanValue> keys;  // one per SortKey (sentinels for missing values)
+  bool target_order = false;    // a page of a SearchPlan::target_order search
+  std::vector<PlanValue> keys;  // one per SortKey (sentinels for missing values);
+                                // target order: the chain target's rid
   std::int64_t rid = 0;
+  std::string chain;  // target order: which chain (the search layer's tag)
 };
 
 struct IncludeSpec {
@@ -256,7 +260,12 @@ struct SearchPlan {
   int driver = -1;                 // index in `where` of the predicate that enumerates; -1: by type
   std::vector<SortKey> sort;       // empty: by rid (insertion order), ascending
   bool sort_driven = false;        // walk sort[0]'s index and test every predicate
-  int count = 50;                  // page size (0: no entries, only the total)
+  // No _sort and a Chain driver: the results come in (chain target's rid,
+  // rid) order, so a page stops after `count` referrers of the first targets
+  // instead of collecting the referrers of every target to sort them. R4
+  // leaves the order of an unsorted search to the server.
+  bool target_order = false;
+  int count = 50;  // page size (0: no entries, only the total)
   std::optional<SearchCursor> cursor;
   bool count_total = false;  // compute SearchPage::total
   std::vector<IncludeSpec> includes;

@@ -279,6 +279,69 @@ TEST_F(Search, SortAndPaging) {
   EXPECT_EQ(db_->all_ids("Patient", "_sort=death-date&_count=1"), (Ids{"p3", "p1", "p2"}));
 }
 
+// Without _sort, a chain that drives comes in its targets' order (R4 leaves
+// the order of an unsorted search to the server): the referrers of the
+// first target, then of the next, each referrer once (under its first
+// target), and every page, forward or back, continues that order.
+TEST(SearchChainOrder, TargetByTargetEachReferrerOnce) {
+  testing::SearchStore db;
+  auto practitioner = [&](const std::string& id, const std::string& family) {
+    db.put(R"({"resourceType":"Practitioner","id":")" + id + R"(","name":[{"family":")" + family + R"("}]})");
+  };
+  auto encounter = [&](const std::string& id, const std::vector<std::string>& who) {
+    std::string parts;
+    for (const auto& w : who)
+      parts += std::string(parts.empty() ? "" : ",") + R"({"individual":{"reference":"Practitioner/)" + w +
+               R"("}})";
+    db.put(R"({"resourceType":"Encounter","id":")" + id +
+           R"(","status":"finished","class":{"code":"AMB"},"participant":[)" + parts + "]}");
+  };
+  practitioner("dr-a", "Dupont");
+  practitioner("dr-b", "Dupont");
+  practitioner("dr-c", "Durand");
+  encounter("e1", {"dr-b"});
+  encounter("e2", {"dr-a", "dr-b"});
+  encounter("e3", {"dr-c"});
+  encounter("e4", {"dr-a"});
+  encounter("e5", {"dr-b", "dr-a"});
+  const std::string q = "participant:Practitioner.name=dupont";
+  auto first = db.run("Encounter", q + "&_count=2");
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_TRUE(first->target_order) << "the chain drives: its targets give the order";
+  EXPECT_EQ(db.all_ids("Encounter", q + "&_count=1"), (Ids{"e2", "e4", "e5", "e1"}));
+  EXPECT_EQ(db.all_ids("Encounter", q + "&_count=3"), (Ids{"e2", "e4", "e5", "e1"}));
+
+  // Back from the last page, through previous links.
+  auto page = db.run("Encounter", q + "&_count=1");
+  for (int i = 0; i < 3; ++i) page = db.run("Encounter", q + "&_count=1&_cursor=" + page->next_cursor);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->page.hits.at(0).id, "e1");
+  Ids back;
+  while (!page->prev_cursor.empty()) {
+    page = db.run("Encounter", q + "&_count=1&_cursor=" + page->prev_cursor);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    for (const auto& h : page->page.hits) back.push_back(h.id);
+  }
+  EXPECT_EQ(back, (Ids{"e5", "e4", "e2"}));
+
+  // A referrer written between two pages falls in its target's place.
+  encounter("e6", {"dr-a"});
+  auto next = db.run("Encounter", q + "&_count=2&_cursor=" + first->next_cursor);
+  ASSERT_TRUE(next.ok());
+  Ids rest;
+  for (const auto& h : next->page.hits) rest.push_back(h.id);
+  EXPECT_EQ(rest, (Ids{"e5", "e6"}));
+
+  // A cursor naming no chain of this query is refused, not misread.
+  auto other = db.run("Encounter", "status=finished&participant:Practitioner.name=durand&_count=1&_cursor=" +
+                                       first->next_cursor);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().status(), 400);
+  auto unsorted = db.run("Encounter", "status=finished&_count=1&_cursor=" + first->next_cursor);
+  ASSERT_FALSE(unsorted.ok());
+  EXPECT_EQ(unsorted.error().status(), 400);
+}
+
 TEST_F(Search, Totals) {
   auto r = db_->run("Observation", "code=4548-4&_total=accurate&_count=1");
   ASSERT_TRUE(r.ok());

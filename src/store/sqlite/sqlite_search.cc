@@ -699,17 +699,8 @@ class Sql {
       }
       case K::Composite:
         return "EXISTS (" + composite(p, r) + ")";
-      case K::Chain: {
-        std::string f = alias("f"), t = alias("t");
-        std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + t +
-                        " ON " + t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " + f +
-                        ".rid = " + r + ".rid AND +" + f + ".param = " + pid(p.param);
-        std::string c = row_cond(p.cond, IndexTable::Reference, f);
-        if (c != "1") s += " AND " + c;
-        if (!p.types.empty()) s += " AND " + types_in(t + ".type", p.types);
-        for (const auto& sub : p.sub) s += " AND " + test(sub, t);
-        return s + " AND " + policy(t) + ")";
-      }
+      case K::Chain:
+        return chain_exists(p, r, "");
       case K::Has: {
         std::string f = alias("f"), src = alias("s");
         std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + src +
@@ -756,6 +747,21 @@ class Sql {
         return "0";
     }
     return "0";
+  }
+
+  // "A reference of `r` satisfies the chain `p`", the target row aliased
+  // `t`; `before` (a target rid expression) keeps only targets below it.
+  std::string chain_exists(const Predicate& p, const std::string& r, const std::string& before) {
+    std::string f = alias("f"), t = alias("t");
+    std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + t + " ON " +
+                    t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " + f + ".rid = " + r +
+                    ".rid AND +" + f + ".param = " + pid(p.param);
+    if (!before.empty()) s += " AND " + t + ".rid < " + before;
+    std::string c = row_cond(p.cond, IndexTable::Reference, f);
+    if (c != "1") s += " AND " + c;
+    if (!p.types.empty()) s += " AND " + types_in(t + ".type", p.types);
+    for (const auto& sub : p.sub) s += " AND " + test(sub, t);
+    return s + " AND " + policy(t) + ")";
   }
 
   // A SELECT of the rids of the resources (of `types`) satisfying `p`;
@@ -1143,6 +1149,48 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
   return Status::Ok();
 }
 
+// Target order (SearchPlan::target_order): walk the chain's targets in rid
+// order, each one's referrers in rid order (the reference index holds rid
+// after the target id), test the others, stop after the page. A referrer of
+// several targets comes once, under the first.
+Status run_target_ordered(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page,
+                          std::size_t limit) {
+  const Predicate& chain = plan.where.at(static_cast<std::size_t>(plan.driver));
+  const bool backward = plan.cursor && plan.cursor->backward;
+  Sql sql(ids, plan);
+  std::string p = sql.pid(chain.param);
+  std::string text = std::string("SELECT ") + kHitColumns +
+                     ", t.rid AS k0 FROM search_resource t CROSS JOIN sp_reference f ON f.param = " + p +
+                     " AND f.id = t.id AND f.type = +t.type CROSS JOIN search_resource r ON r.rid = f.rid "
+                     "CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
+                     sql.resource_set(chain.sub, chain.types, "t") + " AND " + sql.policy("t");
+  std::string cond = sql.row_cond(chain.cond, IndexTable::Reference, "f");
+  if (cond != "1") text += " AND " + cond;
+  if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
+  for (std::size_t i = 0; i < plan.where.size(); ++i)
+    if (static_cast<int>(i) != plan.driver) text += " AND " + sql.test(plan.where[i], "r");
+  text += " AND " + sql.policy("r") + " AND NOT " + sql.chain_exists(chain, "r", "t.rid");
+  const char* dir = backward ? " DESC" : "";
+  if (plan.cursor) {
+    const auto* key = plan.cursor->keys.empty() ? nullptr : std::get_if<std::int64_t>(&plan.cursor->keys[0]);
+    if (!key)
+      return bad_request("Invalid or outdated _cursor: restart the search from its first page", "_cursor");
+    std::string k = sql.bind(*key), rid = sql.bind(plan.cursor->rid);
+    const char* cmp = backward ? " < " : " > ";
+    text += " AND t.rid " + std::string(backward ? "<= " : ">= ") + k + " AND (t.rid" + cmp + k +
+            " OR f.rid" + cmp + rid + ")";
+  }
+  text += std::string(" ORDER BY t.rid") + dir + ", f.rid" + dir + " LIMIT " +
+          sql.bind(static_cast<std::int64_t>(limit + 1));
+  Runner run{c, sql, plan, page};
+  auto q = run.prepare(text);
+  if (!q) return std::move(q).error();
+  auto more = collect(*q, 1, limit, page.hits);
+  if (!more) return std::move(more).error();
+  page.more = *more;
+  return Status::Ok();
+}
+
 Status count_total(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page) {
   Sql sql(ids, plan);
   std::string text = "SELECT count(*) FROM search_resource r WHERE ";
@@ -1275,8 +1323,12 @@ Result<SearchPage> run_search(Connection& c, const SearchParamIds& ids, const Se
     std::size_t limit = static_cast<std::size_t>(std::clamp(plan.count, 1, 10000));
     bool sort_driven =
         plan.sort_driven && plan.sort.size() == 1 && plan.sort[0].source == SortKey::Source::Rows;
-    Status s =
-        sort_driven ? run_sort_driven(c, ids, plan, page, limit) : run_filtered(c, ids, plan, page, limit);
+    const bool target_order =
+        plan.target_order && plan.sort.empty() && plan.driver >= 0 &&
+        plan.where.at(static_cast<std::size_t>(plan.driver)).kind == Predicate::Kind::Chain;
+    Status s = sort_driven    ? run_sort_driven(c, ids, plan, page, limit)
+               : target_order ? run_target_ordered(c, ids, plan, page, limit)
+                              : run_filtered(c, ids, plan, page, limit);
     if (!s) return s.error();
     if (plan.cursor && plan.cursor->backward) std::reverse(page.hits.begin(), page.hits.end());
     if (auto st = run_includes(c, ids, plan, page); !st) return st.error();
