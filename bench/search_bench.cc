@@ -5,6 +5,10 @@
 // read by id through the same store.
 //
 //   search_bench --data STORE [--iterations 300] [--threads 2] [--seed 7] [--care-team]
+//   search_bench --data STORE --explain 'Encounter?subject:Patient.name=martin&_count=20'
+//
+// --explain: that one query's plan (the planner's notes, the SQL and
+// SQLite's query plan), then its latency over --iterations runs.
 //
 // --care-team: the same queries, drawn from the patients of the GP with the
 // most patients, run as that GP (access policy inside the SQL, reach cached
@@ -43,6 +47,7 @@ struct Args {
   int threads = 2;
   unsigned seed = 7;
   bool care_team = false;
+  std::string explain;  // "Type?query"
 };
 
 using Clock = std::chrono::steady_clock;
@@ -148,6 +153,8 @@ int main(int argc, char** argv) {
       a.seed = static_cast<unsigned>(std::atoi(next().c_str()));
     else if (k == "--care-team")
       a.care_team = true;
+    else if (k == "--explain")
+      a.explain = next();
   }
   if (a.data.empty()) {
     std::fprintf(stderr, "usage: search_bench --data STORE [--iterations N] [--threads T] [--seed S]\n");
@@ -285,6 +292,33 @@ int main(int argc, char** argv) {
     if (entries) *entries += r->page.hits.size() + r->page.included.size();
     return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
   };
+
+  if (!a.explain.empty()) {
+    auto mark = a.explain.find('?');
+    std::string type = a.explain.substr(0, mark);
+    std::string q = mark == std::string::npos ? "" : a.explain.substr(mark + 1);
+    {
+      auto params = search::parse_form(q + "&_explain=true");
+      search::SearchRequest req;
+      req.types = {type};
+      req.params = params ? *params : std::vector<search::Param>{};
+      req.base_url = "http://bench/fhir";
+      auto reader = s.reader();
+      auto r = search::execute(*reader, req);
+      if (!r) {
+        std::fprintf(stderr, "query failed: %s\n", r.error().message().c_str());
+        return 1;
+      }
+      for (const auto& line : r->explain) std::printf("%s\n", line.c_str());
+      std::printf("%zu entries, %s\n", r->page.hits.size(), r->next_cursor.empty() ? "last page" : "more");
+    }
+    std::vector<double> us;
+    for (int i = 0; i < a.iterations; ++i) us.push_back(run_one(type, q, nullptr));
+    std::sort(us.begin(), us.end());
+    std::printf("%d runs: p50 %.3f ms, p95 %.3f ms\n", a.iterations, us[us.size() / 2] / 1000,
+                us[us.size() * 95 / 100] / 1000);
+    return 0;
+  }
 
   if (a.care_team) {
     // The GP with the most patients, and the queries drawn from their care.

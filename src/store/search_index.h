@@ -265,6 +265,9 @@ struct SearchPlan {
   // instead of collecting the referrers of every target to sort them. R4
   // leaves the order of an unsorted search to the server.
   bool target_order = false;
+  // Target order: take the chain's targets by walking their one type in rid
+  // order, testing each, instead of enumerating its first drivable predicate.
+  bool target_walk = false;
   int count = 50;  // page size (0: no entries, only the total)
   std::optional<SearchCursor> cursor;
   bool count_total = false;  // compute SearchPage::total

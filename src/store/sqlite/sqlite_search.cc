@@ -785,9 +785,27 @@ class Sql {
         // a plain f.type = t.type would let SQLite infer t.type = ? and walk
         // every resource of that type instead of the target set (a chain on
         // a patient's name read all 100 000 patients).
-        std::string s = "SELECT " + f + ".rid FROM search_resource " + t + " CROSS JOIN sp_reference " + f +
-                        " ON " + f + ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " +
-                        f + ".type = +" + t + ".type WHERE " + resource_set(p.sub, p.types, t);
+        // The targets come from a join on the lead's rows, not "t.rid IN
+        // (...)": an IN list is built whole before the first row, and a
+        // bounded count (estimate) of a common name's chain then cost as
+        // much as its thousands of patients.
+        std::string from = "search_resource " + t, where;
+        std::size_t lead = p.sub.size();
+        for (std::size_t i = 0; i < p.sub.size() && lead == p.sub.size(); ++i)
+          if (p.sub[i].drivable()) lead = i;
+        if (lead < p.sub.size()) {
+          std::string x = alias("x");
+          from = "(" + produce(p.sub[lead], p.types) + ") " + x + " CROSS JOIN search_resource " + t +
+                 " ON " + t + ".rid = " + x + ".rid";
+          where = p.types.empty() ? "1" : "+" + types_in(t + ".type", p.types);
+          for (std::size_t i = 0; i < p.sub.size(); ++i)
+            if (i != lead) where += " AND " + test(p.sub[i], t);
+        } else {
+          where = resource_set(p.sub, p.types, t);
+        }
+        std::string s = "SELECT " + f + ".rid FROM " + from + " CROSS JOIN sp_reference " + f + " ON " + f +
+                        ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " + f +
+                        ".type = +" + t + ".type WHERE " + where;
         std::string c = row_cond(p.cond, IndexTable::Reference, f);
         if (c != "1") s += " AND " + c;
         return s + " AND " + policy(t);
@@ -1149,8 +1167,9 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
   return Status::Ok();
 }
 
-// Target order (SearchPlan::target_order): walk the chain's targets in rid
-// order, each one's referrers in rid order (the reference index holds rid
+// Target order (SearchPlan::target_order): the chain's targets in rid order
+// (walked or enumerated, SearchPlan::target_walk), each one's referrers in
+// rid order (the reference index holds rid
 // after the target id), test the others, stop after the page. A referrer of
 // several targets comes once, under the first.
 Status run_target_ordered(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page,
@@ -1162,8 +1181,15 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
   std::string text = std::string("SELECT ") + kHitColumns +
                      ", t.rid AS k0 FROM search_resource t CROSS JOIN sp_reference f ON f.param = " + p +
                      " AND f.id = t.id AND f.type = +t.type CROSS JOIN search_resource r ON r.rid = f.rid "
-                     "CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
-                     sql.resource_set(chain.sub, chain.types, "t") + " AND " + sql.policy("t");
+                     "CROSS JOIN resource_version v ON v.seq = r.seq WHERE ";
+  if (plan.target_walk && chain.types.size() == 1) {
+    // The (type, rid) index gives the targets in order; each is tested.
+    text += sql.types_in("t.type", chain.types);
+    for (const auto& sub : chain.sub) text += " AND " + sql.test(sub, "t");
+  } else {
+    text += sql.resource_set(chain.sub, chain.types, "t");
+  }
+  text += " AND " + sql.policy("t");
   std::string cond = sql.row_cond(chain.cond, IndexTable::Reference, "f");
   if (cond != "1") text += " AND " + cond;
   if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
