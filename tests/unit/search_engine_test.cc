@@ -342,6 +342,27 @@ TEST(SearchChainOrder, TargetByTargetEachReferrerOnce) {
   EXPECT_EQ(unsorted.error().status(), 400);
 }
 
+// Target order is a choice by cost: with many targets and few referrers,
+// walking the referrers and testing each stays cheaper.
+TEST(SearchChainOrder, FewReferrersOfManyTargetsKeepInsertionOrder) {
+  testing::SearchStore db;
+  for (int i = 0; i < 200; ++i)
+    db.put(R"({"resourceType":"Patient","id":"p)" + std::to_string(i) + R"(","gender":")" +
+           (i % 2 ? "female" : "male") + R"("})");
+  db.put(
+      R"({"resourceType":"Task","id":"t2","status":"requested","intent":"order","for":{"reference":"Patient/p3"}})");
+  db.put(
+      R"({"resourceType":"Task","id":"t1","status":"requested","intent":"order","for":{"reference":"Patient/p1"}})");
+  db.put(
+      R"({"resourceType":"Task","id":"t0","status":"requested","intent":"order","for":{"reference":"Patient/p0"}})");
+  auto r = db.run("Task", "patient.gender=female");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->target_order) << "three Tasks: walk them";
+  Ids got;
+  for (const auto& h : r->page.hits) got.push_back(h.id);
+  EXPECT_EQ(got, (Ids{"t2", "t1"})) << "insertion order";
+}
+
 TEST_F(Search, Totals) {
   auto r = db_->run("Observation", "code=4548-4&_total=accurate&_count=1");
   ASSERT_TRUE(r.ok());
