@@ -1,5 +1,6 @@
 #include "search/extract.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "search/text.h"
@@ -37,11 +38,27 @@ std::optional<std::string> number_text(const fhirpath::Item& it) {
   return std::nullopt;
 }
 
+// The local references of a resource ("#id", R4 §3.2.0.4 contained
+// resources): the contained resources' types by id, and the prefix of the
+// id their rows take ("Type/id#").
+struct LocalTargets {
+  std::string prefix;
+  std::vector<std::pair<std::string_view, std::string_view>> types;  // id -> resourceType
+
+  std::optional<ReferenceParts> resolve(std::string_view ref) const {
+    if (ref.size() < 2 || ref.front() != '#') return std::nullopt;
+    for (const auto& [id, type] : types)
+      if (id == ref.substr(1)) return ReferenceParts{"#" + std::string(type), prefix + std::string(id), ""};
+    return std::nullopt;
+  }
+};
+
 struct Out {
   store::SearchRows& rows;
   const ParamDef& param;
   std::string_view name;
   std::int32_t grp;
+  const LocalTargets* local = nullptr;
 
   void token(std::string_view system, std::string_view code) {
     if (system.empty() && code.empty()) return;
@@ -190,13 +207,21 @@ void add_reference(Out& o, const fhirpath::Item& it) {
       if (!n->get_string("id").empty()) o.reference({rt->as_string(), std::string(n->get_string("id")), ""});
       return;
     }
-    if (auto p = parse_reference(n->get_string("reference"))) o.reference(*p);
+    std::string_view ref = n->get_string("reference");
+    if (auto p = parse_reference(ref))
+      o.reference(*p);
+    else if (auto l = o.local ? o.local->resolve(ref) : std::nullopt)
+      o.reference(*l);
     if (const Json* id = n->find("identifier"); id && id->is_object())
       o.token_as(o.param.identifier_name, id->get_string("system"), id->get_string("value"));
     return;
   }
-  if (auto s = primitive_text(it))
-    if (auto p = parse_reference(*s)) o.reference(*p);
+  if (auto s = primitive_text(it)) {
+    if (auto p = parse_reference(*s))
+      o.reference(*p);
+    else if (auto l = o.local ? o.local->resolve(*s) : std::nullopt)
+      o.reference(*l);  // a canonical to a contained resource ("#vs")
+  }
 }
 
 void add_uri(Out& o, const fhirpath::Item& it) {
@@ -327,9 +352,11 @@ std::string narrative_text(std::string_view x) {
   return fold(out) == "" ? std::string() : out;
 }
 
-void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_view name, std::int32_t grp,
-                const fhirpath::Collection& items, store::SearchRows& rows) {
-  Out o{rows, param, name, grp};
+namespace {
+
+void add_values_to(const ParamDef& param, fhir::SearchParamType kind, std::string_view name, std::int32_t grp,
+                   const fhirpath::Collection& items, store::SearchRows& rows, const LocalTargets& local) {
+  Out o{rows, param, name, grp, &local};
   for (const auto& it : items) {
     switch (kind) {
       case Kind::kToken:
@@ -362,8 +389,17 @@ void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_v
   }
 }
 
-void extract_rows(const Registry& registry, std::string_view type, const Json& resource,
-                  store::SearchRows& out) {
+}  // namespace
+
+void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_view name, std::int32_t grp,
+                const fhirpath::Collection& items, store::SearchRows& rows) {
+  add_values_to(param, kind, name, grp, items, rows, LocalTargets{});
+}
+
+namespace {
+
+void extract_one(const Registry& registry, std::string_view type, const Json& resource,
+                 store::SearchRows& out, const LocalTargets& local) {
   fhirpath::Environment env;
   env.resource = &resource;
   env.resolve_placeholders = true;
@@ -373,7 +409,7 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
     auto items = fhirpath::evaluate(*p->compiled, &resource, env);
     if (!items || items->empty()) continue;
     if (p->kind != Kind::kComposite) {
-      add_values(*p, p->kind, p->name, 0, *items, out);
+      add_values_to(*p, p->kind, p->name, 0, *items, out, local);
       continue;
     }
     // Composite: the components of each matched element share a group; a
@@ -390,7 +426,7 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
         }
         auto values = fhirpath::evaluate(*c.compiled, (*items)[i], env);
         std::size_t before = row_count(group);
-        if (values) add_values(*p, c.kind, c.name, grp, *values, group);
+        if (values) add_values_to(*p, c.kind, c.name, grp, *values, group, local);
         if (row_count(group) == before) {
           complete = false;
           break;
@@ -402,6 +438,38 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
   if (const Json* text = resource.find("text"); text && text->is_object())
     out.narrative = narrative_text(text->get_string("div"));
   collect_content(resource, "", out.content);  // _content also reads the narrative column
+}
+
+}  // namespace
+
+void extract_rows(const Registry& registry, std::string_view type, const Json& resource,
+                  store::SearchRows& out) {
+  LocalTargets local;
+  std::vector<const Json*> targets;  // parallel to local.types
+  if (const Json* contained = resource.find("contained"); contained && contained->is_array()) {
+    local.prefix = std::string(type) + "/" + std::string(resource.get_string("id")) + "#";
+    for (const Json& c : contained->as_array()) {
+      std::string_view ct = c.get_string("resourceType"), cid = c.get_string("id");
+      // The first resource of an id is the one "#id" means (dom-3 makes
+      // them unique in valid resources).
+      bool seen =
+          std::any_of(local.types.begin(), local.types.end(), [&](const auto& t) { return t.first == cid; });
+      if (ct.empty() || cid.empty() || seen || !fhir::is_resource_type(ct)) continue;
+      local.types.emplace_back(cid, ct);
+      targets.push_back(&c);
+    }
+  }
+  extract_one(registry, type, resource, out, local);
+  // Each contained resource (dom-2: none contains another), with the same
+  // local targets: contained resources may refer to each other.
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    store::ContainedRows& rows = out.contained.emplace_back();
+    rows.type = "#" + std::string(local.types[i].second);
+    rows.id = local.prefix + std::string(local.types[i].first);
+    extract_one(registry, local.types[i].second, *targets[i], rows.rows, local);
+    rows.rows.narrative.clear();  // _text and _content search the container, which holds them
+    rows.rows.content.clear();
+  }
 }
 
 }  // namespace parcours::search

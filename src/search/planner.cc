@@ -518,7 +518,8 @@ Predicate chain_to(const std::string& param, std::vector<std::string> types, Pre
   p.kind = Predicate::Kind::Chain;
   p.param = param;
   p.table = IndexTable::Reference;
-  p.cond = cmp(Column::RefType, CmpOp::Eq, types.front());
+  // Or a contained resource of that type ("#Type", store::ContainedRows).
+  p.cond = RowCond::in(Column::RefType, {types.front(), "#" + types.front()});
   p.types = std::move(types);
   p.sub.push_back(std::move(sub));
   return p;

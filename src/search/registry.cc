@@ -13,7 +13,7 @@ namespace parcours::search {
 
 // Bump whenever extraction (search/extract.cc) would produce other rows for
 // the same data: stores built before then are reindexed (docs/decisions/search.md).
-constexpr std::string_view kExtractionVersion = "extract-1";
+constexpr std::string_view kExtractionVersion = "extract-2";  // 2: contained resources
 
 namespace {
 

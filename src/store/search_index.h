@@ -85,6 +85,8 @@ struct PositionRow {
   double longitude = 0;
 };
 
+struct ContainedRows;
+
 struct SearchRows {
   std::vector<TokenRow> tokens;
   std::vector<StringRow> strings;
@@ -96,6 +98,20 @@ struct SearchRows {
   std::vector<PositionRow> positions;
   std::string narrative;  // _text: the text of Resource.text.div
   std::string content;    // _content: the resource's text values
+  // The resources in Resource.contained, each indexed as its own row set
+  // so that a chain evaluates inside them (R4 §3.1.1.5.9: "a chained
+  // condition will be evaluated inside contained resources").
+  std::vector<ContainedRows> contained;
+};
+
+// A contained resource's rows. It is a search target only through its
+// container's local references ("#id"): its type is "#" + resourceType and
+// its id "ContainerType/containerId#id", the values the container's
+// reference rows hold, so no other resource can reach it.
+struct ContainedRows {
+  std::string type;  // "#Medication"
+  std::string id;    // "MedicationRequest/mr-1#med"
+  SearchRows rows;
 };
 
 // --- the plan --------------------------------------------------------------------

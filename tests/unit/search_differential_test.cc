@@ -209,7 +209,8 @@ class Generator {
  public:
   Generator(Oracle& oracle, std::uint64_t seed, std::vector<std::string> value_sets)
       : o_(oracle), rng_(seed), value_sets_(std::move(value_sets)) {
-    for (std::size_t i = 0; i < o_.resources().size(); ++i) by_type_[o_.resources()[i].type].push_back(i);
+    for (std::size_t i = 0; i < o_.resources().size(); ++i)
+      if (o_.resources()[i].container == Oracle::kTopLevel) by_type_[o_.resources()[i].type].push_back(i);
   }
 
   // "Type", "query"
@@ -357,6 +358,7 @@ class Generator {
       case Kind::kReference: {
         if (v.refs.empty()) return "";
         const auto& ref = v.refs[pick(v.refs.size())];
+        if (ref.type.starts_with('#')) return "";  // a contained resource has no reference to search by
         if (ref.type.empty()) return esc(ref.id);
         double x = std::uniform_real_distribution<double>(0, 1)(rng_);
         if (allow_modifiers && x < 0.15) {
@@ -389,12 +391,14 @@ class Generator {
     if (p->kind == Kind::kReference && depth < 2 && chance(0.3)) {
       const auto& refs = o_.values(r, *p).refs;
       const auto& ref = refs[pick(refs.size())];
-      if (const auto* target = o_.find(ref.type, ref.id)) {
+      // A contained target ("#Type"): the chain runs inside it.
+      const std::string target_type = ref.type.starts_with('#') ? ref.type.substr(1) : ref.type;
+      if (const auto* target = o_.find(target_type, ref.id)) {
         std::size_t ti = static_cast<std::size_t>(target - o_.resources().data());
-        std::string inner = clause(ref.type, ti, depth + 1);
+        std::string inner = clause(target_type, ti, depth + 1);
         if (!inner.empty() && inner.find("_has") == std::string::npos) {
           bool qualify = p->targets.size() != 1 || chance(0.5);
-          return p->code + (qualify ? ":" + ref.type : "") + "." + inner;
+          return p->code + (qualify ? ":" + target_type : "") + "." + inner;
         }
       }
     }
@@ -403,6 +407,7 @@ class Generator {
       for (int attempt = 0; attempt < 20; ++attempt) {
         const auto& all = o_.resources();
         std::size_t s = pick(all.size());
+        if (all[s].container != Oracle::kTopLevel) continue;
         for (const auto* rp : search::Registry::current()->for_type(all[s].type)) {
           if (rp->kind != Kind::kReference || !rp->compiled) continue;
           for (const auto& ref : o_.values(s, *rp).refs)
@@ -498,7 +503,7 @@ class Generator {
       for (const auto* p : search::Registry::current()->for_type(type)) {
         if (p->kind != Kind::kReference || !p->compiled) continue;
         for (const auto& ref : o_.values(r, *p).refs)
-          if (const auto* t = o_.find(ref.type, ref.id))
+          if (const auto* t = o_.find(ref.type.starts_with('#') ? ref.type.substr(1) : ref.type, ref.id))
             targets.emplace_back(p, static_cast<std::size_t>(t - o_.resources().data()));
       }
       if (!targets.empty()) {
@@ -582,6 +587,7 @@ class Generator {
       case Kind::kReference: {
         if (v.refs.empty()) return "";
         const auto& ref = v.refs[pick(v.refs.size())];
+        if (ref.type.starts_with('#')) return "";
         std::string val = ref.type.empty() || chance(0.3) ? ref.id : ref.type + "/" + ref.id;
         static const char* kOps[] = {"eq", "re", "ne"};
         return p->code + " " + kOps[pick(3)] + " " + filter_word(val);
@@ -620,6 +626,30 @@ class Generator {
   std::map<std::string, std::vector<std::size_t>> by_type_;
 };
 
+// Every other prescription names its drug with a contained Medication
+// ("#med", as many French prescriptions carry the drug's own codes) instead
+// of a CodeableConcept: chains such as medication.code then run inside it.
+void contain_some_drugs(std::vector<Json>& resources) {
+  int n = 0;
+  for (Json& r : resources) {
+    if (r.get_string("resourceType") != "MedicationRequest" || ++n % 2) continue;
+    const Json* drug = r.find("medicationCodeableConcept");
+    if (!drug) continue;
+    Json med = Json::object();
+    med.set("resourceType", Json("Medication"));
+    med.set("id", Json("med"));
+    med.set("code", *drug);
+    Json contained = Json::array();
+    contained.push_back(std::move(med));
+    Json ref = Json::object();
+    ref.set("reference", Json("#med"));
+    std::erase_if(r.as_object(),
+                  [](const Json::Member& m) { return m.first == "medicationCodeableConcept"; });
+    r.set("contained", std::move(contained));
+    r.set("medicationReference", std::move(ref));
+  }
+}
+
 TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   const long patients = env_or("PARCOURS_DIFF_PATIENTS", 120);
   const long queries = env_or("PARCOURS_DIFF_QUERIES", 400);
@@ -633,6 +663,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   to.patients = patients;
   territory::generate_territory(to, [&](Json&& j) { resources.push_back(std::move(j)); });
   const std::vector<std::string> value_sets = add_terminology(resources);
+  contain_some_drugs(resources);
   ASSERT_FALSE(value_sets.empty()) << "the territory has ICD-10 conditions";
   // Load in batches, in order: rids follow insertion order.
   for (std::size_t i = 0; i < resources.size(); i += 500) {

@@ -342,6 +342,82 @@ TEST(SearchChainOrder, TargetByTargetEachReferrerOnce) {
   EXPECT_EQ(unsorted.error().status(), 400);
 }
 
+// Contained resources (R4 §3.1.1.5.9): a chain evaluates inside them; they
+// are never listed, included or counted themselves; their rows follow the
+// container's versions; a caller's access policy applies to the container.
+TEST(SearchContained, ChainsReachInsideTheContainerOnly) {
+  testing::SearchStore db;
+  // A prescription of a drug described in place (UCD code), one of a drug
+  // in the directory, and an Observation whose subject is contained.
+  db.put(R"({"resourceType":"MedicationRequest","id":"mr1","status":"active","intent":"order",
+    "contained":[{"resourceType":"Medication","id":"med","code":{"coding":[{"system":"http://data.esante.gouv.fr/ansm/medicament/UCD","code":"9000001"}]},
+      "manufacturer":{"reference":"#lab"}},
+      {"resourceType":"Organization","id":"lab","name":"Laboratoire Contenu"}],
+    "medicationReference":{"reference":"#med"},"subject":{"reference":"Patient/p1"}})");
+  db.put(
+      R"({"resourceType":"Medication","id":"m2","code":{"coding":[{"system":"http://data.esante.gouv.fr/ansm/medicament/UCD","code":"9000002"}]}})");
+  db.put(R"({"resourceType":"MedicationRequest","id":"mr2","status":"active","intent":"order",
+    "medicationReference":{"reference":"Medication/m2"},"subject":{"reference":"Patient/p1"}})");
+  db.put(R"({"resourceType":"Observation","id":"o1","status":"final","code":{"text":"poids"},
+    "contained":[{"resourceType":"Patient","id":"pt","name":[{"family":"Anonyme"}]}],"subject":{"reference":"#pt"}})");
+
+  EXPECT_EQ(db.ids("MedicationRequest", "medication.code=9000001"), Ids{"mr1"});
+  EXPECT_EQ(db.ids("MedicationRequest", "medication:Medication.code=9000002"), Ids{"mr2"});
+  EXPECT_EQ(db.ids("MedicationRequest", "medication.manufacturer.name=laboratoire"), Ids{"mr1"})
+      << "a contained resource's own local reference";
+  EXPECT_EQ(db.ids("Observation", "subject:Patient.name=anonyme"), Ids{"o1"});
+  EXPECT_EQ(db.ids("Observation", "subject:missing=false"), Ids{"o1"});
+  EXPECT_EQ(db.all_ids("MedicationRequest", "medication.code=9000001,9000002&_count=1"), (Ids{"mr1", "mr2"}));
+
+  // Not listed, by type or at system level, not counted, not included.
+  EXPECT_EQ(db.ids("Medication", "code=9000001"), Ids{});
+  EXPECT_EQ(db.ids("Patient", "name=anonyme"), Ids{});
+  EXPECT_EQ(db.ids("Organization", ""), Ids{});
+  auto all = db.run("", "_lastUpdated=gt2000-01-01&_total=accurate&_count=100");
+  ASSERT_TRUE(all.ok()) << all.error().message();
+  EXPECT_EQ(all->page.total, 4);
+  EXPECT_EQ(all->page.hits.size(), 4u);
+  auto inc = db.run("MedicationRequest", "_include=MedicationRequest:medication&_count=10");
+  ASSERT_TRUE(inc.ok());
+  ASSERT_EQ(inc->page.included.size(), 1u);
+  EXPECT_EQ(inc->page.included[0].id, "m2");
+  auto rev = db.run("Patient", "_id=nobody&_revinclude=Observation:subject");
+  ASSERT_TRUE(rev.ok());
+  EXPECT_TRUE(rev->page.included.empty());
+
+  // A new version without the contained drug, then the deletion: the
+  // contained rows follow.
+  db.put(R"({"resourceType":"MedicationRequest","id":"mr1","status":"active","intent":"order",
+    "medicationCodeableConcept":{"text":"paracétamol"},"subject":{"reference":"Patient/p1"}})");
+  EXPECT_EQ(db.ids("MedicationRequest", "medication.code=9000001"), Ids{});
+  db.remove("Observation", "o1");
+  EXPECT_EQ(db.ids("Observation", "subject:Patient.name=anonyme"), Ids{});
+
+  // With an access policy: the container decides. Here only
+  // MedicationRequests and Observations are visible: the directory's
+  // Medication is hidden, the contained one is part of what is visible.
+  db.put(R"({"resourceType":"Observation","id":"o2","status":"final","code":{"text":"poids"},
+    "contained":[{"resourceType":"Patient","id":"pt","name":[{"family":"Anonyme"}]}],"subject":{"reference":"#pt"}})");
+  store::RowFilter only = [](const store::SqlColumns& c, int) {
+    return store::SqlFragment{c.type + " IN ('MedicationRequest', 'Observation')", {}};
+  };
+  auto as_policy = [&](const std::string& type, const std::string& q) {
+    search::SearchRequest req;
+    req.types = {type};
+    req.params = *search::parse_form(q);
+    req.policy = only;
+    auto reader = db.store().reader();
+    auto r = search::execute(*reader, req);
+    Ids out;
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
+    if (r)
+      for (const auto& h : r->page.hits) out.push_back(h.id);
+    return out;
+  };
+  EXPECT_EQ(as_policy("MedicationRequest", "medication:Medication.code=9000002"), Ids{}) << "m2 is hidden";
+  EXPECT_EQ(as_policy("Observation", "subject:Patient.name=anonyme"), Ids{"o2"});
+}
+
 // Target order is a choice by cost: with many targets and few referrers,
 // walking the referrers and testing each stays cheaper.
 TEST(SearchChainOrder, FewReferrersOfManyTargetsKeepInsertionOrder) {
@@ -523,6 +599,10 @@ TEST_F(SearchSpecials, ReferencesByIdentifierAndContained) {
   // A contained resource is part of its container: "#c1" is not a search target.
   EXPECT_EQ(ids("Patient", "general-practitioner=c1"), Ids{});
   EXPECT_EQ(ids("Practitioner", "name=contained"), Ids{});
+  // ...but a chain evaluates inside it (R4 §3.1.1.5.9).
+  EXPECT_EQ(ids("Patient", "general-practitioner.name=contained"), Ids{"a"});
+  EXPECT_EQ(ids("Patient", "general-practitioner:Practitioner.name=contained"), Ids{"a"});
+  EXPECT_EQ(ids("Patient", "general-practitioner:Organization.name=contained"), Ids{});
 }
 
 TEST_F(SearchSpecials, LastUpdatedAndMissing) {

@@ -168,11 +168,16 @@ void read_values(Kind kind, const fhirpath::Collection& items, Oracle::Values& v
                 {std::string(n->get_string("resourceType")), std::string(n->get_string("id")), ""});
         } else if (object) {
           std::string_view ref = n->get_string("reference");
-          if (!ref.empty() && ref.front() != '#') v.refs.push_back(read_reference(ref));
+          if (ref.size() > 1 && ref.front() == '#')
+            v.refs.push_back({"#", std::string(ref.substr(1)), ""});  // resolved by Oracle::resolve_local
+          else if (!ref.empty() && ref.front() != '#')
+            v.refs.push_back(read_reference(ref));
           if (const Json* id = n->find("identifier"); id && id->is_object()) {
             std::string sys(id->get_string("system")), value(id->get_string("value"));
             if (!sys.empty() || !value.empty()) v.ref_identifiers.push_back({sys, value});
           }
+        } else if (text_of(it).size() > 1 && text_of(it).front() == '#') {
+          v.refs.push_back({"#", std::string(text_of(it).substr(1)), ""});
         } else if (!text_of(it).empty() && text_of(it).front() != '#') {
           v.refs.push_back(read_reference(text_of(it)));
         }
@@ -265,8 +270,39 @@ bool Oracle::Values::empty() const {
 }
 
 void Oracle::add(Resource r) {
-  by_key_[{r.type, r.id}] = all_.size();
+  const std::size_t at = all_.size();
+  by_key_[{r.type, r.id}] = at;
   all_.push_back(std::move(r));
+  const Json* contained = all_[at].json.find("contained");
+  if (!contained || !contained->is_array()) return;
+  std::set<std::string> ids;
+  for (const Json& c : contained->as_array()) {
+    std::string type(c.get_string("resourceType")), local(c.get_string("id"));
+    if (type.empty() || local.empty() || !ids.insert(local).second) continue;  // the first of an id
+    Resource one{type, all_[at].type + "/" + all_[at].id + "#" + local, c, all_[at].last_updated, at};
+    by_key_[{one.type, one.id}] = all_.size();
+    all_.push_back(std::move(one));
+  }
+}
+
+// "#local" references of resource i (or of its siblings, when it is
+// contained) become references to the contained resource's entry, typed
+// "#Type" as a reference search sees them: never equal to "Type/id".
+void Oracle::resolve_local(std::size_t i, Values& v) const {
+  const std::size_t c = all_[i].container == kTopLevel ? i : all_[i].container;
+  std::vector<Ref> refs;
+  for (auto& ref : v.refs) {
+    if (ref.type != "#") {
+      refs.push_back(std::move(ref));
+      continue;
+    }
+    for (std::size_t j = c + 1; j < all_.size() && all_[j].container == c; ++j)
+      if (all_[j].json.get_string("id") == ref.id) {
+        refs.push_back({"#" + all_[j].type, all_[j].id, ""});
+        break;
+      }
+  }
+  v.refs = std::move(refs);
 }
 
 const Oracle::Resource* Oracle::find(const std::string& type, const std::string& id) const {
@@ -285,6 +321,7 @@ const Oracle::Values& Oracle::values(std::size_t i, const search::ParamDef& p) {
     env.resolve_placeholders = true;
     auto items = fhirpath::evaluate(*p.compiled, &all_[i].json, env);
     if (items) read_values(p.kind, *items, v);
+    resolve_local(i, v);
   }
   return cache_[key] = std::move(v);
 }
@@ -308,6 +345,7 @@ const std::vector<std::vector<Oracle::Values>>& Oracle::composite_values(std::si
           Values v;
           if (c.compiled)
             if (auto items = fhirpath::evaluate(*c.compiled, e, env)) read_values(c.kind, *items, v);
+          resolve_local(i, v);
           if (v.empty()) complete = false;
           comps.push_back(std::move(v));
         }
@@ -460,15 +498,17 @@ bool Oracle::matches(const search::Clause& c, std::size_t i) {
                            [&](const auto& a) { return matches(*a, i); });
       const Values& v = values(i, *c.param);
       for (const auto& ref : v.refs) {
-        if (ref.type != c.target_types.front()) continue;
-        auto t = by_key_.find({ref.type, ref.id});
+        // A contained target ("#Type") is searched inside (R4 §3.1.1.5.9).
+        std::string type = ref.type.starts_with('#') ? ref.type.substr(1) : ref.type;
+        if (type != c.target_types.front()) continue;
+        auto t = by_key_.find({type, ref.id});
         if (t != by_key_.end() && matches(*c.next, t->second)) return true;
       }
       return false;
     }
     case search::Clause::Kind::Has: {
       for (std::size_t j = 0; j < all_.size(); ++j) {
-        if (all_[j].type != c.has_type) continue;
+        if (all_[j].type != c.has_type || all_[j].container != kTopLevel) continue;
         const Values& v = values(j, *c.param);
         bool refers = std::any_of(v.refs.begin(), v.refs.end(),
                                   [&](const Ref& ref) { return ref.type == r.type && ref.id == r.id; });
@@ -653,8 +693,9 @@ bool Oracle::filter_matches(const search::FilterExpr& f, std::size_t i) {
       return !filter_matches(f.kids.front(), i);
     case FK::Chain:
       for (const auto& ref : values(i, *f.param).refs) {
-        if (ref.type != f.code) continue;
-        auto t = by_key_.find({ref.type, ref.id});
+        std::string type = ref.type.starts_with('#') ? ref.type.substr(1) : ref.type;  // contained
+        if (type != f.code) continue;
+        auto t = by_key_.find({type, ref.id});
         if (t != by_key_.end() && filter_matches(f.kids.front(), t->second)) return true;
       }
       return false;
@@ -747,6 +788,7 @@ std::vector<std::string> Oracle::run(const search::Query& q, std::int64_t now) {
   now_ = now;
   std::vector<std::size_t> hits;
   for (std::size_t i = 0; i < all_.size(); ++i) {
+    if (all_[i].container != kTopLevel) continue;  // never a result itself
     if (!q.types.empty() && std::find(q.types.begin(), q.types.end(), all_[i].type) == q.types.end())
       continue;
     bool ok = true;

@@ -24,14 +24,20 @@ namespace parcours::testing {
 
 class Oracle {
  public:
+  static constexpr std::size_t kTopLevel = static_cast<std::size_t>(-1);
   struct Resource {
     std::string type;
     std::string id;
     Json json;
     std::int64_t last_updated = 0;
+    // A contained resource (id "ContainerType/id#local"): its container's
+    // index. Chains reach it through the container's "#local" references;
+    // it is never a result (R4 §3.1.1.5.9).
+    std::size_t container = kTopLevel;
   };
 
-  // In insertion order (the store's default order).
+  // In insertion order (the store's default order); the resources it
+  // contains follow it.
   void add(Resource r);
   const std::vector<Resource>& resources() const { return all_; }
   const Resource* find(const std::string& type, const std::string& id) const;
@@ -89,6 +95,7 @@ class Oracle {
     std::map<std::string, std::string> display;
   };
   const Hierarchy& hierarchy(const std::string& system);
+  void resolve_local(std::size_t i, Values& v) const;
   const Json* resource_by_url(const std::string& type, const std::string& url) const;
   bool code_filter(const std::string& system, const Json& filter, const std::string& code);
   bool filter_matches(const search::FilterExpr& f, std::size_t i);

@@ -92,6 +92,14 @@ DROP INDEX sp_reference_by_target;
 CREATE INDEX sp_reference_by_target ON sp_reference(param, id);
 )sql";
 
+// Contained resources' rows (store::ContainedRows): a row of search_resource
+// each, with the rid of its container, found again when the container
+// changes or goes.
+inline constexpr const char* kSearchMigration3 = R"sql(
+ALTER TABLE search_resource ADD COLUMN container INTEGER;
+CREATE INDEX search_resource_by_container ON search_resource(container) WHERE container IS NOT NULL;
+)sql";
+
 // The value indexes of the search tables (as the migrations leave them):
 // dropped during bulk loads and rebuilt at their end, or at the next open
 // after an interrupted one.

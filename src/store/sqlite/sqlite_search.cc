@@ -88,6 +88,11 @@ constexpr const char* kInsertResource =
 constexpr const char* kUpdateResource =
     "UPDATE search_resource SET seq=?2, last_updated=?3, patient=?4 WHERE rid=?1";
 constexpr const char* kDeleteResource = "DELETE FROM search_resource WHERE rid=?1";
+constexpr const char* kInsertContained =
+    "INSERT INTO search_resource(type, id, seq, last_updated, patient, container) VALUES(?1, ?2, ?3, ?4, ?5, "
+    "?6)";
+constexpr const char* kSelectContained = "SELECT rid FROM search_resource WHERE container=?1";
+constexpr const char* kAnyOfType = "SELECT 1 FROM search_resource WHERE type=?1 LIMIT 1";
 constexpr const char* kSelectText = "SELECT narrative, content FROM sp_text WHERE rowid=?1";
 constexpr const char* kInsertText = "INSERT INTO sp_text(rowid, narrative, content) VALUES(?1, ?2, ?3)";
 constexpr const char* kDeleteText = "DELETE FROM sp_text WHERE rowid=?1";
@@ -370,6 +375,43 @@ Status write_text(Connection& c, std::int64_t rid, const SearchRows& rows, bool 
   return q->run();
 }
 
+// The rows of the resources contained in resource `container`
+// (SearchRows::contained; none when `rows` is null): those of the previous
+// version go, the new ones are written.
+Status write_contained(Connection& c, const SearchParamIds& ids, std::int64_t container, bool existed,
+                       std::int64_t seq, std::int64_t last_updated, std::string_view patient,
+                       const SearchRows* rows) {
+  if (existed) {
+    std::vector<std::int64_t> old;
+    auto q = c.query(kSelectContained);
+    if (!q) return std::move(q).error();
+    q->bind(1, container);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      old.push_back(q->int64(0));
+    }
+    for (std::int64_t rid : old)
+      if (auto s = delete_all(c, rid); !s) return s;
+  }
+  if (!rows) return Status::Ok();
+  for (const auto& one : rows->contained) {
+    auto q = c.query(kInsertContained);
+    if (!q) return std::move(q).error();
+    q->bind(1, std::string_view(one.type))
+        .bind(2, std::string_view(one.id))
+        .bind(3, seq)
+        .bind(4, last_updated)
+        .bind_or_null(5, patient)
+        .bind(6, container);
+    if (auto s = q->run(); !s) return s;
+    auto rid = static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
+    if (auto s = insert_all(c, ids, rid, one.rows); !s) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // --- parameter keys ----------------------------------------------------------------
@@ -435,7 +477,11 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
     if (!row) return std::move(row).error();
     if (*row) rid = q->int64(0);
   }
-  if (!rows) return rid ? delete_all(c, *rid) : Status::Ok();
+  if (!rows) {
+    if (!rid) return Status::Ok();
+    if (auto s = write_contained(c, ids, *rid, true, seq, last_updated, patient, nullptr); !s) return s;
+    return delete_all(c, *rid);
+  }
 
   const bool existed = rid.has_value();
   if (existed) {
@@ -453,7 +499,8 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
 
   if (!existed) {
     if (auto s = insert_all(c, ids, *rid, *rows); !s) return s;
-    return write_text(c, *rid, *rows, false);
+    if (auto s = write_text(c, *rid, *rows, false); !s) return s;
+    return write_contained(c, ids, *rid, false, seq, last_updated, patient, rows);
   }
   RowBuilder rb(ids);
   for (IndexTable t : kAllTables) {
@@ -470,7 +517,8 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
     for (const auto& tu : added)
       if (auto s = run_tuple(c, sql.insert, *rid, tu); !s) return s;
   }
-  return write_text(c, *rid, *rows, existed);
+  if (auto s = write_text(c, *rid, *rows, existed); !s) return s;
+  return write_contained(c, ids, *rid, true, seq, last_updated, patient, rows);
 }
 
 Result<std::string> read_meta(Connection& c, std::string_view key) {
@@ -518,6 +566,25 @@ class Sql {
     SqlFragment f = plan_.policy(SqlColumns{r + ".type", r + ".id"}, static_cast<int>(params.size()) + 1);
     for (auto& v : f.params) std::visit([&](auto&& x) { params.emplace_back(x); }, v);
     return "(" + f.sql + ")";
+  }
+
+  // The resources a search lists: of `types`, or of any type but not a
+  // contained one (reached through its container only, ContainedRows).
+  std::string listed(const std::string& r, const std::vector<std::string>& types) {
+    return types.empty() ? r + ".container IS NULL" : types_in(r + ".type", types);
+  }
+  // A chain's target types: `types` and their contained forms ("#Type").
+  static std::vector<std::string> chain_types(const std::vector<std::string>& types) {
+    std::vector<std::string> out = types;
+    for (const auto& t : types) out.push_back("#" + t);
+    return out;
+  }
+  // The access policy over a chain target: a contained resource is its
+  // container's, which is the referrer (only its own "#id" references reach
+  // it), and the caller checks the referrer.
+  std::string target_policy(const std::string& t) {
+    if (!plan_.policy) return "1";
+    return "(" + t + ".container IS NOT NULL OR " + policy(t) + ")";
   }
 
   std::string types_in(const std::string& col, const std::vector<std::string>& types) {
@@ -705,7 +772,8 @@ class Sql {
         std::string f = alias("f"), src = alias("s");
         std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + src +
                         " ON " + src + ".rid = " + f + ".rid WHERE " + f + ".param = " + pid(p.param) +
-                        " AND " + f + ".id = " + r + ".id AND " + f + ".type = " + r + ".type";
+                        " AND " + f + ".id = " + r + ".id AND " + f + ".type = " + r + ".type AND " + src +
+                        ".container IS NULL";  // _has reads resources, not what they contain
         for (const auto& sub : p.sub) s += " AND " + test(sub, src);
         return s + " AND " + policy(src) + ")";
       }
@@ -759,9 +827,9 @@ class Sql {
     if (!before.empty()) s += " AND " + t + ".rid < " + before;
     std::string c = row_cond(p.cond, IndexTable::Reference, f);
     if (c != "1") s += " AND " + c;
-    if (!p.types.empty()) s += " AND " + types_in(t + ".type", p.types);
+    if (!p.types.empty()) s += " AND " + types_in(t + ".type", chain_types(p.types));
     for (const auto& sub : p.sub) s += " AND " + test(sub, t);
-    return s + " AND " + policy(t) + ")";
+    return s + " AND " + target_policy(t) + ")";
   }
 
   // A SELECT of the rids of the resources (of `types`) satisfying `p`;
@@ -795,20 +863,20 @@ class Sql {
           if (p.sub[i].drivable()) lead = i;
         if (lead < p.sub.size()) {
           std::string x = alias("x");
-          from = "(" + produce(p.sub[lead], p.types) + ") " + x + " CROSS JOIN search_resource " + t +
-                 " ON " + t + ".rid = " + x + ".rid";
-          where = p.types.empty() ? "1" : "+" + types_in(t + ".type", p.types);
+          from = "(" + produce(p.sub[lead], chain_types(p.types)) + ") " + x +
+                 " CROSS JOIN search_resource " + t + " ON " + t + ".rid = " + x + ".rid";
+          where = p.types.empty() ? "1" : "+" + types_in(t + ".type", chain_types(p.types));
           for (std::size_t i = 0; i < p.sub.size(); ++i)
             if (i != lead) where += " AND " + test(p.sub[i], t);
         } else {
-          where = resource_set(p.sub, p.types, t);
+          where = resource_set(p.sub, chain_types(p.types), t);
         }
         std::string s = "SELECT " + f + ".rid FROM " + from + " CROSS JOIN sp_reference " + f + " ON " + f +
                         ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " + f +
                         ".type = +" + t + ".type WHERE " + where;
         std::string c = row_cond(p.cond, IndexTable::Reference, f);
         if (c != "1") s += " AND " + c;
-        return s + " AND " + policy(t);
+        return s + " AND " + target_policy(t);
       }
       case K::Has: {
         std::string src = alias("s"), f = alias("f"), t = alias("t");
@@ -817,7 +885,8 @@ class Sql {
         return "SELECT " + t + ".rid FROM search_resource " + src + " CROSS JOIN sp_reference " + f + " ON " +
                f + ".rid = " + src + ".rid AND " + f + ".param = " + pid(p.param) +
                " CROSS JOIN search_resource " + t + " ON " + t + ".type = " + f + ".type AND " + t +
-               ".id = " + f + ".id WHERE " + resource_set(p.sub, source_types, src) + " AND " + policy(src);
+               ".id = " + f + ".id WHERE " + resource_set(p.sub, source_types, src) + " AND " + src +
+               ".container IS NULL AND " + policy(src);
       }
       case K::Id: {
         std::string x = alias("x");
@@ -1063,9 +1132,9 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   std::string where;
   if (plan.driver >= 0) {
     where = "r.rid IN (" + sql.produce(plan.where[static_cast<std::size_t>(plan.driver)], plan.types) + ")";
-    if (!plan.types.empty()) where += " AND +" + sql.types_in("r.type", plan.types);
+    where += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
   } else {
-    where = plan.types.empty() ? "1" : sql.types_in("r.type", plan.types);
+    where = sql.listed("r", plan.types);
   }
   for (std::size_t i = 0; i < plan.where.size(); ++i)
     if (static_cast<int>(i) != plan.driver) where += " AND " + sql.test(plan.where[i], "r");
@@ -1126,13 +1195,12 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
           text += " AND " + sql.test(w, "s");
       text += " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
               info(k.table).name + " s2 WHERE s2.rid = s.rid AND +s2.param = " + p + ")";
-      if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
+      text += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
     } else {
       std::string p = sql.pid(k.param);
       text = std::string("SELECT ") + kHitColumns + ", " + sentinel(k.descending) +
              " AS k0 FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
-             (plan.types.empty() ? std::string("1") : sql.types_in("r.type", plan.types)) +
-             " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
+             sql.listed("r", plan.types) + " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
              " s2 WHERE s2.rid = r.rid AND +s2.param = " + p + ")";
     }
     for (const auto& w : plan.where)
@@ -1176,23 +1244,34 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
                           std::size_t limit) {
   const Predicate& chain = plan.where.at(static_cast<std::size_t>(plan.driver));
   const bool backward = plan.cursor && plan.cursor->backward;
+  // Contained targets ("#Type") break the walk's (type, rid) order: with
+  // any in the store, the targets are enumerated instead.
+  bool has_contained = false;
+  if (plan.target_walk && chain.types.size() == 1) {
+    auto q = c.query(kAnyOfType);
+    if (!q) return std::move(q).error();
+    q->bind(1, "#" + chain.types.front());
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    has_contained = *row;
+  }
   Sql sql(ids, plan);
   std::string p = sql.pid(chain.param);
   std::string text = std::string("SELECT ") + kHitColumns +
                      ", t.rid AS k0 FROM search_resource t CROSS JOIN sp_reference f ON f.param = " + p +
                      " AND f.id = t.id AND f.type = +t.type CROSS JOIN search_resource r ON r.rid = f.rid "
                      "CROSS JOIN resource_version v ON v.seq = r.seq WHERE ";
-  if (plan.target_walk && chain.types.size() == 1) {
+  if (plan.target_walk && chain.types.size() == 1 && !has_contained) {
     // The (type, rid) index gives the targets in order; each is tested.
     text += sql.types_in("t.type", chain.types);
     for (const auto& sub : chain.sub) text += " AND " + sql.test(sub, "t");
   } else {
-    text += sql.resource_set(chain.sub, chain.types, "t");
+    text += sql.resource_set(chain.sub, Sql::chain_types(chain.types), "t");
   }
-  text += " AND " + sql.policy("t");
+  text += " AND " + sql.target_policy("t");
   std::string cond = sql.row_cond(chain.cond, IndexTable::Reference, "f");
   if (cond != "1") text += " AND " + cond;
-  if (!plan.types.empty()) text += " AND +" + sql.types_in("r.type", plan.types);
+  text += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
   for (std::size_t i = 0; i < plan.where.size(); ++i)
     if (static_cast<int>(i) != plan.driver) text += " AND " + sql.test(plan.where[i], "r");
   text += " AND " + sql.policy("r") + " AND NOT " + sql.chain_exists(chain, "r", "t.rid");
@@ -1221,6 +1300,7 @@ Status count_total(Connection& c, const SearchParamIds& ids, const SearchPlan& p
   Sql sql(ids, plan);
   std::string text = "SELECT count(*) FROM search_resource r WHERE ";
   text += sql.resource_set(plan.where, plan.types, "r");
+  if (plan.types.empty()) text += " AND " + sql.listed("r", plan.types);
   text += " AND " + sql.policy("r");
   Runner run{c, sql, plan, page};
   auto q = run.prepare(text);
@@ -1294,7 +1374,7 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
         "CROSS JOIN resource_version v ON v.seq = r.seq WHERE f.rid IN (SELECT value FROM json_each(" +
         sql.bind(json_array(rids)) + ")) AND " + params_in(sql, "f.param");
     if (!inc.target_type.empty()) text += " AND r.type = " + sql.bind(inc.target_type);
-    text += " AND " + sql.policy("r");
+    text += " AND r.container IS NULL AND " + sql.policy("r");  // a "#id" target is in the hit already
     if (auto s = run_query(sql, text); !s) return s;
   } else {
     // Group the targets by type so the (param, id, type) index serves.
@@ -1309,7 +1389,7 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
                          params_in(sql, "f.param") + " AND f.id IN (SELECT value FROM json_each(" +
                          sql.bind(json_array(idlist)) + ")) AND f.type = " + sql.bind(type);
       if (!inc.source_type.empty()) text += " AND r.type = " + sql.bind(inc.source_type);
-      text += " AND " + sql.policy("r");
+      text += " AND r.container IS NULL AND " + sql.policy("r");
       if (auto s = run_query(sql, text); !s) return s;
     }
   }

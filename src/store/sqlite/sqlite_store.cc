@@ -108,6 +108,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSecurityMigration3,
     // 7: the access generation, bumped by triggers (security_schema.h).
     sqlite::kSecurityMigration4,
+    // 8: contained resources in the search index (search_schema.h).
+    sqlite::kSearchMigration3,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
