@@ -11,7 +11,9 @@
 # fresh store (timed: whole process, as bench/import.sh), then runs
 # search_bench on that store (it first adds CarePlan, Task and Provenance,
 # which the territory lacks). Stores are left in $BENCH_DATA/search-store-N
-# for explain sessions (parcours serve + X-Parcours-Explain: 1).
+# for explain sessions: build/release/bench/search_bench --data STORE
+# --explain 'Encounter?subject:Patient.name=martin' (or parcours serve and
+# the X-Parcours-Explain: 1 header).
 source "$(dirname "$0")/lib.sh"
 need "$BENCH_BIN/search_bench"
 
