@@ -38,7 +38,7 @@ std::optional<std::string> number_text(const fhirpath::Item& it) {
   return std::nullopt;
 }
 
-// The local references of a resource ("#id", R4 §3.2.0.4 contained
+// The local references of a resource ("#id", R4 references.html, contained
 // resources): the contained resources' types by id, and the prefix of the
 // id their rows take ("Type/id#").
 struct LocalTargets {

@@ -1237,9 +1237,9 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
 
 // Target order (SearchPlan::target_order): the chain's targets in rid order
 // (walked or enumerated, SearchPlan::target_walk), each one's referrers in
-// rid order (the reference index holds rid
-// after the target id), test the others, stop after the page. A referrer of
-// several targets comes once, under the first.
+// rid order (the reference index holds rid after the target id); test the
+// others, stop after the page. A referrer of several targets comes once,
+// under the first.
 Status run_target_ordered(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page,
                           std::size_t limit) {
   const Predicate& chain = plan.where.at(static_cast<std::size_t>(plan.driver));
