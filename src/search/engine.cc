@@ -1,5 +1,7 @@
 #include "search/engine.h"
 
+#include <set>
+
 #include "base/text.h"
 
 namespace parcours::search {
@@ -13,6 +15,43 @@ store::SearchCursor cursor_at(const store::SearchHit& h, bool backward, const st
   c.rid = h.match.rid;
   c.keys = h.match.keys;
   return c;
+}
+
+// _contained (R4 §3.1.1.5.9): a hit on a contained resource's row ("#Type",
+// "ContainerType/id#local") becomes its container, once per page (the
+// default), or with _containedType=contained the contained resource itself,
+// whose full URL is then [base]/ContainerType/id#local.
+void present_contained(store::SearchPage& page, bool return_contained) {
+  std::vector<store::SearchHit> out;
+  std::set<std::pair<std::string, std::string>> containers;
+  for (auto& h : page.hits) {
+    if (h.type.starts_with('#')) {
+      auto slash = h.id.find('/'), hash = h.id.find('#');
+      if (slash == std::string::npos || hash == std::string::npos || hash < slash) continue;
+      std::string type = h.id.substr(0, slash), id = h.id.substr(slash + 1, hash - slash - 1);
+      std::string local = h.id.substr(hash + 1);
+      if (return_contained) {
+        auto container = parse_json(h.body);
+        const Json* all = container ? container->find("contained") : nullptr;
+        const Json* found = nullptr;
+        if (all && all->is_array())
+          for (const Json& c : all->as_array())
+            if (c.get_string("id") == local) {
+              found = &c;
+              break;
+            }
+        if (!found) continue;
+        h.body = found->dump();
+        h.id = id + "#" + local;
+      } else {
+        h.id = std::move(id);
+      }
+      h.type = std::move(type);
+    }
+    if (!return_contained && !containers.insert({h.type, h.id}).second) continue;
+    out.push_back(std::move(h));
+  }
+  page.hits = std::move(out);
 }
 
 }  // namespace
@@ -96,6 +135,9 @@ Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
       out.next_cursor = encode_cursor(c);
     }
   }
+  // After the cursors, which hold the rows' own keys.
+  if (plan.contained != store::SearchPlan::Contained::No)
+    present_contained(out.page, out.query.return_contained);
   if (out.query.explain) {
     out.explain = std::move(planned->notes);
     for (auto& line : out.page.explain) out.explain.push_back(std::move(line));

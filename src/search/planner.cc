@@ -810,6 +810,13 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
   Planned out;
   store::SearchPlan& plan = out.plan;
   plan.types = q.types;
+  if (q.contained != ContainedMode::No) {
+    // The contained resources' rows are typed "#Type" (store::ContainedRows).
+    plan.contained = q.contained == ContainedMode::Only ? store::SearchPlan::Contained::Only
+                                                        : store::SearchPlan::Contained::Both;
+    if (q.contained == ContainedMode::Only) plan.types.clear();
+    for (const auto& t : q.types) plan.types.push_back("#" + t);
+  }
   plan.policy = options.policy;
   plan.count = q.count;
   plan.explain = q.explain;

@@ -507,8 +507,27 @@ Result<Query> parse_query(std::vector<std::string> types, const std::vector<Para
       q.applied.push_back(p);
       continue;
     }
-    if (n == "_contained" || n == "_containedType" || n == "_query" || n == "_since" || n == "_at" ||
-        n == "_page") {
+    if (n == "_contained") {
+      if (p.value == "false" || p.value == "true" || p.value == "both") {
+        q.contained = p.value == "true"   ? ContainedMode::Only
+                      : p.value == "both" ? ContainedMode::Both
+                                          : ContainedMode::No;
+        q.applied.push_back(p);
+      } else if (auto s = problem(p, "expected true, false or both"); !s) {
+        return s.error();
+      }
+      continue;
+    }
+    if (n == "_containedType") {
+      if (p.value == "container" || p.value == "contained") {
+        q.return_contained = p.value == "contained";
+        q.applied.push_back(p);
+      } else if (auto s = problem(p, "expected container or contained"); !s) {
+        return s.error();
+      }
+      continue;
+    }
+    if (n == "_query" || n == "_since" || n == "_at" || n == "_page") {
       if (auto s = problem(p, "not supported by this server"); !s) return s.error();
       continue;
     }

@@ -59,6 +59,9 @@ struct SortSpec {
 };
 
 enum class TotalMode { Default, None, Estimate, Accurate };
+// _contained (R4 §3.1.1.5.9): search the resources themselves (No, the
+// default), the resources they contain (Only), or both.
+enum class ContainedMode { No, Only, Both };
 enum class SummaryMode { None, True, Text, Data, Count, False };
 
 struct Query {
@@ -72,7 +75,9 @@ struct Query {
   SummaryMode summary = SummaryMode::None;
   std::vector<std::string> elements;
   std::vector<store::IncludeSpec> includes;
-  std::string cursor;  // _cursor (paging position)
+  ContainedMode contained = ContainedMode::No;
+  bool return_contained = false;  // _containedType=contained: the contained resource, not its container
+  std::string cursor;             // _cursor (paging position)
   bool explain = false;
   std::vector<Issue> ignored;  // lenient mode: what was not applied, and why
   std::vector<Param> applied;  // for the self link, in request order

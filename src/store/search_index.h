@@ -284,6 +284,11 @@ struct SearchPlan {
   // Target order: take the chain's targets by walking their one type in rid
   // order, testing each, instead of enumerating its first drivable predicate.
   bool target_walk = false;
+  // _contained: false lists resources, true the resources they contain
+  // (their "#Type" rows, ContainedRows), both both. The types above are
+  // then the contained forms, and the policy reads a contained row as its
+  // container.
+  enum class Contained : std::uint8_t { No, Only, Both } contained = Contained::No;
   int count = 50;  // page size (0: no entries, only the total)
   std::optional<SearchCursor> cursor;
   bool count_total = false;  // compute SearchPage::total

@@ -210,7 +210,10 @@ class Generator {
   Generator(Oracle& oracle, std::uint64_t seed, std::vector<std::string> value_sets)
       : o_(oracle), rng_(seed), value_sets_(std::move(value_sets)) {
     for (std::size_t i = 0; i < o_.resources().size(); ++i)
-      if (o_.resources()[i].container == Oracle::kTopLevel) by_type_[o_.resources()[i].type].push_back(i);
+      if (o_.resources()[i].container == Oracle::kTopLevel)
+        by_type_[o_.resources()[i].type].push_back(i);
+      else
+        contained_.push_back(i);
   }
 
   // "Type", "query"
@@ -220,10 +223,21 @@ class Generator {
                                    "MedicationRequest", "CareTeam",     "DocumentReference", "Practitioner",
                                    "PractitionerRole",  "Organization", "Location"};
     std::string type = kTypes[pick(std::size(kTypes))];
-    const auto& pool = by_type_[type];
+    std::vector<std::string> parts;
+    // Sometimes the contained resources themselves (_contained), drawn
+    // from one of them.
+    const bool contained = !contained_.empty() && chance(0.06);
+    if (contained) {
+      type = o_.resources()[contained_[pick(contained_.size())]].type;
+      parts.push_back(chance(0.6) ? "_contained=true" : "_contained=both");
+      if (chance(0.5)) parts.push_back("_containedType=contained");
+    }
+    const auto& pool = contained ? contained_ : by_type_[type];
     if (pool.empty()) return {type, "_count=5"};
     std::size_t r = pool[pick(pool.size())];
-    std::vector<std::string> parts;
+    if (contained) {
+      while (o_.resources()[r].type != type) r = pool[pick(pool.size())];
+    }
     int clauses = 1 + static_cast<int>(pick(3));
     for (int k = 0; k < clauses; ++k) {
       auto c = clause(type, r, 0);
@@ -445,7 +459,7 @@ class Generator {
     std::string v = value(p->kind, o_.values(r, *p), mod, true);
     if (v.empty()) return "";
     if (chance(0.2)) {  // an OR list
-      std::size_t other = by_type_[type][pick(by_type_[type].size())];
+      std::size_t other = another(type, r);
       std::string mod2;
       std::string v2 = value(p->kind, o_.values(other, *p), mod2, false);
       if (!v2.empty() && (mod2.empty())) v += "," + v2;
@@ -482,7 +496,7 @@ class Generator {
     double x = std::uniform_real_distribution<double>(0, 1)(rng_);
     if (depth < 2 && x < 0.35) {
       std::string a = filter(type, r, depth + 1);
-      std::size_t other = by_type_[type][pick(by_type_[type].size())];
+      std::size_t other = another(type, r);
       std::string b = filter(type, chance(0.5) ? r : other, depth + 1);
       if (a.empty() || b.empty()) return a.empty() ? b : a;
       std::string e = a + (chance(0.5) ? " and " : " or ") + b;
@@ -623,7 +637,18 @@ class Generator {
   Oracle& o_;
   std::mt19937_64 rng_;
   std::vector<std::string> value_sets_;
+  // Another resource of r's kind (a contained one's when r is contained).
+  std::size_t another(const std::string& type, std::size_t r) {
+    const auto& pool = o_.resources()[r].container == Oracle::kTopLevel ? by_type_[type] : contained_;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      std::size_t other = pool[pick(pool.size())];
+      if (o_.resources()[other].type == type) return other;
+    }
+    return r;
+  }
+
   std::map<std::string, std::vector<std::size_t>> by_type_;
+  std::vector<std::size_t> contained_;  // the contained resources' entries
 };
 
 // Every other prescription names its drug with a contained Medication

@@ -418,6 +418,77 @@ TEST(SearchContained, ChainsReachInsideTheContainerOnly) {
   EXPECT_EQ(as_policy("Observation", "subject:Patient.name=anonyme"), Ids{"o2"});
 }
 
+// _contained=true|both and _containedType (R4 §3.1.1.5.9): the contained
+// resources are searched; their containers come back, or with
+// _containedType=contained the contained resources at Container/id#local;
+// the access policy is the container's.
+TEST(SearchContained, ContainedParameter) {
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"MedicationRequest","id":"mr1","status":"active","intent":"order",
+    "contained":[{"resourceType":"Medication","id":"med","code":{"coding":[{"system":"http://data.esante.gouv.fr/ansm/medicament/UCD","code":"9000001"}]}}],
+    "medicationReference":{"reference":"#med"},"subject":{"reference":"Patient/p1"}})");
+  db.put(R"({"resourceType":"Medication","id":"m2","code":{"coding":[{"code":"9000001"}]}})");
+  db.put(R"({"resourceType":"MedicationRequest","id":"mr3","status":"active","intent":"order",
+    "contained":[{"resourceType":"Medication","id":"a","code":{"coding":[{"code":"9000003"}]}},
+                 {"resourceType":"Medication","id":"b","code":{"coding":[{"code":"9000003"}]}}],
+    "medicationReference":{"reference":"#a"},"basedOn":[{"reference":"#b"}],"subject":{"reference":"Patient/p1"}})");
+  auto hits = [&](const std::string& type, const std::string& q) {
+    auto r = db.run(type, q);
+    Ids out;
+    EXPECT_TRUE(r.ok()) << q << ": " << (r.ok() ? "" : r.error().message());
+    if (r)
+      for (const auto& h : r->page.hits) out.push_back(h.type + "/" + h.id);
+    return out;
+  };
+  EXPECT_EQ(hits("Medication", "code=9000001"), Ids{"Medication/m2"});
+  EXPECT_EQ(hits("Medication", "code=9000001&_contained=false"), Ids{"Medication/m2"});
+  EXPECT_EQ(hits("Medication", "code=9000001&_contained=true"), Ids{"MedicationRequest/mr1"});
+  EXPECT_EQ(hits("Medication", "code=9000001&_contained=both"),
+            (Ids{"MedicationRequest/mr1", "Medication/m2"}));
+  EXPECT_EQ(hits("Medication", "code=9000003&_contained=true"), Ids{"MedicationRequest/mr3"})
+      << "a container once per page";
+  EXPECT_EQ(hits("Medication", "code=9000003&_contained=true&_containedType=contained"),
+            (Ids{"MedicationRequest/mr3#a", "MedicationRequest/mr3#b"}));
+  auto alone = db.run("Medication", "code=9000001&_contained=true&_containedType=contained");
+  ASSERT_TRUE(alone.ok());
+  ASSERT_EQ(alone->page.hits.size(), 1u);
+  auto body = parse_json(alone->page.hits[0].body);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(body->get_string("resourceType"), "Medication");
+  EXPECT_EQ(body->get_string("id"), "med");
+  EXPECT_EQ(db.all_ids("Medication", "_contained=true&_containedType=contained&_count=1"),
+            (Ids{"mr1#med", "mr3#a", "mr3#b"}));
+  auto system = db.run("", "_contained=true&_total=accurate");
+  ASSERT_TRUE(system.ok());
+  EXPECT_EQ(system->page.total, 3) << "three contained resources";
+
+  db.strict = true;
+  auto bad = db.run("Medication", "_contained=maybe");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().status(), 400);
+  EXPECT_FALSE(db.run("Medication", "_containedType=inside").ok());
+
+  // The container's access policy decides.
+  auto with_policy = [&](const std::string& visible) {
+    search::SearchRequest req;
+    req.types = {"Medication"};
+    req.params = *search::parse_form("code=9000001&_contained=both");
+    req.policy = [visible](const store::SqlColumns& c, int) {
+      return store::SqlFragment{c.type + " = '" + visible + "'", {}};
+    };
+    auto reader = db.store().reader();
+    auto r = search::execute(*reader, req);
+    Ids out;
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
+    if (r)
+      for (const auto& h : r->page.hits) out.push_back(h.type + "/" + h.id);
+    return out;
+  };
+  EXPECT_EQ(with_policy("MedicationRequest"), Ids{"MedicationRequest/mr1"});
+  EXPECT_EQ(with_policy("Medication"), Ids{"Medication/m2"})
+      << "a contained Medication is not a Medication's";
+}
+
 // Target order is a choice by cost: with many targets and few referrers,
 // walking the referrers and testing each stays cheaper.
 TEST(SearchChainOrder, FewReferrersOfManyTargetsKeepInsertionOrder) {

@@ -788,7 +788,10 @@ std::vector<std::string> Oracle::run(const search::Query& q, std::int64_t now) {
   now_ = now;
   std::vector<std::size_t> hits;
   for (std::size_t i = 0; i < all_.size(); ++i) {
-    if (all_[i].container != kTopLevel) continue;  // never a result itself
+    // A contained resource is a result only with _contained (R4 §3.1.1.5.9).
+    const bool contained = all_[i].container != kTopLevel;
+    if (contained ? q.contained == search::ContainedMode::No : q.contained == search::ContainedMode::Only)
+      continue;
     if (!q.types.empty() && std::find(q.types.begin(), q.types.end(), all_[i].type) == q.types.end())
       continue;
     bool ok = true;
@@ -901,8 +904,19 @@ std::vector<std::string> Oracle::run(const search::Query& q, std::int64_t now) {
       return rid_desc ? a > b : a < b;
     });
   }
+  // A contained hit is its container (once), or with _containedType=contained
+  // itself, named "containerId#local".
   std::vector<std::string> out;
-  for (auto i : hits) out.push_back(all_[i].id);
+  std::set<std::size_t> containers;
+  for (auto i : hits) {
+    if (all_[i].container == kTopLevel) {
+      if (containers.insert(i).second) out.push_back(all_[i].id);
+    } else if (q.return_contained) {
+      out.push_back(all_[i].id.substr(all_[i].id.find('/') + 1));
+    } else if (containers.insert(all_[i].container).second) {
+      out.push_back(all_[all_[i].container].id);
+    }
+  }
   return out;
 }
 

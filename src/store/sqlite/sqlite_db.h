@@ -55,6 +55,9 @@ class Query {
     return *this;
   }
   Query& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  // A temporary string would be gone by the first step(): refused at compile
+  // time (it once bound "#" + type and read freed memory).
+  Query& bind(int i, std::string&& v) = delete;
   // Without this, a string literal would silently bind as bool.
   Query& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Query& bind(int i, std::int64_t v) {

@@ -563,7 +563,16 @@ class Sql {
   // The access policy over the resource row `r` (a search_resource alias).
   std::string policy(const std::string& r) {
     if (!plan_.policy) return "1";
-    SqlFragment f = plan_.policy(SqlColumns{r + ".type", r + ".id"}, static_cast<int>(params.size()) + 1);
+    SqlColumns cols{r + ".type", r + ".id"};
+    if (plan_.contained != SearchPlan::Contained::No) {
+      // A contained row ("Type/id#local") answers as its container.
+      std::string slash = "instr(" + r + ".id, '/')", hash = "instr(" + r + ".id, '#')";
+      cols.type = "(CASE WHEN " + r + ".container IS NULL THEN " + r + ".type ELSE substr(" + r + ".id, 1, " +
+                  slash + " - 1) END)";
+      cols.id = "(CASE WHEN " + r + ".container IS NULL THEN " + r + ".id ELSE substr(" + r + ".id, " +
+                slash + " + 1, " + hash + " - " + slash + " - 1) END)";
+    }
+    SqlFragment f = plan_.policy(cols, static_cast<int>(params.size()) + 1);
     for (auto& v : f.params) std::visit([&](auto&& x) { params.emplace_back(x); }, v);
     return "(" + f.sql + ")";
   }
@@ -571,7 +580,16 @@ class Sql {
   // The resources a search lists: of `types`, or of any type but not a
   // contained one (reached through its container only, ContainedRows).
   std::string listed(const std::string& r, const std::vector<std::string>& types) {
-    return types.empty() ? r + ".container IS NULL" : types_in(r + ".type", types);
+    if (!types.empty()) return types_in(r + ".type", types);
+    switch (plan_.contained) {
+      case SearchPlan::Contained::No:
+        return r + ".container IS NULL";
+      case SearchPlan::Contained::Only:
+        return r + ".container IS NOT NULL";
+      case SearchPlan::Contained::Both:
+        return "1";
+    }
+    return "0";
   }
   // A chain's target types: `types` and their contained forms ("#Type").
   static std::vector<std::string> chain_types(const std::vector<std::string>& types) {
@@ -1248,9 +1266,10 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
   // any in the store, the targets are enumerated instead.
   bool has_contained = false;
   if (plan.target_walk && chain.types.size() == 1) {
+    const std::string contained_type = "#" + chain.types.front();  // bound without a copy: outlives the step
     auto q = c.query(kAnyOfType);
     if (!q) return std::move(q).error();
-    q->bind(1, "#" + chain.types.front());
+    q->bind(1, std::string_view(contained_type));
     auto row = q->step();
     if (!row) return std::move(row).error();
     has_contained = *row;
