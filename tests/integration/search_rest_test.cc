@@ -332,6 +332,39 @@ TEST_F(SearchRest, ValueSetExpand) {
   EXPECT_NE(snomed.body.find("not stored on this server"), std::string::npos);
 }
 
+// A prescription whose drug is contained (R4 §3.1.1.5.9): a chain looks
+// inside it, a Medication search does not list it, _contained does, and
+// _containedType=contained gives it its own full URL.
+TEST_F(SearchRest, ContainedResources) {
+  auto put = call("PUT", "/fhir/MedicationRequest/mr1", R"({"resourceType":"MedicationRequest","id":"mr1",
+    "status":"active","intent":"order","subject":{"reference":"Patient/p1"},
+    "contained":[{"resourceType":"Medication","id":"med","code":{"coding":[
+      {"system":"http://data.esante.gouv.fr/ansm/medicament/UCD","code":"9000001","display":"METFORMINE 1000MG CPR"}]}}],
+    "medicationReference":{"reference":"#med"}})");
+  ASSERT_TRUE(put.status == 201 || put.status == 200) << put.body;
+  auto chain = call("GET", "/fhir/MedicationRequest?medication.code=9000001");
+  ASSERT_EQ(chain.status, 200) << chain.body;
+  EXPECT_EQ(match_ids(json(chain)), std::vector<std::string>{"mr1"});
+  auto plain = call("GET", "/fhir/Medication?code=9000001");
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_TRUE(match_ids(json(plain)).empty());
+  auto containers = call("GET", "/fhir/Medication?code=9000001&_contained=true");
+  ASSERT_EQ(containers.status, 200) << containers.body;
+  EXPECT_EQ(match_ids(json(containers)), std::vector<std::string>{"mr1"});
+  auto alone = call("GET", "/fhir/Medication?code=9000001&_contained=true&_containedType=contained");
+  ASSERT_EQ(alone.status, 200) << alone.body;
+  Json b = json(alone);
+  ASSERT_EQ(match_ids(b), std::vector<std::string>{"med"});
+  const Json& e = b.find("entry")->as_array()[0];
+  EXPECT_TRUE(std::string(e.get_string("fullUrl")).ends_with("/fhir/MedicationRequest/mr1#med"))
+      << e.get_string("fullUrl");
+  EXPECT_EQ(e.find("resource")->get_string("resourceType"), "Medication");
+  EXPECT_NE(link(b, "self").find("_containedType=contained"), std::string::npos);
+  auto bad = call("GET", "/fhir/Medication?_contained=sometimes", "", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("_contained"), std::string::npos);
+}
+
 TEST_F(SearchRest, ExplainShowsThePlan) {
   auto r = call("GET", "/fhir/Observation?subject=Patient/p1&code=4548-4&_sort=-date&_count=2", "",
                 {{"X-Parcours-Explain", "1"}});
