@@ -577,8 +577,9 @@ class Sql {
     return "(" + f.sql + ")";
   }
 
-  // The resources a search lists: of `types`, or of any type but not a
-  // contained one (reached through its container only, ContainedRows).
+  // The rows a search lists: of `types`, or at system level those _contained
+  // asks for: resources (the default: a contained one is reached through
+  // its container only, ContainedRows), contained ones, or both.
   std::string listed(const std::string& r, const std::vector<std::string>& types) {
     if (!types.empty()) return types_in(r + ".type", types);
     switch (plan_.contained) {
