@@ -34,4 +34,13 @@ std::optional<IdentifierCondition> parse_identifier_condition(std::string_view r
   return c;
 }
 
+const Json* find_contained(const Json* resource, std::string_view id) {
+  if (!resource || !resource->is_object()) return nullptr;
+  const Json* contained = resource->find("contained");
+  if (!contained || !contained->is_array()) return nullptr;
+  for (const Json& c : contained->as_array())
+    if (c.is_object() && c.get_string("id") == id) return &c;
+  return nullptr;
+}
+
 }  // namespace parcours::fhir

@@ -25,6 +25,10 @@ struct IdentifierCondition {
 };
 std::optional<IdentifierCondition> parse_identifier_condition(std::string_view ref);
 
+// The resource of `resource.contained` with id `id` ("#id" references it,
+// R4 references.html), or nullptr.
+const Json* find_contained(const Json* resource, std::string_view id);
+
 // Calls f(std::string& reference, const std::string& path) for every
 // Reference.reference string in `node` (any member named "reference" holding
 // a string, contained resources included). `path` is FHIRPath-like from

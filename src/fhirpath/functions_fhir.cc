@@ -2,6 +2,7 @@
 // extension(url), resolve(), hasValue(), getValue(), conformsTo(),
 // htmlChecks(); memberOf()/subsumes() need a terminology server and are
 // errors.
+#include "fhir/reference.h"
 #include "fhirpath/evaluator.h"
 #include "fhirpath/functions.h"
 #include "fhirpath/model.h"
@@ -43,15 +44,6 @@ Coll fn_get_value(Evaluator&, const Node&, Span input, const Scope&) {
   v.node = nullptr;
   v.ext = nullptr;
   return {v};
-}
-
-const Json* find_contained(const Json* resource, std::string_view id) {
-  if (!resource || !resource->is_object()) return nullptr;
-  const Json* contained = resource->find("contained");
-  if (!contained || !contained->is_array()) return nullptr;
-  for (const Json& c : contained->as_array())
-    if (c.is_object() && c.get_string("id") == id) return &c;
-  return nullptr;
 }
 
 // "Type/id", "Type/id/_history/v" or an absolute URL ending so: the type
@@ -103,8 +95,8 @@ Coll fn_resolve(Evaluator& ev, const Node&, Span input, const Scope&) {
       if (id.empty()) {
         target = v.resource;
       } else {
-        target = find_contained(v.resource, id);
-        if (!target && ev.resource()) target = find_contained(ev.resource()->node, id);
+        target = fhir::find_contained(v.resource, id);
+        if (!target && ev.resource()) target = fhir::find_contained(ev.resource()->node, id);
       }
     } else {
       if (ev.resource()) target = in_bundle(ev.resource()->node, ref);

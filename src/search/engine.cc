@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/text.h"
+#include "fhir/reference.h"
 
 namespace parcours::search {
 namespace {
@@ -32,14 +33,7 @@ void present_contained(store::SearchPage& page, bool return_contained) {
       std::string local = h.id.substr(hash + 1);
       if (return_contained) {
         auto container = parse_json(h.body);
-        const Json* all = container ? container->find("contained") : nullptr;
-        const Json* found = nullptr;
-        if (all && all->is_array())
-          for (const Json& c : all->as_array())
-            if (c.get_string("id") == local) {
-              found = &c;
-              break;
-            }
+        const Json* found = container ? fhir::find_contained(&*container, local) : nullptr;
         if (!found) continue;
         h.body = found->dump();
         h.id = id + "#" + local;
