@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -336,11 +337,9 @@ class Generator {
         return esc(s.substr(0, n));
       }
       case Kind::kDate: {
-        if (v.dates.empty()) return "";
-        const auto& d = v.dates[pick(v.dates.size())];
-        std::int64_t at = d.low == search::kMinMicros ? d.high : d.low;
-        if (at == search::kMaxMicros || at == search::kMinMicros) return "";
-        if (chance(0.3)) at += static_cast<std::int64_t>(pick(200) - 100) * 86'400'000'000LL;
+        auto picked = instant_near(v);
+        if (!picked) return "";
+        std::int64_t at = *picked;
         int precision = static_cast<int>(pick(5));
         int offset = chance(0.5) ? 0 : (chance(0.5) ? 120 : -300);
         return prefix() + date_text(at, precision, offset);
@@ -574,11 +573,9 @@ class Generator {
         return p->code + " " + op + " " + filter_quoted(val);
       }
       case Kind::kDate: {
-        if (v.dates.empty()) return "";
-        const auto& d = v.dates[pick(v.dates.size())];
-        std::int64_t at = d.low == search::kMinMicros ? d.high : d.low;
-        if (at == search::kMaxMicros || at == search::kMinMicros) return "";
-        if (chance(0.3)) at += static_cast<std::int64_t>(pick(200) - 100) * 86'400'000'000LL;
+        auto picked = instant_near(v);
+        if (!picked) return "";
+        std::int64_t at = *picked;
         std::string op = chance(0.15) ? "po" : order_op();
         int offset = chance(0.5) ? 0 : (chance(0.5) ? 120 : -300);
         return p->code + " " + op + " " + date_text(at, static_cast<int>(pick(5)), offset);
@@ -637,6 +634,17 @@ class Generator {
   Oracle& o_;
   std::mt19937_64 rng_;
   std::vector<std::string> value_sets_;
+  // An instant of one of the date values (its start, or its end when open
+  // below), sometimes moved by up to 100 days; nullopt when there is none.
+  std::optional<std::int64_t> instant_near(const Oracle::Values& v) {
+    if (v.dates.empty()) return std::nullopt;
+    const auto& d = v.dates[pick(v.dates.size())];
+    std::int64_t at = d.low == search::kMinMicros ? d.high : d.low;
+    if (at == search::kMaxMicros || at == search::kMinMicros) return std::nullopt;
+    if (chance(0.3)) at += static_cast<std::int64_t>(pick(200) - 100) * 86'400'000'000LL;
+    return at;
+  }
+
   // Another resource of r's kind (a contained one's when r is contained).
   std::size_t another(const std::string& type, std::size_t r) {
     const auto& pool = o_.resources()[r].container == Oracle::kTopLevel ? by_type_[type] : contained_;
