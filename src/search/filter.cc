@@ -163,31 +163,26 @@ class FilterParser {
 
   Result<FilterExpr> or_expr(int depth) {
     if (depth > 32) return bad(tokens_[pos_].position, "nested too deeply");
-    auto first = and_expr(depth);
-    if (!first) return first;
-    if (!keyword(tokens_[pos_], "or")) return first;
-    FilterExpr e;
-    e.kind = FilterExpr::Kind::Or;
-    e.kids.push_back(std::move(*first));
-    while (keyword(tokens_[pos_], "or")) {
-      ++pos_;
-      auto next = and_expr(depth);
-      if (!next) return next;
-      e.kids.push_back(std::move(*next));
-    }
-    return e;
+    return joined(depth, "or", FilterExpr::Kind::Or, &FilterParser::and_expr);
   }
 
   Result<FilterExpr> and_expr(int depth) {
-    auto first = unary(depth);
+    return joined(depth, "and", FilterExpr::Kind::And, &FilterParser::unary);
+  }
+
+  // Operands read by `operand`, joined by the keyword `op`: one node of
+  // `kind` when there are several, else the operand itself.
+  Result<FilterExpr> joined(int depth, std::string_view op, FilterExpr::Kind kind,
+                            Result<FilterExpr> (FilterParser::*operand)(int)) {
+    auto first = (this->*operand)(depth);
     if (!first) return first;
-    if (!keyword(tokens_[pos_], "and")) return first;
+    if (!keyword(tokens_[pos_], op)) return first;
     FilterExpr e;
-    e.kind = FilterExpr::Kind::And;
+    e.kind = kind;
     e.kids.push_back(std::move(*first));
-    while (keyword(tokens_[pos_], "and")) {
+    while (keyword(tokens_[pos_], op)) {
       ++pos_;
-      auto next = unary(depth);
+      auto next = (this->*operand)(depth);
       if (!next) return next;
       e.kids.push_back(std::move(*next));
     }
