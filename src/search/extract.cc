@@ -398,8 +398,10 @@ void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_v
 
 namespace {
 
+// `text`: also the full-text columns (a contained resource has none of its
+// own: _text and _content search its container, which holds its text).
 void extract_one(const Registry& registry, std::string_view type, const Json& resource,
-                 store::SearchRows& out, const LocalTargets& local) {
+                 store::SearchRows& out, const LocalTargets& local, bool text) {
   fhirpath::Environment env;
   env.resource = &resource;
   env.resolve_placeholders = true;
@@ -435,8 +437,9 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
       if (complete) append_rows(group, out);
     }
   }
-  if (const Json* text = resource.find("text"); text && text->is_object())
-    out.narrative = narrative_text(text->get_string("div"));
+  if (!text) return;
+  if (const Json* div = resource.find("text"); div && div->is_object())
+    out.narrative = narrative_text(div->get_string("div"));
   collect_content(resource, "", out.content);  // _content also reads the narrative column
 }
 
@@ -459,16 +462,14 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
       targets.push_back(&c);
     }
   }
-  extract_one(registry, type, resource, out, local);
+  extract_one(registry, type, resource, out, local, true);
   // Each contained resource (dom-2: none contains another), with the same
   // local targets: contained resources may refer to each other.
   for (std::size_t i = 0; i < targets.size(); ++i) {
     store::ContainedRows& rows = out.contained.emplace_back();
     rows.type = "#" + std::string(local.types[i].second);
     rows.id = local.prefix + std::string(local.types[i].first);
-    extract_one(registry, local.types[i].second, *targets[i], rows.rows, local);
-    rows.rows.narrative.clear();  // _text and _content search the container, which holds them
-    rows.rows.content.clear();
+    extract_one(registry, local.types[i].second, *targets[i], rows.rows, local, false);
   }
 }
 
