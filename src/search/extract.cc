@@ -407,7 +407,8 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
   env.resolve_placeholders = true;
   for (const ParamDef* p : registry.for_type(type)) {
     if (!p->compiled || p->code == "_id" || p->code == "_lastUpdated")
-      continue;  // columns of the resource row
+      continue;                          // columns of the resource row
+    if (!p->union_of.empty()) continue;  // its sources' rows stand for it
     auto items = fhirpath::evaluate(*p->compiled, &resource, env);
     if (!items || items->empty()) continue;
     if (p->kind != Kind::kComposite) {

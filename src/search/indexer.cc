@@ -51,7 +51,7 @@ Result<std::vector<Json>> stored_search_parameters(store::Store& store) {
 Result<bool> prepare_store(store::Store& store, std::vector<std::string>* problems) {
   // The built-in parameters first, so the store can take their rows.
   auto reg = Registry::current();
-  auto stale = store.register_search_params(reg->row_names(), reg->fingerprint());
+  auto stale = store.register_search_params(reg->row_names(), reg->row_aliases(), reg->fingerprint());
   if (!stale) return stale;
   // Custom SearchParameters stored on the server join the registry; their
   // rows exist once the index is rebuilt (the fingerprint changes).
@@ -68,7 +68,7 @@ Result<bool> prepare_store(store::Store& store, std::vector<std::string>* proble
   if (!report) return std::move(report).error();
   if (problems) *problems = std::move(*report);
   reg = Registry::current();
-  return store.register_search_params(reg->row_names(), reg->fingerprint());
+  return store.register_search_params(reg->row_names(), reg->row_aliases(), reg->fingerprint());
 }
 
 }  // namespace parcours::search

@@ -13,7 +13,7 @@ namespace parcours::search {
 
 // Bump whenever extraction (search/extract.cc) would produce other rows for
 // the same data: stores built before then are reindexed (docs/decisions/search.md).
-constexpr std::string_view kExtractionVersion = "extract-2";  // 2: contained resources
+constexpr std::string_view kExtractionVersion = "extract-3";  // 2: contained resources; 3: unions (union_of)
 
 namespace {
 
@@ -99,6 +99,96 @@ void set_names(ParamDef& d) {
     d.components[i].name = d.name + "$" + std::to_string(i);
 }
 
+// The branches of `expression`'s top-level union, each without parentheses
+// around it, sorted and distinct.
+std::vector<std::string> branch_set(std::string_view expression) {
+  auto enclosed = [](std::string_view b) {
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      char c = b[i];
+      if (quote) {
+        if (c == '\\')
+          ++i;
+        else if (c == quote)
+          quote = 0;
+      } else if (c == '\'' || c == '`' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i + 1 == b.size();  // the first parenthesis closes at the end
+      }
+    }
+    return false;
+  };
+  std::vector<std::string> out;
+  for (std::string_view b : split_union(expression)) {
+    while (b.size() >= 2 && b.front() == '(' && enclosed(b)) b = trim(b.substr(1, b.size() - 2));
+    if (!b.empty()) out.emplace_back(b);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool same_components(const ParamDef& a, const ParamDef& b) {
+  if (a.components.size() != b.components.size()) return false;
+  for (std::size_t i = 0; i < a.components.size(); ++i)
+    if (a.components[i].kind != b.components[i].kind ||
+        trim(a.components[i].expression) != trim(b.components[i].expression))
+      return false;
+  return true;
+}
+
+// Finds the built-in parameters of `params` (one type's) whose expression is
+// the union of others' (ParamDef::union_of). Their rows would repeat the
+// others' rows: Observation's combo-* parameters alone were 28% of a
+// territory's index rows. Extraction depends only on the expression, the
+// kind and the components, so the union of the sources' rows is exactly the
+// rows the parameter would have. A source is never itself a union.
+void derive_unions(const std::vector<ParamDef*>& params) {
+  std::map<const ParamDef*, std::vector<std::string>> branches;
+  for (ParamDef* p : params)
+    if (!p->custom && p->shared_base.empty() && !p->expression.empty())
+      branches[p] = branch_set(p->expression);
+  std::set<const ParamDef*> sources;
+  // Of two parameters with one expression, the later name reads the
+  // earlier's rows (Patient.phonetic those of Patient.name).
+  std::vector<ParamDef*> order(params);
+  std::sort(order.begin(), order.end(),
+            [](const ParamDef* x, const ParamDef* y) { return x->name > y->name; });
+  for (ParamDef* d : order) {
+    auto mine = branches.find(d);
+    if (mine == branches.end() || sources.count(d)) continue;
+    std::vector<const ParamDef*> candidates;
+    for (const auto& [c, b] : branches)
+      if (c != d && c->kind == d->kind && c->union_of.empty() && same_components(*c, *d))
+        candidates.push_back(c);
+    // The largest first, ties by name: one cover, the same at every start.
+    std::sort(candidates.begin(), candidates.end(), [&](const ParamDef* x, const ParamDef* y) {
+      auto nx = branches[x].size(), ny = branches[y].size();
+      return nx != ny ? nx > ny : x->name < y->name;
+    });
+    std::vector<std::string> left = mine->second;
+    std::vector<const ParamDef*> cover;
+    for (const ParamDef* c : candidates) {
+      const auto& b = branches[c];
+      if (!std::includes(left.begin(), left.end(), b.begin(), b.end())) continue;
+      std::vector<std::string> rest;
+      std::set_difference(left.begin(), left.end(), b.begin(), b.end(), std::back_inserter(rest));
+      left = std::move(rest);
+      cover.push_back(c);
+      if (left.empty()) break;
+    }
+    if (!left.empty() || cover.empty()) continue;
+    std::sort(cover.begin(), cover.end(),
+              [](const ParamDef* x, const ParamDef* y) { return x->name < y->name; });
+    d->union_of = cover;
+    sources.insert(cover.begin(), cover.end());
+  }
+}
+
 }  // namespace
 
 std::string branches_for(std::string_view expression, std::string_view type) {
@@ -182,6 +272,11 @@ std::unique_ptr<Registry::Impl> builtins() {
       impl->add(std::move(d));
     }
   }
+  for (auto& [type, tp] : impl->by_type) {
+    std::vector<ParamDef*> mine;
+    for (const ParamDef* p : tp.params) mine.push_back(const_cast<ParamDef*>(p));  // still being built
+    derive_unions(mine);
+  }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   impl->fingerprint = buf;
@@ -233,6 +328,7 @@ const std::vector<const ParamDef*>& Registry::for_type(std::string_view type) co
 std::vector<std::string> Registry::row_names() const {
   std::set<std::string> out;
   for (const auto& d : impl_->defs) {
+    if (!d.union_of.empty()) continue;  // row_aliases()
     out.insert(d.name);
     if (d.kind == fhir::SearchParamType::kToken) {
       out.insert(d.text_name);
@@ -242,6 +338,28 @@ std::vector<std::string> Registry::row_names() const {
     for (const auto& c : d.components) out.insert(c.name);
   }
   return {out.begin(), out.end()};
+}
+
+std::vector<store::RowAlias> Registry::row_aliases() const {
+  std::vector<store::RowAlias> out;
+  auto add = [&](const ParamDef& d, auto name_of) {
+    store::RowAlias a{name_of(d), {}};
+    for (const ParamDef* s : d.union_of) a.sources.push_back(name_of(*s));
+    out.push_back(std::move(a));
+  };
+  for (const auto& d : impl_->defs) {
+    if (d.union_of.empty()) continue;
+    add(d, [](const ParamDef& p) { return p.name; });
+    if (d.kind == fhir::SearchParamType::kToken) {
+      add(d, [](const ParamDef& p) { return p.text_name; });
+      add(d, [](const ParamDef& p) { return p.of_type_name; });
+    }
+    if (d.kind == fhir::SearchParamType::kReference)
+      add(d, [](const ParamDef& p) { return p.identifier_name; });
+    for (std::size_t i = 0; i < d.components.size(); ++i)
+      add(d, [i](const ParamDef& p) { return p.components[i].name; });
+  }
+  return out;
 }
 
 std::string Registry::fingerprint() const { return impl_->fingerprint; }

@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "store/search_index.h"
 
 namespace parcours::fhirpath {
 class Expression;
@@ -48,6 +49,12 @@ struct ParamDef {
   std::string of_type_name;     // Identifier :of-type rows (token table)
 
   std::shared_ptr<const fhirpath::Expression> compiled;  // null when not extracted
+
+  // A parameter whose expression is the union of other parameters' (same
+  // type, same kind, and for composites the same components), such as
+  // Observation.combo-code = code | component-code: it has no rows of its
+  // own, its row names stand for those of `union_of` (Registry::row_aliases).
+  std::vector<const ParamDef*> union_of;
 };
 
 class Registry {
@@ -63,6 +70,9 @@ class Registry {
   const std::vector<const ParamDef*>& for_type(std::string_view type) const;
   // Every row name the indexer may produce, for the store.
   std::vector<std::string> row_names() const;
+  // The row names of the parameters made of others (ParamDef::union_of),
+  // each with the names whose rows stand for it.
+  std::vector<store::RowAlias> row_aliases() const;
   // Changes whenever extraction would produce other rows.
   std::string fingerprint() const;
 

@@ -114,6 +114,17 @@ struct ContainedRows {
   SearchRows rows;
 };
 
+// A row name with no rows of its own: a search parameter whose expression
+// is the union of other parameters' (Observation.combo-code = code |
+// component-code) is searched through their rows, which would otherwise be
+// written twice (search::ParamDef::union_of). The sources are listed in one
+// order for every name of the parameter, so that the n-th source of each
+// composite component name belongs to the same composite.
+struct RowAlias {
+  std::string name;
+  std::vector<std::string> sources;
+};
+
 // --- the plan --------------------------------------------------------------------
 
 // The typed index tables, and the logical columns of their rows.

@@ -169,9 +169,11 @@ class Store {
   // produce them: the backend gives each name a compact key (committed before
   // this returns). Returns true when the stored index was built from other
   // definitions, or never built while resources exist: run reindex().
+  // `aliases` are names with no rows of their own (RowAlias).
   virtual Result<bool> register_search_params(const std::vector<std::string>& names,
+                                              const std::vector<RowAlias>& aliases,
                                               std::string_view fingerprint) {
-    (void)names, (void)fingerprint;
+    (void)names, (void)aliases, (void)fingerprint;
     return Error(501, "not-supported", "this store has no search index");
   }
   // Recomputes the index rows of every current resource with the indexer

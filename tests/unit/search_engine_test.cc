@@ -230,6 +230,61 @@ TEST_F(Search, Composites) {
   EXPECT_EQ(ids("Observation", "combo-code-value-quantity=8462-4$90"), Ids{"o5"});
 }
 
+// Observation's combo-* parameters (and Patient.phonetic) are unions of
+// other parameters' expressions: they have no rows of their own and read
+// their sources' rows (search::ParamDef::union_of).
+TEST(SearchUnionParameters, ReadTheirSourcesRows) {
+  testing::SearchStore db;
+  // Weight on the root; a blood pressure whose systolic component has the
+  // root's value: a composite must not pair the root's code with a
+  // component's value, nor a component's code with the root's value.
+  db.put(R"({"resourceType":"Observation","id":"weight","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"29463-7","display":"Poids"}]},
+    "valueQuantity":{"value":150,"system":"http://unitsofmeasure.org","code":"kg"},
+    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}],"text":"Systolique"},
+      "valueQuantity":{"value":70,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  db.put(R"({"resourceType":"Observation","id":"bp","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+      "valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  db.put(R"({"resourceType":"Observation","id":"none","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}})");
+  db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefèvre","given":["Hélène"]}]})");
+  auto ids = [&](const std::string& type, const std::string& q) { return sorted(db.ids(type, q)); };
+
+  EXPECT_EQ(ids("Observation", "combo-code=29463-7"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-code=8480-6"), (Ids{"bp", "weight"}));
+  EXPECT_EQ(ids("Observation", "combo-code:text=systol"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-code:text=poids"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-code:not=8480-6"), Ids{"none"});
+  EXPECT_EQ(ids("Observation", "combo-value-quantity=150"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-value-quantity=70"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-value-quantity=140"), Ids{"bp"});
+  EXPECT_EQ(ids("Observation", "combo-value-quantity:missing=true"), Ids{"none"});
+  EXPECT_EQ(ids("Observation", "combo-value-quantity:missing=false"), (Ids{"bp", "weight"}));
+  EXPECT_EQ(ids("Observation", "combo-code-value-quantity=29463-7$150"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-code-value-quantity=8480-6$140"), Ids{"bp"});
+  EXPECT_EQ(ids("Observation", "combo-code-value-quantity=8480-6$70"), Ids{"weight"});
+  EXPECT_EQ(ids("Observation", "combo-code-value-quantity=8480-6$150"), Ids{});
+  EXPECT_EQ(ids("Observation", "combo-code-value-quantity=29463-7$70"), Ids{});
+  EXPECT_EQ(
+      ids("Observation", "combo-code-value-quantity=8480-6$ge70&combo-code-value-quantity=29463-7$gt100"),
+      Ids{"weight"});
+  // Sorted on a union: each resource once, at its smallest (largest) value.
+  EXPECT_EQ(db.ids("Observation", "combo-value-quantity:missing=false&_sort=combo-value-quantity"),
+            (std::vector<std::string>{"weight", "bp"}));
+  EXPECT_EQ(db.ids("Observation", "_sort=-combo-value-quantity"),
+            (std::vector<std::string>{"weight", "bp", "none"}));
+  EXPECT_EQ(ids("Patient", "phonetic=lefevre"), Ids{"p1"});
+
+  // The plan reads the sources' rows.
+  auto r = db.run("Observation", "combo-code=8480-6&_explain=true");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  std::string plan;
+  for (const auto& line : r->explain) plan += line + "\n";
+  EXPECT_NE(plan.find(".param IN ("), std::string::npos) << plan;
+}
+
 TEST_F(Search, References) {
   EXPECT_EQ(ids("Observation", "subject=Patient/p1"), (Ids{"o1", "o2"}));
   EXPECT_EQ(ids("Observation", "subject=p1"), (Ids{"o1", "o2"}));

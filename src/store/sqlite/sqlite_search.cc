@@ -463,6 +463,26 @@ void SearchParamIds::publish(const std::vector<std::pair<std::string, std::int64
   for (const auto& [name, pid] : ids) ids_[name] = pid;
 }
 
+void SearchParamIds::set_aliases(const std::vector<RowAlias>& aliases) {
+  std::unique_lock lock(mu_);
+  aliases_.clear();
+  for (const auto& a : aliases) aliases_[a.name] = a.sources;
+}
+
+std::vector<std::int64_t> SearchParamIds::keys(std::string_view name) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::int64_t> out;
+  if (auto a = aliases_.find(name); a != aliases_.end()) {
+    for (const auto& source : a->second) {
+      auto it = ids_.find(source);
+      out.push_back(it == ids_.end() ? -1 : it->second);  // -1: no rows, keeps the sources' order
+    }
+  } else if (auto it = ids_.find(name); it != ids_.end()) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 // --- row maintenance ------------------------------------------------------------------
 
 Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_view type, std::string_view id,
@@ -554,9 +574,25 @@ class Sql {
     params.push_back(std::move(v));
     return "?" + std::to_string(params.size());
   }
-  std::string pid(const std::string& name) {
-    auto p = ids_.find(name);
-    return bind(p ? *p : std::int64_t{-1});  // unknown: no rows
+  // "`col` holds a key of `name`" (SearchParamIds::keys): its own key, or
+  // the keys of its sources when it is a union of other parameters.
+  std::string param_is(const std::string& col, const std::string& name) {
+    return keys_in(col, ids_.keys(name));
+  }
+  // "`col` holds one of `keys`" (none: no rows).
+  std::string keys_in(const std::string& col, const std::vector<std::int64_t>& keys) {
+    if (keys.empty()) return col + " = -1";
+    if (keys.size() == 1) return col + " = " + bind(keys.front());
+    std::string s = col + " IN (";
+    for (std::size_t i = 0; i < keys.size(); ++i) s += (i ? ", " : "") + bind(keys[i]);
+    return s + ")";
+  }
+  // The keys of every name of `names`.
+  std::vector<std::int64_t> keys_of(const std::vector<std::string>& names) const {
+    std::vector<std::int64_t> out;
+    for (const auto& n : names)
+      for (std::int64_t k : ids_.keys(n)) out.push_back(k);
+    return out;
   }
   std::string alias(const char* prefix) { return prefix + std::to_string(++aliases_); }
 
@@ -778,7 +814,7 @@ class Sql {
         const bool point = equality_on_leading(p.cond, p.table);
         std::string s = std::string(p.kind == K::NoMatch ? "NOT " : "") + "EXISTS (SELECT 1 FROM " +
                         info(p.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND " +
-                        (point ? "" : "+") + a + ".param = " + pid(p.param);
+                        (point ? "" : "+") + param_is(a + ".param", p.param);
         std::string c = row_cond(p.cond, p.table, a);
         if (c != "1") s += " AND " + c;
         return s + ")";
@@ -790,7 +826,7 @@ class Sql {
       case K::Has: {
         std::string f = alias("f"), src = alias("s");
         std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + src +
-                        " ON " + src + ".rid = " + f + ".rid WHERE " + f + ".param = " + pid(p.param) +
+                        " ON " + src + ".rid = " + f + ".rid WHERE " + param_is(f + ".param", p.param) +
                         " AND " + f + ".id = " + r + ".id AND " + f + ".type = " + r + ".type AND " + src +
                         ".container IS NULL";  // _has reads resources, not what they contain
         for (const auto& sub : p.sub) s += " AND " + test(sub, src);
@@ -813,7 +849,7 @@ class Sql {
         std::string l = alias("l"), f = alias("f");
         return "EXISTS (SELECT 1 FROM search_resource " + l + " CROSS JOIN sp_reference " + f + " ON " + f +
                ".rid = " + l + ".rid WHERE " + l + ".type = " + bind(p.types.at(0)) + " AND " + l +
-               ".id = " + bind(p.values.at(0)) + " AND " + f + ".param = " + pid(p.param) + " AND " + f +
+               ".id = " + bind(p.values.at(0)) + " AND " + param_is(f + ".param", p.param) + " AND " + f +
                ".type = " + r + ".type AND " + f + ".id = " + r + ".id AND " + policy(l) + ")";
       }
       case K::Text:
@@ -842,7 +878,7 @@ class Sql {
     std::string f = alias("f"), t = alias("t");
     std::string s = "EXISTS (SELECT 1 FROM sp_reference " + f + " CROSS JOIN search_resource " + t + " ON " +
                     t + ".type = " + f + ".type AND " + t + ".id = " + f + ".id WHERE " + f + ".rid = " + r +
-                    ".rid AND +" + f + ".param = " + pid(p.param);
+                    ".rid AND +" + param_is(f + ".param", p.param);
     if (!before.empty()) s += " AND " + t + ".rid < " + before;
     std::string c = row_cond(p.cond, IndexTable::Reference, f);
     if (c != "1") s += " AND " + c;
@@ -858,8 +894,8 @@ class Sql {
     switch (p.kind) {
       case K::Match: {
         std::string a = alias("m");
-        std::string s = "SELECT " + a + ".rid FROM " + info(p.table).name + " " + a + " WHERE " + a +
-                        ".param = " + pid(p.param);
+        std::string s = "SELECT " + a + ".rid FROM " + info(p.table).name + " " + a + " WHERE " +
+                        param_is(a + ".param", p.param);
         std::string c = row_cond(p.cond, p.table, a);
         if (c != "1") s += " AND " + c;
         return s;
@@ -874,8 +910,8 @@ class Sql {
         // a patient's name read all 100 000 patients).
         std::string where;
         std::string from = lead_join(p.sub, chain_types(p.types), t, where);
-        std::string s = "SELECT " + f + ".rid FROM " + from + " CROSS JOIN sp_reference " + f + " ON " + f +
-                        ".param = " + pid(p.param) + " AND " + f + ".id = " + t + ".id AND " + f +
+        std::string s = "SELECT " + f + ".rid FROM " + from + " CROSS JOIN sp_reference " + f + " ON " +
+                        param_is(f + ".param", p.param) + " AND " + f + ".id = " + t + ".id AND " + f +
                         ".type = +" + t + ".type WHERE " + where;
         std::string c = row_cond(p.cond, IndexTable::Reference, f);
         if (c != "1") s += " AND " + c;
@@ -888,7 +924,7 @@ class Sql {
         std::string where;
         std::string from = lead_join(p.sub, source_types, src, where);
         return "SELECT " + t + ".rid FROM " + from + " CROSS JOIN sp_reference " + f + " ON " + f +
-               ".rid = " + src + ".rid AND " + f + ".param = " + pid(p.param) +
+               ".rid = " + src + ".rid AND " + param_is(f + ".param", p.param) +
                " CROSS JOIN search_resource " + t + " ON " + t + ".type = " + f + ".type AND " + t +
                ".id = " + f + ".id WHERE " + where + " AND " + src + ".container IS NULL AND " + policy(src);
       }
@@ -915,7 +951,7 @@ class Sql {
       case K::ReferencedBy: {
         std::string l = alias("l"), f = alias("f"), x = alias("x");
         return "SELECT " + x + ".rid FROM search_resource " + l + " CROSS JOIN sp_reference " + f + " ON " +
-               f + ".rid = " + l + ".rid AND " + f + ".param = " + pid(p.param) +
+               f + ".rid = " + l + ".rid AND " + param_is(f + ".param", p.param) +
                " CROSS JOIN search_resource " + x + " ON " + x + ".type = " + f + ".type AND " + x +
                ".id = " + f + ".id WHERE " + l + ".type = " + bind(p.types.at(0)) + " AND " + l +
                ".id = " + bind(p.values.at(0)) + " AND " + policy(l);
@@ -992,9 +1028,24 @@ class Sql {
   }
 
   // Composite: component 0 drives, the others join on (rid, grp). With `r`,
-  // a test bound to that resource; without, a producer of rids.
+  // a test bound to that resource; without, a producer of rids. A union
+  // parameter (RowAlias) is one such join per source: its groups are
+  // numbered per source, so components pair only within one.
   std::string composite(const Predicate& p, const std::string& r) {
-    if (p.components.empty()) return r.empty() ? "SELECT NULL WHERE 0" : "SELECT 1 WHERE 0";
+    const char* none = r.empty() ? "SELECT NULL WHERE 0" : "SELECT 1 WHERE 0";
+    if (p.components.empty()) return none;
+    std::vector<std::vector<std::int64_t>> keys;
+    for (const auto& c : p.components) keys.push_back(ids_.keys(c.param));
+    const std::size_t sources = keys.front().size();
+    for (const auto& k : keys)
+      if (k.size() != sources) return none;  // unknown names
+    std::string out;
+    for (std::size_t j = 0; j < sources; ++j) out += (j ? " UNION ALL " : "") + composite_join(p, r, keys, j);
+    return out.empty() ? none : out;
+  }
+
+  std::string composite_join(const Predicate& p, const std::string& r,
+                             const std::vector<std::vector<std::int64_t>>& keys, std::size_t source) {
     std::vector<std::string> as;
     for (std::size_t i = 0; i < p.components.size(); ++i) as.push_back(alias("c"));
     std::string s = "SELECT " + (r.empty() ? as[0] + ".rid" : std::string("1")) + " FROM " +
@@ -1003,12 +1054,12 @@ class Sql {
       const auto& c = p.components[i];
       s += " CROSS JOIN " + std::string(info(c.table).name) + " " + as[i] + " ON " + as[i] +
            ".rid = " + as[0] + ".rid AND " + as[i] + ".grp = " + as[0] + ".grp AND +" + as[i] +
-           ".param = " + pid(c.param);
+           ".param = " + bind(keys[i][source]);
       std::string cc = row_cond(c.cond, c.table, as[i]);
       if (cc != "1") s += " AND " + cc;
     }
     // Bound to a resource: its own rows (rid first), not the value index.
-    s += " WHERE " + std::string(r.empty() ? "" : "+") + as[0] + ".param = " + pid(p.components[0].param);
+    s += " WHERE " + std::string(r.empty() ? "" : "+") + as[0] + ".param = " + bind(keys[0][source]);
     if (!r.empty()) s += " AND " + as[0] + ".rid = " + r + ".rid";
     std::string c0 = row_cond(p.components[0].cond, p.components[0].table, as[0]);
     if (c0 != "1") s += " AND " + c0;
@@ -1041,8 +1092,8 @@ std::string sort_expr(Sql& sql, const SortKey& k, const std::string& r) {
   std::string a = sql.alias("k");
   std::string col = Sql::column(k.table, k.column);
   return "coalesce((SELECT " + std::string(k.descending ? "max(" : "min(") + a + "." + col + ") FROM " +
-         info(k.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND +" + a +
-         ".param = " + sql.pid(k.param) + "), " + (k.descending ? kMissingDesc : kMissingAsc) + ")";
+         info(k.table).name + " " + a + " WHERE " + a + ".rid = " + r + ".rid AND +" +
+         sql.param_is(a + ".param", k.param) + "), " + (k.descending ? kMissingDesc : kMissingAsc) + ")";
 }
 
 std::string sentinel(bool descending) { return descending ? kMissingDesc : kMissingAsc; }
@@ -1211,24 +1262,22 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
     if (phase == 1) {
       // Predicates that need only the rid are tested on the index entry,
       // before the resource row is read and before the extreme-value check.
-      std::string p = sql.pid(k.param);
       text = std::string("SELECT ") + kHitColumns + ", s." + col + " AS k0 FROM " + info(k.table).name +
              " s CROSS JOIN search_resource r ON r.rid = s.rid CROSS JOIN resource_version v ON v.seq = "
-             "r.seq WHERE s.param = " +
-             p;
+             "r.seq WHERE " +
+             sql.param_is("s.param", k.param);
       for (const auto& w : plan.where)
         if (w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
             w.kind == Predicate::Kind::Composite)
           text += " AND " + sql.test(w, "s");
       text += " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
-              info(k.table).name + " s2 WHERE s2.rid = s.rid AND +s2.param = " + p + ")";
+              info(k.table).name + " s2 WHERE s2.rid = s.rid AND +" + sql.param_is("s2.param", k.param) + ")";
       text += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
     } else {
-      std::string p = sql.pid(k.param);
       text = std::string("SELECT ") + kHitColumns + ", " + sentinel(k.descending) +
              " AS k0 FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
              sql.listed("r", plan.types) + " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
-             " s2 WHERE s2.rid = r.rid AND +s2.param = " + p + ")";
+             " s2 WHERE s2.rid = r.rid AND +" + sql.param_is("s2.param", k.param) + ")";
     }
     for (const auto& w : plan.where)
       if (phase == 2 || !(w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
@@ -1284,9 +1333,9 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
     has_contained = *row;
   }
   Sql sql(ids, plan);
-  std::string p = sql.pid(chain.param);
   std::string text = std::string("SELECT ") + kHitColumns +
-                     ", t.rid AS k0 FROM search_resource t CROSS JOIN sp_reference f ON f.param = " + p +
+                     ", t.rid AS k0 FROM search_resource t CROSS JOIN sp_reference f ON " +
+                     sql.param_is("f.param", chain.param) +
                      " AND f.id = t.id AND f.type = +t.type CROSS JOIN search_resource r ON r.rid = f.rid "
                      "CROSS JOIN resource_version v ON v.seq = r.seq WHERE ";
   if (plan.target_walk && chain.types.size() == 1 && !has_contained) {
@@ -1386,9 +1435,7 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   };
   auto params_in = [&](Sql& sql, const std::string& col) -> std::string {
     if (inc.params.empty()) return "1";
-    std::string s = col + " IN (";
-    for (std::size_t i = 0; i < inc.params.size(); ++i) s += (i ? ", " : "") + sql.pid(inc.params[i]);
-    return s + ")";
+    return sql.keys_in(col, sql.keys_of(inc.params));
   };
   if (!inc.reverse) {
     std::vector<std::int64_t> rids;

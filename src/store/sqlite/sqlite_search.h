@@ -30,6 +30,12 @@ class SearchParamIds {
   Result<std::vector<std::pair<std::string, std::int64_t>>> insert(Connection& c,
                                                                    const std::vector<std::string>& names);
   void publish(const std::vector<std::pair<std::string, std::int64_t>>& ids);
+  // Names with no rows of their own (RowAlias), replacing those set before.
+  void set_aliases(const std::vector<RowAlias>& aliases);
+  // The keys whose rows a query on `name` reads: its own, or its sources'
+  // in RowAlias order (a source not registered yet has none); empty for an
+  // unknown name.
+  std::vector<std::int64_t> keys(std::string_view name) const;
 
   struct Hash {
     using is_transparent = void;
@@ -39,6 +45,7 @@ class SearchParamIds {
  private:
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> ids_;
+  std::unordered_map<std::string, std::vector<std::string>, Hash, std::equal_to<>> aliases_;
 };
 
 // Brings the index rows of type/id to `rows` (nullptr: the resource was

@@ -724,6 +724,7 @@ class SqliteStore final : public Store {
 
  public:
   Result<bool> register_search_params(const std::vector<std::string>& names,
+                                      const std::vector<RowAlias>& aliases,
                                       std::string_view fingerprint) override;
   Result<std::int64_t> reindex(const std::function<void(std::int64_t)>& progress, int batch) override;
   std::optional<IndexRows> index_rows(std::string_view type, const Json& resource) override {
@@ -1266,6 +1267,7 @@ Result<std::int64_t> WriterImpl::reindex_batch(std::pair<std::string, std::strin
 }
 
 Result<bool> SqliteStore::register_search_params(const std::vector<std::string>& names,
+                                                 const std::vector<RowAlias>& aliases,
                                                  std::string_view fingerprint) {
   std::vector<std::pair<std::string, std::int64_t>> added;
   bool stale = false;
@@ -1291,6 +1293,7 @@ Result<bool> SqliteStore::register_search_params(const std::vector<std::string>&
   });
   if (!st) return st.error();
   search_ids_->publish(added);  // committed: readers and later units may use them
+  search_ids_->set_aliases(aliases);
   std::lock_guard lock(fingerprint_mu_);
   fingerprint_ = std::string(fingerprint);
   return stale;
