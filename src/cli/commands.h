@@ -29,7 +29,7 @@ struct ServeArgs {
 struct ImportArgs {
   std::string data = "parcours-data";
   std::vector<std::string> paths;
-  std::size_t batch = 2000;
+  std::size_t batch = 0;  // 0: ingest::ImportOptions decides
 };
 
 struct DemoArgs {

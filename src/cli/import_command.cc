@@ -32,7 +32,7 @@ int run_import(const ImportArgs& args) {
   }
   ProgressLine line("import");
   ingest::ImportOptions opt;
-  opt.loader.batch_size = args.batch;
+  opt.loader.batch_size = args.batch;  // 0: chosen by import_ndjson
   opt.on_progress = [&](const ingest::ImportProgress& p) {
     double fraction =
         p.bytes_total > 0 ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : -1;

@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   auto* i = app.add_subcommand("import",
                                "Load FHIR NDJSON files or folders (one resource per line) into the store");
   i->add_option("--data", imp.data, "Folder of the embedded database")->capture_default_str();
-  i->add_option("--batch", imp.batch, "Resources per commit")
-      ->capture_default_str()
+  i->add_option("--batch", imp.batch,
+                "Resources per commit (default: 10000 for a first load into an empty store, 2000 otherwise)")
       ->check(CLI::Range(1, 100000));
   i->add_option("paths", imp.paths, "NDJSON files or folders (*.ndjson inside, recursively)")->required();
 

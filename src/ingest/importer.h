@@ -26,6 +26,8 @@ struct ImportReport {
 };
 
 struct ImportOptions {
+  // loader.batch_size 0: kBulkBatch resources per commit for a first load
+  // into an (almost) empty store, BulkLoader's default otherwise.
   BulkLoader::Options loader;
   std::function<void(const ImportProgress&)> on_progress;  // called ~5 times a second
 };
