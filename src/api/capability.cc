@@ -78,6 +78,8 @@ Json resource_capabilities() {
     };
     if (type == "Patient")
       operation("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
+    if (type == "Observation")
+      operation("lastn", "http://hl7.org/fhir/OperationDefinition/Observation-lastn");
     // Not persisted: returns a transaction Bundle to POST (R5 semantics, see
     // api/coordination_ops.h).
     if (type == "PlanDefinition")

@@ -377,6 +377,10 @@ struct FhirApi::Impl {
           x, apply_plan_definition(x.ctx, store, s[1], x.params,
                                    m == "POST" ? x.req.body : std::string_view{}, options.max_json_depth));
     }
+    if (s.size() == 2 && s[0] == "Observation" && s[1] == "$lastn") {
+      if (!get && m != "POST") return not_allowed();
+      return search(x, {"Observation"}, "", m == "POST", true);
+    }
     if (s.size() == 3 && s[0] == "Patient" && s[2] == "$everything") {
       if (!get && m != "POST") return not_allowed();
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
@@ -592,7 +596,9 @@ struct FhirApi::Impl {
   }
 
   // Search (R4 §3.1.1): GET, or POST _search with a form body.
-  void search(Exchange& x, std::vector<std::string> types, const std::string& compartment, bool form) {
+  // `lastn`: Observation/$lastn, which takes the same parameters.
+  void search(Exchange& x, std::vector<std::string> types, const std::string& compartment, bool form,
+              bool lastn = false) {
     SearchCall call;
     call.types = std::move(types);
     call.compartment = compartment;
@@ -615,7 +621,7 @@ struct FhirApi::Impl {
     std::string_view ex = x.req.header("X-Parcours-Explain");
     call.explain = ex == "1" || ex == "true";
     auto reader = store.reader();
-    auto r = api::search(x.ctx, *reader, call);
+    auto r = lastn ? api::lastn(x.ctx, *reader, call) : api::search(x.ctx, *reader, call);
     if (!r) return send_error(x, r.error());
     x.res.status = 200;
     x.res.set_header("Content-Type", kFhirJson);

@@ -6,6 +6,7 @@
 #include "fhir/compartment.h"
 #include "fhir/definitions.h"
 #include "search/engine.h"
+#include "search/lastn.h"
 #include "security/clock.h"
 #include "security/guard.h"
 
@@ -44,8 +45,10 @@ Status check_scopes(const security::RequestContext& ctx, const std::vector<std::
   return Status::Ok();
 }
 
+enum class Kind { Search, Lastn };
+
 Result<std::string> run(const security::RequestContext& ctx, store::Reader& reader, const SearchCall& call,
-                        search::SearchRequest req) {
+                        search::SearchRequest req, Kind kind = Kind::Search) {
   req.base_url = call.base_url;
   req.strict = call.strict;
   auto filter = security::row_filter(ctx, reader, security::Interaction::Search);
@@ -53,7 +56,7 @@ Result<std::string> run(const security::RequestContext& ctx, store::Reader& read
   req.policy = std::move(*filter);
   req.now = security::Clock::now();
   if (call.explain) req.params.push_back({"_explain", "true"});
-  auto r = search::execute(reader, req);
+  auto r = kind == Kind::Lastn ? search::lastn(reader, req) : search::execute(reader, req);
   if (!r) return std::move(r).error();
   if (!audit(ctx, *r, call.compartment))
     return Error(503, "transient", "The audit log cannot record this access right now; try again");
@@ -107,6 +110,15 @@ Result<std::string> everything(const security::RequestContext& ctx, store::Reade
   // medications...) come as included entries of each page.
   req.params.push_back({"_include", "*"});
   return run(ctx, reader, call, std::move(req));
+}
+
+Result<std::string> lastn(const security::RequestContext& ctx, store::Reader& reader,
+                          const SearchCall& call) {
+  if (auto s = check_scopes(ctx, {"Observation"}); !s) return s.error();
+  search::SearchRequest req;
+  req.types = {"Observation"};
+  req.params = to_params(call.params);
+  return run(ctx, reader, call, std::move(req), Kind::Lastn);
 }
 
 Result<std::vector<std::string>> matching_ids(const security::RequestContext& ctx, store::Reader& reader,

@@ -1,6 +1,6 @@
 // The search interactions over HTTP (FHIR R4 §3.1.1 and §3.1.0.8):
 // type-level, system-level and compartment searches (GET or POST _search),
-// Patient/$everything, and the matching behind conditional create, update
+// Patient/$everything, Observation/$lastn, and the matching behind conditional create, update
 // and delete. The caller's access policy goes inside every query
 // (security::row_filter), so pages, totals, includes, chains and _has never
 // see a forbidden row.
@@ -36,6 +36,10 @@ Result<std::string> search(const security::RequestContext& ctx, store::Reader& r
 // and paging. `call.compartment` is the patient id.
 Result<std::string> everything(const security::RequestContext& ctx, store::Reader& reader,
                                const SearchCall& call);
+
+// Observation/$lastn (search/lastn.h): the most recent `max` observations of
+// each code per subject, the policy inside the query as for a search.
+Result<std::string> lastn(const security::RequestContext& ctx, store::Reader& reader, const SearchCall& call);
 
 // The ids of the resources of `type` the caller may see matching `query`
 // (conditional interactions), at most `limit`.

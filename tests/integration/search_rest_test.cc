@@ -394,6 +394,32 @@ TEST_F(SearchRest, Everything) {
   EXPECT_EQ(call("GET", "/fhir/Patient/nobody/$everything").status, 404);
 }
 
+TEST_F(SearchRest, LastnOverHttp) {
+  // The last two HbA1c of p1 and the last glucose of p2, in one request.
+  auto r = call("GET", "/fhir/Observation/$lastn?patient=p1,p2&code=4548-4,2339-0&max=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json b = json(r);
+  EXPECT_EQ(b.get_string("type"), "searchset");
+  EXPECT_EQ(match_ids(b), (std::vector<std::string>{"o7", "o6", "o8"}));
+  EXPECT_NE(link(b, "self").find("/fhir/Observation/$lastn?patient=p1,p2"), std::string::npos)
+      << link(b, "self");
+  EXPECT_TRUE(link(b, "next").empty());
+  auto post = call("POST", "/fhir/Observation/$lastn", "patient=p1&code=4548-4",
+                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(post.status, 200) << post.body;
+  EXPECT_EQ(match_ids(json(post)), std::vector<std::string>{"o7"});
+  // What is missing is named, as an OperationOutcome.
+  auto bad = call("GET", "/fhir/Observation/$lastn?code=4548-4");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json(bad).get_string("resourceType"), "OperationOutcome");
+  EXPECT_NE(bad.body.find("patient"), std::string::npos) << bad.body;
+  EXPECT_EQ(call("GET", "/fhir/Observation/$lastn?patient=p1&code=4548-4&max=-1").status, 400);
+  EXPECT_EQ(call("DELETE", "/fhir/Observation/$lastn").status, 405);
+  // Announced in the CapabilityStatement.
+  EXPECT_NE(call("GET", "/fhir/metadata").body.find("OperationDefinition/Observation-lastn"),
+            std::string::npos);
+}
+
 TEST_F(SearchRest, ConditionalCreateUpdateDelete) {
   const std::string body =
       R"({"resourceType":"Patient","identifier":[{"system":"urn:test","value":"c-1"}],"name":[{"family":"Cond"}]})";

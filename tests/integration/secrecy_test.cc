@@ -440,6 +440,26 @@ TEST(Secrecy, PolicyMatrixGeneratedFromThePolicyFile) {
         }
       }
     }
+    {
+      // Observation/$lastn runs the same search inside: one group per
+      // patient here (every sample has one code), max large enough for all.
+      auto ln =
+          w.as(tok, "GET", "/fhir/Observation/$lastn?patient=pat-team,pat-other&code:missing=false&max=1000");
+      ASSERT_EQ(ln.status, 200) << role << " $lastn " << ln.body;
+      for (const auto& smp : samples) {
+        if (smp.type != "Observation") continue;
+        bool rule = policy.allowed(role, smp.category, "search");
+        bool shared = !policy.patient_data[smp.category];
+        bool visible = rule && (shared || !(cls == "analyst" || cls == "admin"));
+        EXPECT_EQ(ln.body.find("\"" + smp.team_id + "\"") != std::string::npos, visible)
+            << "$lastn " << role << " " << smp.category;
+        if (!shared) {
+          EXPECT_EQ(ln.body.find("\"" + smp.other_id + "\""), std::string::npos)
+              << "$lastn " << role << " " << smp.category << " (other)";
+        }
+        note(visible ? 200 : 404);
+      }
+    }
 
     // Writes: create (direct and in a transaction), update, delete.
     for (const auto& s : samples) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/text.h"
+#include "search/lastn.h"
 #include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
@@ -283,6 +284,122 @@ TEST(SearchUnionParameters, ReadTheirSourcesRows) {
   std::string plan;
   for (const auto& line : r->explain) plan += line + "\n";
   EXPECT_NE(plan.find(".param IN ("), std::string::npos) << plan;
+}
+
+// Observation/$lastn (R4 OperationDefinition Observation-lastn).
+class SearchLastn : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = new SearchStore();
+    auto obs = [](const std::string& id, const std::string& patient, const std::string& code,
+                  const std::string& when, const std::string& status = "final") {
+      std::string j =
+          R"({"resourceType":"Observation","id":")" + id + R"(","status":")" + status +
+          R"(","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":)" +
+          code + R"(,"subject":{"reference":"Patient/)" + patient + "\"}";
+      if (!when.empty()) j += R"(,"effectiveDateTime":")" + when + "\"";
+      db_->put(j + "}");
+    };
+    const std::string hba1c = R"({"coding":[{"system":"http://loinc.org","code":"4548-4"}]})";
+    db_->put(R"({"resourceType":"Patient","id":"p1"})");
+    db_->put(R"({"resourceType":"Patient","id":"p2"})");
+    obs("a1", "p1", hba1c, "2024-01-10");
+    obs("a2", "p1", hba1c, "2024-06-10");
+    obs("a3", "p1", hba1c, "2024-03-10");
+    obs("a4", "p1", hba1c, "2024-08-01", "entered-in-error");
+    obs("a5", "p1", hba1c, "");
+    obs("b1", "p2", hba1c, "2023-12-01");
+    // Glucose in LOINC, in a local code, and once in both: one group (translations).
+    obs("g1", "p1", R"({"coding":[{"system":"http://loinc.org","code":"2339-0"}]})", "2024-05-01");
+    obs("g2", "p1",
+        R"({"coding":[{"system":"http://loinc.org","code":"2339-0"},{"system":"urn:local","code":"GLU"}]})",
+        "2024-02-01");
+    obs("g3", "p1", R"({"coding":[{"system":"urn:local","code":"GLU"}]})", "2024-07-01T08:00:00+02:00");
+    // Text-only codes group by their exact text.
+    obs("t1", "p1", R"({"text":"Poids ressenti"})", "2024-04-01");
+    obs("t2", "p1", R"({"text":"poids ressenti"})", "2024-04-02");
+  }
+  static void TearDownTestSuite() {
+    delete db_;
+    db_ = nullptr;
+  }
+  Result<search::SearchResult> run(const std::string& query, bool strict = true) {
+    auto params = search::parse_form(query);
+    if (!params) return std::move(params).error();
+    search::SearchRequest req;
+    req.types = {"Observation"};
+    req.params = std::move(*params);
+    req.strict = strict;
+    req.base_url = "http://test/fhir";
+    req.now = 1'790'000'000'000'000;
+    auto reader = db_->store().reader();
+    return search::lastn(*reader, req);
+  }
+  Ids ids(const std::string& query) {
+    auto r = run(query);
+    EXPECT_TRUE(r.ok()) << query << ": " << (r.ok() ? "" : r.error().message());
+    Ids out;
+    if (r.ok())
+      for (const auto& h : r->page.hits) out.push_back(h.id);
+    return out;
+  }
+  int status(const std::string& query, bool strict = true) {
+    auto r = run(query, strict);
+    return r.ok() ? 200 : r.error().status();
+  }
+  static SearchStore* db_;
+};
+SearchStore* SearchLastn::db_ = nullptr;
+
+TEST_F(SearchLastn, MostRecentPerCodeAndSubject) {
+  // Not filtered by status: entered-in-error comes too (R4 $lastn).
+  EXPECT_EQ(ids("patient=p1&code=4548-4"), Ids{"a4"});
+  EXPECT_EQ(ids("patient=p1&code=4548-4&status=final"), Ids{"a2"});
+  EXPECT_EQ(ids("patient=p1&code=4548-4&max=3"), (Ids{"a4", "a2", "a3"}));
+  // Without effective[x]: after the dated ones.
+  EXPECT_EQ(ids("patient=p1&code=4548-4&max=10"), (Ids{"a4", "a2", "a3", "a1", "a5"}));
+  // Several subjects: a group each, by subject.
+  EXPECT_EQ(ids("patient=p2,p1&code=4548-4&status=final"), (Ids{"a2", "b1"}));
+  EXPECT_EQ(ids("subject=Patient/p2&code=4548-4"), Ids{"b1"});
+  EXPECT_EQ(ids("patient=p1,p2&code=2339-0"), Ids{"g1"});
+}
+
+TEST_F(SearchLastn, CodesGroupThroughTranslationsAndText) {
+  EXPECT_EQ(ids("patient=p1&code=http://loinc.org|2339-0,urn:local|GLU&max=5"), (Ids{"g3", "g1", "g2"}));
+  // By category: one per group, groups by code (LOINC glucose, HbA1c, then
+  // the two texts, which differ by case).
+  EXPECT_EQ(ids("patient=p1&category=laboratory"), (Ids{"g3", "a4", "t1", "t2"}));
+  EXPECT_EQ(ids("patient=p1&category=laboratory&date=lt2024-04-02"), (Ids{"g2", "a3", "t1"}));
+  EXPECT_EQ(ids("patient=p9&category=laboratory"), Ids{});
+}
+
+TEST_F(SearchLastn, OnePageWithItsOwnSelfLink) {
+  auto r = run("patient=p1&category=laboratory&max=2");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->page.total, 6);  // 2 glucose, 2 HbA1c, each text once
+  EXPECT_TRUE(r->next_cursor.empty());
+  std::string applied;
+  for (const auto& p : r->query.applied) applied += p.name + "=" + p.value + "&";
+  EXPECT_EQ(applied, "patient=p1&category=laboratory&max=2&");
+}
+
+TEST_F(SearchLastn, BadRequestsSayWhy) {
+  EXPECT_EQ(status("code=4548-4"), 400);  // no subject
+  EXPECT_EQ(status("patient=p1"), 400);   // no code or category
+  EXPECT_EQ(status("patient=p1&status=final"), 400);
+  EXPECT_EQ(status("patient=p1&code=4548-4&max=0"), 400);
+  EXPECT_EQ(status("patient=p1&code=4548-4&max=1001"), 400);
+  EXPECT_EQ(status("patient=p1&code=4548-4&max=two"), 400);
+  EXPECT_EQ(status("patient=p1&code=4548-4&max=1&max=2"), 400);
+  EXPECT_EQ(status("patient=p1&code=4548-4&_sort=date"), 400);
+  EXPECT_EQ(status("patient=p1&code=4548-4&nonsense=1"), 400);
+  auto r = run("patient=p1&code=4548-4&_count=2&_sort=date", false);  // lenient: ignored and said
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->page.hits.size(), 1u);
+  EXPECT_EQ(r->query.ignored.size(), 2u);
+  auto e = run("patient=p1&max=0");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("max"), std::string::npos) << e.error().message();
 }
 
 TEST_F(Search, References) {
