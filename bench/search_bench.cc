@@ -32,6 +32,7 @@
 #include "api/search_bundle.h"
 #include "search/engine.h"
 #include "search/indexer.h"
+#include "search/lastn.h"
 #include "security/clock.h"
 #include "security/guard.h"
 #include "security/reach.h"
@@ -262,14 +263,24 @@ int main(int argc, char** argv) {
        [&] { return "_id=" + pick(sm.encounters) + "&_revinclude=Provenance:target"; }},
       {"Patient + _revinclude CareTeam", "Patient",
        [&] { return "_id=" + pick(sm.patients) + "&_revinclude=CareTeam:subject"; }},
+      // Observation/$lastn (search/lastn.h): a GP's list, and one patient's vital signs.
+      {"$lastn: last HbA1c of 50 patients", "Observation/$lastn",
+       [&] {
+         std::string list;
+         for (int i = 0; i < 50; ++i) list += (i ? "," : "") + pick(sm.patients);
+         return "patient=" + list + "&code=http://loinc.org|4548-4";
+       }},
+      {"$lastn: last 3 of each vital sign, one patient", "Observation/$lastn",
+       [&] { return "patient=" + pick(sm.patients) + "&category=vital-signs&max=3"; }},
   };
 
   auto run_one = [&](const std::string& type, const std::string& q, std::size_t* entries,
                      const security::RequestContext* as = nullptr) -> double {
     auto t0 = Clock::now();
     auto params = search::parse_form(q);
+    const bool lastn = type == "Observation/$lastn";
     search::SearchRequest req;
-    req.types = {type};
+    req.types = {lastn ? std::string("Observation") : type};
     req.params = *params;
     req.base_url = "http://bench/fhir";
     req.now = 1'793'491'200'000'000;
@@ -282,7 +293,7 @@ int main(int argc, char** argv) {
       }
       req.policy = std::move(*filter);
     }
-    auto r = search::execute(*reader, req);
+    auto r = lastn ? search::lastn(*reader, req) : search::execute(*reader, req);
     if (!r) {
       std::fprintf(stderr, "query failed: %s?%s: %s\n", type.c_str(), q.c_str(), r.error().message().c_str());
       std::exit(1);
