@@ -277,6 +277,18 @@ TEST(SearchUnionParameters, ReadTheirSourcesRows) {
   EXPECT_EQ(db.ids("Observation", "_sort=-combo-value-quantity"),
             (std::vector<std::string>{"weight", "bp", "none"}));
   EXPECT_EQ(ids("Patient", "phonetic=lefevre"), Ids{"p1"});
+  // A reference parameter with another's expression (DeviceUseStatement.subject
+  // reads patient's rows): values, chains, includes.
+  db.put(R"({"resourceType":"DeviceUseStatement","id":"dus","status":"active",
+    "subject":{"reference":"Patient/p1"},"device":{"reference":"Device/d1"}})");
+  EXPECT_EQ(ids("DeviceUseStatement", "subject=Patient/p1"), Ids{"dus"});
+  EXPECT_EQ(ids("DeviceUseStatement", "patient=p1"), Ids{"dus"});
+  EXPECT_EQ(ids("DeviceUseStatement", "subject:Patient.name=lefevre"), Ids{"dus"});
+  EXPECT_EQ(ids("Patient", "_has:DeviceUseStatement:subject:device=Device/d1"), Ids{"p1"});
+  auto inc = db.run("DeviceUseStatement", "_include=DeviceUseStatement:subject");
+  ASSERT_TRUE(inc.ok()) << inc.error().message();
+  ASSERT_EQ(inc->page.included.size(), 1u);
+  EXPECT_EQ(inc->page.included[0].id, "p1");
 
   // The plan reads the sources' rows.
   auto r = db.run("Observation", "combo-code=8480-6&_explain=true");
