@@ -23,11 +23,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::vector<std::string_view> split_union(std::string_view e) {
-  std::vector<std::string_view> out;
+// Calls f(i, depth) for each character of FHIRPath text `e` outside its
+// quoted strings and names, `depth` being the bracket nesting after it;
+// stops early when f returns false.
+template <class F>
+void scan_unquoted(std::string_view e, F f) {
   int depth = 0;
   char quote = 0;
-  std::size_t start = 0;
   for (std::size_t i = 0; i < e.size(); ++i) {
     char c = e[i];
     if (quote) {
@@ -43,11 +45,20 @@ std::vector<std::string_view> split_union(std::string_view e) {
       ++depth;
     else if (c == ')' || c == ']')
       --depth;
-    else if (c == '|' && depth == 0) {
+    if (!f(i, depth)) return;
+  }
+}
+
+std::vector<std::string_view> split_union(std::string_view e) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  scan_unquoted(e, [&](std::size_t i, int depth) {
+    if (e[i] == '|' && depth == 0) {
       out.push_back(trim(e.substr(start, i - start)));
       start = i + 1;
     }
-  }
+    return true;
+  });
   out.push_back(trim(e.substr(start)));
   return out;
 }
@@ -102,25 +113,15 @@ void set_names(ParamDef& d) {
 // The branches of `expression`'s top-level union, each without parentheses
 // around it, sorted and distinct.
 std::vector<std::string> branch_set(std::string_view expression) {
+  // "(...)" whose first parenthesis closes at its end.
   auto enclosed = [](std::string_view b) {
-    int depth = 0;
-    char quote = 0;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-      char c = b[i];
-      if (quote) {
-        if (c == '\\')
-          ++i;
-        else if (c == quote)
-          quote = 0;
-      } else if (c == '\'' || c == '`' || c == '"') {
-        quote = c;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')' && --depth == 0) {
-        return i + 1 == b.size();  // the first parenthesis closes at the end
-      }
-    }
-    return false;
+    bool whole = false;
+    scan_unquoted(b, [&](std::size_t i, int depth) {
+      if (depth > 0) return true;
+      whole = i + 1 == b.size();
+      return false;
+    });
+    return whole;
   };
   std::vector<std::string> out;
   for (std::string_view b : split_union(expression)) {
