@@ -180,11 +180,15 @@ struct Parser {
         c.next = std::make_shared<Clause>(std::move(*next));
         return c;
       }
-      // Several possible targets: one chain per target type, ORed.
+      // Several possible targets: one chain per target type, ORed. Each is
+      // a copy of the clause as it is before any alternative (a copy taken
+      // later would carry the previous alternatives: exponential in the
+      // number of targets, and only the first target searched).
+      const Clause single = c;
       for (const auto& t : usable) {
         auto next = clause({t}, tail, value, depth + 1);
         if (!next) return std::move(next).error();
-        auto one = std::make_shared<Clause>(c);
+        auto one = std::make_shared<Clause>(single);
         one->target_types = {t};
         one->next = std::make_shared<Clause>(std::move(*next));
         c.alternatives.push_back(std::move(one));

@@ -298,6 +298,29 @@ TEST(SearchUnionParameters, ReadTheirSourcesRows) {
   EXPECT_NE(plan.find(".param IN ("), std::string::npos) << plan;
 }
 
+// A chain without a type qualifier searches every target type that has the
+// chained parameter (R4 §3.1.1.4.13): Observation.subject may be a Patient,
+// a Group, a Device or a Location.
+TEST(SearchChains, UntypedChainSearchesEveryTargetType) {
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Maison"}]})");
+  db.put(
+      R"({"resourceType":"Group","id":"g1","type":"person","actual":true,"name":"Maison des aidants"})");  // no 'name' parameter
+  db.put(R"({"resourceType":"Location","id":"l1","name":"Maison de santé de Lille"})");
+  auto obs = [&](const std::string& id, const std::string& subject) {
+    db.put(R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"text":"x"},
+      "subject":{"reference":")" +
+           subject + R"("}})");
+  };
+  obs("on-patient", "Patient/p1");
+  obs("on-group", "Group/g1");
+  obs("on-location", "Location/l1");
+  EXPECT_EQ(sorted(db.ids("Observation", "subject.name=maison")), (Ids{"on-location", "on-patient"}));
+  EXPECT_EQ(sorted(db.ids("Observation", "subject:Location.name=maison")), Ids{"on-location"});
+  // Reference(Any): every resource type with a 'name' parameter, each once.
+  EXPECT_EQ(sorted(db.ids("Observation", "focus.name=maison")), Ids{});
+}
+
 // Observation/$lastn (R4 OperationDefinition Observation-lastn).
 class SearchLastn : public ::testing::Test {
  protected:

@@ -957,18 +957,18 @@ class Sql {
                ".id = " + bind(p.values.at(0)) + " AND " + policy(l);
       }
       case K::Text:
-        return "SELECT rowid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
+        return "SELECT rowid AS rid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
       case K::Any: {
         std::string s;
         for (std::size_t i = 0; i < p.sub.size(); ++i) s += (i ? " UNION " : "") + produce(p.sub[i], types);
-        return s.empty() ? "SELECT NULL WHERE 0" : s;
+        return s.empty() ? "SELECT NULL AS rid WHERE 0" : s;
       }
       case K::All: {
         std::string x = alias("x");
         return "SELECT " + x + ".rid FROM search_resource " + x + " WHERE " + resource_set(p.sub, types, x);
       }
       case K::Nothing:
-        return "SELECT NULL WHERE 0";
+        return "SELECT NULL AS rid WHERE 0";
       case K::NoMatch:
       case K::Not: {
         std::string x = alias("x");
@@ -977,7 +977,7 @@ class Sql {
         return s + test(p, x);
       }
     }
-    return "SELECT NULL WHERE 0";
+    return "SELECT NULL AS rid WHERE 0";
   }
 
   // The FROM part naming row `x` (a search_resource alias) of `types` that
@@ -1032,7 +1032,7 @@ class Sql {
   // parameter (RowAlias) is one such join per source: its groups are
   // numbered per source, so components pair only within one.
   std::string composite(const Predicate& p, const std::string& r) {
-    const char* none = r.empty() ? "SELECT NULL WHERE 0" : "SELECT 1 WHERE 0";
+    const char* none = r.empty() ? "SELECT NULL AS rid WHERE 0" : "SELECT 1 WHERE 0";
     if (p.components.empty()) return none;
     std::vector<std::vector<std::int64_t>> keys;
     for (const auto& c : p.components) keys.push_back(ids_.keys(c.param));

@@ -1,0 +1,216 @@
+// Bad input gets a clear 4xx, never a 500 nor a crash: thousands of
+// malformed searches (names, modifiers, prefixes, chains, _has, _sort,
+// _include, _filter, paging and $lastn values built from broken pieces),
+// each run strict and lenient on a small store. Deterministic (fixed seed).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "search/engine.h"
+#include "search/lastn.h"
+#include "search/registry.h"
+#include "unit/search_support.h"
+
+namespace parcours {
+namespace {
+
+using testing::SearchStore;
+
+class Fuzzer {
+ public:
+  explicit Fuzzer(unsigned seed) : rng_(seed) {}
+
+  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  template <class T>
+  const T& one(const std::vector<T>& v) {
+    return v[pick(v.size())];
+  }
+  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+
+  // A piece of a value: plausible, broken or hostile.
+  std::string value() {
+    static const std::vector<std::string> kPieces = {
+        "4548-4",
+        "http://loinc.org|4548-4",
+        "|",
+        "||",
+        "$",
+        "\\",
+        "\\,",
+        ",",
+        ",,",
+        "ge2024",
+        "2024-13-45",
+        "eq",
+        "sa",
+        "ap1e400",
+        "1e309",
+        "-0",
+        "NaN",
+        "ge",
+        "Patient/",
+        "/p1",
+        "Patient/p1/_history/x",
+        "%",
+        "%zz",
+        "é",
+        "\xC3",
+        "'",
+        "\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        "eq 5",
+        "5||kg",
+        "5|http://unitsofmeasure.org|",
+        "lt-",
+        "9999999999999999999999",
+        "",
+        " ",
+        "true",
+        "null",
+        "*",
+        ":",
+        ".",
+        "..",
+        "p1",
+        "Patient/p1",
+        "#x",
+        "12:00",
+        "T",
+        "2024-02-30T25:61:00Z",
+    };
+    std::string v;
+    int n = 1 + static_cast<int>(pick(3));
+    for (int i = 0; i < n; ++i) v += one(kPieces);
+    if (chance(0.02)) v.append(3000, 'a');
+    return v;
+  }
+
+  std::string name(const std::string& type) {
+    static const std::vector<std::string> kSpecial = {
+        "_id",         "_lastUpdated", "_tag",       "_profile",
+        "_security",   "_source",      "_list",      "_text",
+        "_content",    "_has",         "_sort",      "_count",
+        "_total",      "_summary",     "_elements",  "_include",
+        "_revinclude", "_filter",      "_contained", "_containedType",
+        "_cursor",     "_query",       "_type",      "",
+        ":",           "::",           ".",
+    };
+    static const std::vector<std::string> kModifiers = {
+        "missing",     "exact",   "contains", "text",       "not",          "above",
+        "below",       "in",      "not-in",   "identifier", "of-type",      "Patient",
+        "Observation", "iterate", "bogus",    "",           "Patient.name",
+    };
+    std::string n;
+    const auto& params = search::Registry::current()->for_type(type);
+    if (!params.empty() && chance(0.7))
+      n = params[pick(params.size())]->code;
+    else
+      n = one(kSpecial);
+    if (chance(0.35)) n += ":" + one(kModifiers);
+    if (chance(0.2)) {
+      // A chain, perhaps with a type, perhaps broken.
+      n += "." + (chance(0.5) ? std::string("name") : one(kSpecial));
+      if (chance(0.3)) n += ".family";
+    }
+    if (n.starts_with("_has") && chance(0.8)) {
+      static const std::vector<std::string> kHas = {":Observation:patient:code",
+                                                    ":Observation",
+                                                    ":Observation:",
+                                                    ":Bogus:patient:code",
+                                                    ":Observation:patient:",
+                                                    ":Observation:patient:_has:Encounter:subject:status"};
+      n += one(kHas);
+    }
+    return n;
+  }
+
+  std::string query(const std::string& type) {
+    std::string q;
+    int n = 1 + static_cast<int>(pick(4));
+    for (int i = 0; i < n; ++i) {
+      if (!q.empty()) q += "&";
+      std::string nm = name(type);
+      if (nm == "_filter" && chance(0.7)) {
+        static const std::vector<std::string> kFilters = {"code eq 4548-4 and (",
+                                                          "name co \"x",
+                                                          "date gt",
+                                                          "not(",
+                                                          "subject.name eq x or",
+                                                          "x eq y",
+                                                          "code eq 4548-4 and subject:Patient.name eq x",
+                                                          ")",
+                                                          "((((((((((((((((((((",
+                                                          "value-quantity lt 5 kg"};
+        q += nm + "=" + one(kFilters);
+      } else {
+        q += nm + "=" + value();
+      }
+    }
+    return q;
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+Result<search::SearchResult> run(SearchStore& db, const std::string& type, const std::string& query,
+                                 bool strict, bool lastn) {
+  auto params = search::parse_form(query);
+  if (!params) return std::move(params).error();
+  search::SearchRequest req;
+  if (!type.empty()) req.types = {type};
+  req.params = std::move(*params);
+  req.strict = strict;
+  req.base_url = "http://test/fhir";
+  req.now = 1'790'000'000'000'000;
+  auto reader = db.store().reader();
+  return lastn ? search::lastn(*reader, req) : search::execute(*reader, req);
+}
+
+TEST(SearchFuzz, MalformedSearchesAreFourHundredsWithAReason) {
+  SearchStore db;
+  db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefèvre","given":["Hélène"]}],
+    "birthDate":"1944-03-12","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"244037511303128"}]})");
+  db.put(R"({"resourceType":"Observation","id":"o1","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"4548-4","display":"HbA1c"}]},
+    "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-03-15",
+    "valueQuantity":{"value":7.2,"system":"http://unitsofmeasure.org","code":"%"}})");
+  db.put(R"({"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},
+    "subject":{"reference":"Patient/p1"}})");
+  const std::vector<std::string> types = {"Patient", "Observation", "Encounter", "Location", ""};
+  // PARCOURS_FUZZ_SEED and PARCOURS_FUZZ_QUERIES for longer hunts.
+  const char* seed = getenv("PARCOURS_FUZZ_SEED");
+  const char* count = getenv("PARCOURS_FUZZ_QUERIES");
+  Fuzzer f(seed ? static_cast<unsigned>(std::stoul(seed)) : 20261126u);
+  const int queries = count ? std::stoi(count) : 3000;
+  int ok = 0, refused = 0;
+  for (int i = 0; i < queries; ++i) {
+    const bool lastn = i % 10 == 0;
+    const std::string type = lastn ? "Observation" : f.one(types);
+    const std::string q = f.query(type.empty() ? "Resource" : type);
+    for (bool strict : {true, false}) {
+      auto r = run(db, type, q, strict, lastn);
+      if (r) {
+        ++ok;
+        continue;
+      }
+      ++refused;
+      EXPECT_GE(r.error().status(), 400) << type << "?" << q;
+      EXPECT_LT(r.error().status(), 500) << (lastn ? "$lastn " : "") << type << "?" << q << " (strict "
+                                         << strict << "): " << r.error().message();
+      EXPECT_FALSE(r.error().message().empty()) << type << "?" << q;
+    }
+  }
+  std::printf("fuzz: %d searches answered, %d refused with a 4xx\n", ok, refused);
+  // Both outcomes happen: the generator is not trivially all-bad or all-good.
+  EXPECT_GT(ok, queries / 10);
+  EXPECT_GT(refused, queries / 10);
+}
+
+}  // namespace
+}  // namespace parcours
