@@ -126,6 +126,9 @@ struct Parser {
     c.modifier = modifier;
     c.values = split_unescaped(value, ',');
     if (c.values.empty()) c.values.emplace_back();
+    if (c.values.size() > kMaxValues)
+      return bad_request("at most " + std::to_string(kMaxValues) + " values separated by commas (" +
+                         std::to_string(c.values.size()) + " given)");
 
     auto plain = [&](Clause::Kind kind, Kind value_kind) -> Result<Clause> {
       if (!tail.empty()) return bad_request("'" + std::string(code) + "' cannot be chained");
@@ -331,6 +334,10 @@ std::optional<std::string> check_value(Kind kind, std::string_view modifier, std
 
 Result<Query> parse_query(std::vector<std::string> types, const std::vector<Param>& params,
                           const ParseOptions& options) {
+  if (params.size() > kMaxParams)
+    return Error(400, "too-costly",
+                 "A search takes at most " + std::to_string(kMaxParams) + " parameters (" +
+                     std::to_string(params.size()) + " given)");
   Query q;
   q.count = options.default_count;
   auto reg = Registry::current();

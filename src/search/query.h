@@ -83,6 +83,11 @@ struct Query {
   std::vector<Param> applied;  // for the self link, in request order
 };
 
+// Bounds on one request, so that its SQL stays within SQLite's limits and a
+// request cannot make the server build an unbounded plan: 400 beyond them.
+inline constexpr std::size_t kMaxParams = 200;   // parameters in one search
+inline constexpr std::size_t kMaxValues = 1000;  // comma-separated values of one parameter
+
 struct ParseOptions {
   bool strict = false;
   std::string base_url;  // absolute references to this server become relative

@@ -10,6 +10,7 @@
 
 #include "search/engine.h"
 #include "search/lastn.h"
+#include "search/query.h"
 #include "search/registry.h"
 #include "unit/search_support.h"
 
@@ -183,6 +184,55 @@ TEST(SearchFuzz, MalformedSearchesAreFourHundredsWithAReason) {
   db.put(R"({"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},
     "subject":{"reference":"Patient/p1"}})");
   const std::vector<std::string> types = {"Patient", "Observation", "Encounter", "Location", ""};
+  // Hostile shapes: deep nesting, wide chains over Reference(Any), long lists.
+  std::string many_values, most_values, many_params, nots;
+  for (int i = 0; i < 5000; ++i) many_values += (i ? "," : "") + std::to_string(i);
+  for (int i = 0; i < 1000; ++i) most_values += (i ? "," : "") + std::to_string(i);
+  std::string most_params;
+  for (int i = 0; i < 500; ++i) many_params += (i ? "&" : "") + std::string("code=") + std::to_string(i);
+  for (std::size_t i = 0; i < search::kMaxParams; ++i)
+    most_params += (i ? "&" : "") + std::string(i % 2 ? "subject.name=" : "code:not=") + std::to_string(i);
+  for (int i = 0; i < 5000; ++i) nots += "not (";
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"Task", "focus.focus.focus.focus._id=x"},
+      {"Task", "focus.focus.focus._has:Observation:patient:code=x"},
+      {"Observation", "focus._id=x"},
+      {"Observation", "focus.focus._id=x&focus.focus._lastUpdated=gt2020"},
+      {"Provenance", "target.subject.name=x"},
+      {"Observation", "code=" + many_values},
+      {"Observation", many_params},
+      {"Observation", "_filter=" + nots + "code eq x"},
+      {"Observation",
+       "_has:Observation:patient:_has:Observation:patient:_has:Observation:patient:_has:"
+       "Observation:patient:_has:Observation:patient:code=x"},
+      {"Observation", "subject.subject.subject.subject.subject.name=x"},
+      {"Observation", "_sort=" + many_values},
+      {"Observation", "_include=" + many_values},
+      {"Observation", "_elements=" + many_values},
+      {"", "_type=" + many_values},
+  };
+  // At the bounds (search/query.h), answered.
+  for (const auto& [type, q] : std::vector<std::pair<std::string, std::string>>{
+           {"Observation", "code=" + most_values},
+           {"Observation", "code=" + most_values + "&_sort=date"},
+           {"Observation", "code:not=" + most_values},
+           {"Observation", "subject=" + most_values},
+           {"Observation", "subject.name=" + most_values},
+           {"Patient", "_has:Observation:patient:code=" + most_values},
+           {"Observation", "_id=" + most_values + "&_total=accurate"},
+           {"Observation", most_params}}) {
+    auto r = run(db, type, q, true, false);
+    EXPECT_TRUE(r.ok()) << type << "?" << q.substr(0, 100) << ": " << (r ? "" : r.error().message());
+  }
+  for (const auto& [type, q] : hostile)
+    for (bool strict : {true, false}) {
+      auto r = run(db, type, q, strict, false);
+      if (!r) {
+        EXPECT_GE(r.error().status(), 400) << type << "?" << q.substr(0, 200);
+        EXPECT_LT(r.error().status(), 500) << type << "?" << q.substr(0, 200) << ": " << r.error().message();
+      }
+    }
+
   // PARCOURS_FUZZ_SEED and PARCOURS_FUZZ_QUERIES for longer hunts.
   const char* seed = getenv("PARCOURS_FUZZ_SEED");
   const char* count = getenv("PARCOURS_FUZZ_QUERIES");

@@ -574,6 +574,15 @@ class Sql {
     params.push_back(std::move(v));
     return "?" + std::to_string(params.size());
   }
+  // parts[lo, hi) joined by `op` as a balanced tree: SQLite bounds the depth
+  // of an expression (1000), and "a OR b OR c..." is as deep as it is long.
+  static std::string balanced(const std::vector<std::string>& parts, const char* op, std::size_t lo,
+                              std::size_t hi) {
+    if (hi - lo == 1) return "(" + parts[lo] + ")";
+    std::size_t mid = lo + (hi - lo) / 2;
+    return "(" + balanced(parts, op, lo, mid) + op + balanced(parts, op, mid, hi) + ")";
+  }
+
   // "`col` holds a key of `name`" (SearchParamIds::keys): its own key, or
   // the keys of its sources when it is a union of other parameters.
   std::string param_is(const std::string& col, const std::string& name) {
@@ -698,12 +707,10 @@ class Sql {
         return "0";
       case RowCond::Kind::And:
       case RowCond::Kind::Or: {
-        std::string s = "(";
-        for (std::size_t i = 0; i < c.kids.size(); ++i) {
-          if (i) s += c.kind == RowCond::Kind::And ? " AND " : " OR ";
-          s += cond(c.kids[i], col_of);
-        }
-        return s + ")";
+        if (c.kids.empty()) return c.kind == RowCond::Kind::And ? "1" : "0";
+        std::vector<std::string> parts;
+        for (const auto& kid : c.kids) parts.push_back(cond(kid, col_of));
+        return balanced(parts, c.kind == RowCond::Kind::And ? " AND " : " OR ", 0, parts.size());
       }
       case RowCond::Kind::Not:
         return "NOT " + cond(c.kids.front(), col_of);
@@ -857,12 +864,9 @@ class Sql {
       case K::Any:
       case K::All: {
         if (p.sub.empty()) return p.kind == K::All ? "1" : "0";
-        std::string s = "(";
-        for (std::size_t i = 0; i < p.sub.size(); ++i) {
-          if (i) s += p.kind == K::All ? " AND " : " OR ";
-          s += test(p.sub[i], r);
-        }
-        return s + ")";
+        std::vector<std::string> parts;
+        for (const auto& sub : p.sub) parts.push_back(test(sub, r));
+        return balanced(parts, p.kind == K::All ? " AND " : " OR ", 0, parts.size());
       }
       case K::Not:
         return "NOT " + test(p.sub.at(0), r);
@@ -959,9 +963,19 @@ class Sql {
       case K::Text:
         return "SELECT rowid AS rid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
       case K::Any: {
+        if (p.sub.empty()) return "SELECT NULL AS rid WHERE 0";
+        // SQLite takes at most 500 terms in one compound SELECT: larger
+        // unions are unions of subqueries of kUnionTerms each.
+        constexpr std::size_t kUnionTerms = 250;
         std::string s;
-        for (std::size_t i = 0; i < p.sub.size(); ++i) s += (i ? " UNION " : "") + produce(p.sub[i], types);
-        return s.empty() ? "SELECT NULL AS rid WHERE 0" : s;
+        for (std::size_t at = 0; at < p.sub.size(); at += kUnionTerms) {
+          std::string chunk;
+          for (std::size_t i = at; i < std::min(p.sub.size(), at + kUnionTerms); ++i)
+            chunk += (i > at ? " UNION " : "") + produce(p.sub[i], types);
+          if (p.sub.size() <= kUnionTerms) return chunk;
+          s += (at ? " UNION " : "") + std::string("SELECT rid FROM (") + chunk + ")";
+        }
+        return s;
       }
       case K::All: {
         std::string x = alias("x");
