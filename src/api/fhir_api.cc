@@ -381,6 +381,12 @@ struct FhirApi::Impl {
       if (!get && m != "POST") return not_allowed();
       return search(x, {"Observation"}, "", m == "POST", true);
     }
+    // In a patient's compartment: that patient's observations only.
+    if (s.size() == 4 && s[0] == "Patient" && s[2] == "Observation" && s[3] == "$lastn") {
+      if (!get && m != "POST") return not_allowed();
+      if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());
+      return search(x, {"Observation"}, s[1], m == "POST", true);
+    }
     if (s.size() == 3 && s[0] == "Patient" && s[2] == "$everything") {
       if (!get && m != "POST") return not_allowed();
       if (auto st = check_id(s[1], "id"); !st) return send_error(x, st.error());

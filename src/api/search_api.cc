@@ -117,6 +117,7 @@ Result<std::string> lastn(const security::RequestContext& ctx, store::Reader& re
   if (auto s = check_scopes(ctx, {"Observation"}); !s) return s.error();
   search::SearchRequest req;
   req.types = {"Observation"};
+  req.compartment = call.compartment;  // Patient/[id]/Observation/$lastn
   req.params = to_params(call.params);
   return run(ctx, reader, call, std::move(req), Kind::Lastn);
 }

@@ -19,7 +19,8 @@ namespace parcours::search {
 // most recent `effective[x]` (those without one last).
 //
 // `request.types` must be {"Observation"}. The request needs a subject
-// (`patient` or `subject`, chains and modifiers included) and a `category`
+// (`patient` or `subject`, chains and modifiers included, or a patient
+// compartment: request.compartment) and a `category`
 // or a parameter on a code element (`code`, `code-value-concept`...), else
 // 400. `max` is a positive integer (at most 1000); `_sort`, `_count`,
 // `_cursor`, `_total`, `_include`, `_revinclude` and `_contained` do not

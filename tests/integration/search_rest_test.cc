@@ -415,6 +415,12 @@ TEST_F(SearchRest, LastnOverHttp) {
   EXPECT_NE(bad.body.find("patient"), std::string::npos) << bad.body;
   EXPECT_EQ(call("GET", "/fhir/Observation/$lastn?patient=p1&code=4548-4&max=-1").status, 400);
   EXPECT_EQ(call("DELETE", "/fhir/Observation/$lastn").status, 405);
+  // In a patient's compartment, the subject is that patient.
+  auto mine = call("GET", "/fhir/Patient/p1/Observation/$lastn?code=4548-4,2339-0&max=2");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(match_ids(json(mine)), (std::vector<std::string>{"o7", "o6"}));
+  EXPECT_NE(link(json(mine), "self").find("/fhir/Patient/p1/Observation/$lastn?"), std::string::npos);
+  EXPECT_EQ(match_ids(json(call("GET", "/fhir/Patient/p2/Observation/$lastn?code=4548-4"))).size(), 0u);
   // Announced in the CapabilityStatement.
   EXPECT_NE(call("GET", "/fhir/metadata").body.find("OperationDefinition/Observation-lastn"),
             std::string::npos);
