@@ -4,6 +4,8 @@
 // each run strict and lenient on a small store. Deterministic (fixed seed).
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -130,24 +132,67 @@ class Fuzzer {
     return n;
   }
 
+  // A _filter expression (R4 _filter grammar), often almost right.
+  std::string filter(const std::string& type, int depth) {
+    static const std::vector<std::string> kOps = {"eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le", "sa",
+                                                  "eb", "ap", "ss", "sb", "in", "ni", "re", "pr", "po", "xx"};
+    static const std::vector<std::string> kValues = {"4548-4",
+                                                     "http://loinc.org|4548-4",
+                                                     "\"Lef\u00e8vre\"",
+                                                     "\"a\\\"b\"",
+                                                     "2024-03",
+                                                     "2024-03-15T10:00:00Z",
+                                                     "7.2",
+                                                     "5|http://unitsofmeasure.org|kg",
+                                                     "true",
+                                                     "false",
+                                                     "Patient/p1",
+                                                     "p1",
+                                                     "\"\"",
+                                                     "\"",
+                                                     "-",
+                                                     "1e400"};
+    const auto& params = search::Registry::current()->for_type(type);
+    auto path = [&] {
+      std::string p = params.empty() || chance(0.1)
+                          ? one(std::vector<std::string>{"_id", "_lastUpdated", "bogus"})
+                          : params[pick(params.size())]->code;
+      if (chance(0.15)) p += "." + (params.empty() ? std::string("name") : params[pick(params.size())]->code);
+      if (chance(0.05)) p += "[type eq x]";
+      if (chance(0.05)) p += ":exact";
+      return p;
+    };
+    std::string e;
+    if (depth < 4 && chance(0.25)) {
+      e = (chance(0.3) ? "not (" : "(") + filter(type, depth + 1) + (chance(0.95) ? ")" : "");
+    } else {
+      e = path() + " " + one(kOps) + (chance(0.97) ? " " + one(kValues) : "");
+    }
+    if (depth < 4 && chance(0.35)) e += (chance(0.5) ? " and " : " or ") + filter(type, depth + 1);
+    return e;
+  }
+  static std::string percent(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '|' || c == ':' || c == '/') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        out += buf;
+      }
+    }
+    return out;
+  }
+
   std::string query(const std::string& type) {
     std::string q;
     int n = 1 + static_cast<int>(pick(4));
     for (int i = 0; i < n; ++i) {
       if (!q.empty()) q += "&";
       std::string nm = name(type);
-      if (nm == "_filter" && chance(0.7)) {
-        static const std::vector<std::string> kFilters = {"code eq 4548-4 and (",
-                                                          "name co \"x",
-                                                          "date gt",
-                                                          "not(",
-                                                          "subject.name eq x or",
-                                                          "x eq y",
-                                                          "code eq 4548-4 and subject:Patient.name eq x",
-                                                          ")",
-                                                          "((((((((((((((((((((",
-                                                          "value-quantity lt 5 kg"};
-        q += nm + "=" + one(kFilters);
+      if (nm == "_filter" && chance(0.8)) {
+        q += nm + "=" + percent(filter(type, 0));
       } else {
         q += nm + "=" + value();
       }
@@ -243,17 +288,22 @@ TEST(SearchFuzz, MalformedSearchesAreFourHundredsWithAReason) {
     const bool lastn = i % 10 == 0;
     const std::string type = lastn ? "Observation" : f.one(types);
     const std::string q = f.query(type.empty() ? "Resource" : type);
+    // A third of the searches also carry a generated _filter, another third
+    // only that.
+    std::string with_filter = q;
+    if (!type.empty() && !lastn && i % 3 != 2)
+      with_filter = (i % 3 == 0 ? q + "&" : std::string()) + "_filter=" + Fuzzer::percent(f.filter(type, 0));
     for (bool strict : {true, false}) {
-      auto r = run(db, type, q, strict, lastn);
+      auto r = run(db, type, with_filter, strict, lastn);
       if (r) {
         ++ok;
         continue;
       }
       ++refused;
-      EXPECT_GE(r.error().status(), 400) << type << "?" << q;
-      EXPECT_LT(r.error().status(), 500) << (lastn ? "$lastn " : "") << type << "?" << q << " (strict "
-                                         << strict << "): " << r.error().message();
-      EXPECT_FALSE(r.error().message().empty()) << type << "?" << q;
+      EXPECT_GE(r.error().status(), 400) << type << "?" << with_filter;
+      EXPECT_LT(r.error().status(), 500) << (lastn ? "$lastn " : "") << type << "?" << with_filter
+                                         << " (strict " << strict << "): " << r.error().message();
+      EXPECT_FALSE(r.error().message().empty()) << type << "?" << with_filter;
     }
   }
   std::printf("fuzz: %d searches answered, %d refused with a 4xx\n", ok, refused);
