@@ -285,6 +285,22 @@ Result<RowCond> subsumption_cond(std::string_view value, bool below, Ctx& ctx) {
     if (ctx.notes) ctx.notes->push_back(Issue{"information", "informational", std::move(msg), ""});
     return RowCond::never();
   };
+  if (!*cs && nests_by_prefix(system) && !code.empty()) {
+    // Codes nest by prefix (terminology.h): X and the codes under it, or X
+    // and the codes it starts with.
+    note("No CodeSystem '" + system +
+         "' on this server: its codes nest by prefix, ':" + (below ? "below" : "above") +
+         "' takes the codes " + (below ? "starting with '" : "that start '") + code + "'");
+    RowCond codes;
+    if (below) {
+      codes = cmp(Column::Code, CmpOp::StartsWith, code);
+    } else {
+      std::vector<PlanValue> prefixes;
+      for (std::size_t n = 1; n <= code.size(); ++n) prefixes.emplace_back(code.substr(0, n));
+      codes = RowCond::in(Column::Code, std::move(prefixes));
+    }
+    return RowCond::all({std::move(codes), cmp(Column::System, CmpOp::Eq, system)});
+  }
   if (!*cs)
     return note("No CodeSystem '" + system + "' on this server: ':" + (below ? "below" : "above") +
                 "' matches nothing");

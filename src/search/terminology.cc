@@ -385,4 +385,8 @@ Result<std::set<std::string>> Terminology::filtered(const Json& entry, const std
   return result ? std::move(*result) : std::set<std::string>();
 }
 
+bool nests_by_prefix(std::string_view system) {
+  return system == "http://www.whocc.no/atc" || system == "http://hl7.org/fhir/sid/icd-10";
+}
+
 }  // namespace parcours::search

@@ -95,4 +95,12 @@ class Terminology {
   std::map<std::string, std::unique_ptr<CodeSystem>> systems_;  // null entry: not stored
 };
 
+// Code systems whose codes nest by prefix: ATC (A10 ⊃ A10B ⊃ A10BA ⊃
+// A10BA02, WHO ATC structure) and ICD-10 / CIM-10 (E11 ⊃ E11.9). When no
+// CodeSystem with that url is stored here, `:below` X matches the codes that
+// start with X and `:above` X the codes X starts with, instead of nothing:
+// "every patient on a biguanide" or "every type 2 diabetes" without loading
+// those terminologies. A stored CodeSystem's own hierarchy wins.
+bool nests_by_prefix(std::string_view system);
+
 }  // namespace parcours::search

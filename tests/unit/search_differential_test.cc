@@ -100,6 +100,7 @@ std::string date_text(std::int64_t us, int precision, int offset_min) {
 }
 
 constexpr const char* kIcd10 = "http://hl7.org/fhir/sid/icd-10";
+constexpr const char* kAtc = "http://www.whocc.no/atc";  // no CodeSystem stored: nests by prefix
 
 // A CodeSystem over the ICD-10 codes of the generated Conditions (chapter
 // letter > 3-character category > subcode; half the subcodes hang by the
@@ -469,9 +470,21 @@ class Generator {
   // Terminology clauses on an ICD-10 coding: :below/:above (ancestors from
   // the CodeSystem), :in/:not-in (the generated ValueSets); '' otherwise.
   std::string terminology(const Oracle::Values& v, std::string& op, bool filter_ops) {
-    std::vector<const Oracle::Token*> icd;
-    for (const auto& t : v.tokens)
+    std::vector<const Oracle::Token*> icd, atc;
+    for (const auto& t : v.tokens) {
       if (t.system == kIcd10) icd.push_back(&t);
+      if (t.system == kAtc) atc.push_back(&t);
+    }
+    if (icd.empty() && !atc.empty()) {
+      // ATC (search::nests_by_prefix): a level of the code (1, 3, 4, 5 or 7
+      // characters) below, the code above.
+      const auto& t = *atc[pick(atc.size())];
+      bool below = chance(0.6);
+      op = filter_ops ? (below ? "sb" : "ss") : (below ? "below" : "above");
+      static const std::size_t kLevels[] = {1, 3, 4, 5, 7};
+      std::string code = below ? t.code.substr(0, std::min(t.code.size(), kLevels[pick(5)])) : t.code;
+      return std::string(kAtc) + "|" + code;
+    }
     if (icd.empty() || value_sets_.empty()) return "";
     const auto& t = *icd[pick(icd.size())];
     double x = std::uniform_real_distribution<double>(0, 1)(rng_);

@@ -1071,6 +1071,52 @@ TEST_F(SearchTerminology, UnknownSystemOrCodeMatchesNothingAndSaysWhy) {
   EXPECT_EQ(ids("code:above=http://example.org/cs/care|nope"), Ids{});
 }
 
+// ATC and ICD-10 codes nest by prefix: without their CodeSystem stored,
+// :below and :above follow the prefixes (search::nests_by_prefix); a stored
+// CodeSystem's own hierarchy wins.
+TEST(SearchPrefixHierarchies, AtcAndIcd10WithoutTheirCodeSystem) {
+  testing::SearchStore db;
+  auto rx = [&](const std::string& id, const std::string& atc) {
+    db.put(R"({"resourceType":"MedicationRequest","id":")" + id + R"(","status":"active","intent":"order",
+      "medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":")" +
+           atc + R"("}]},
+      "subject":{"reference":"Patient/p1"}})");
+  };
+  rx("metformin", "A10BA02");
+  rx("gliclazide", "A10BB09");
+  rx("amlodipine", "C08CA01");
+  rx("class-only", "A10B");
+  auto dx = [&](const std::string& id, const std::string& icd) {
+    db.put(R"({"resourceType":"Condition","id":")" + id +
+           R"(","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":")" + icd +
+           R"("}]},"subject":{"reference":"Patient/p1"}})");
+  };
+  dx("t2d", "E11.9");
+  dx("t2d-renal", "E11.2");
+  dx("t1d", "E10.9");
+  dx("hta", "I10");
+  auto ids = [&](const std::string& type, const std::string& q) { return sorted(db.ids(type, q)); };
+  EXPECT_EQ(ids("MedicationRequest", "code:below=http://www.whocc.no/atc|A10BA"), Ids{"metformin"});
+  EXPECT_EQ(ids("MedicationRequest", "code:below=http://www.whocc.no/atc|A10"),
+            (Ids{"class-only", "gliclazide", "metformin"}));
+  EXPECT_EQ(ids("MedicationRequest", "code:above=http://www.whocc.no/atc|A10BB09"),
+            (Ids{"class-only", "gliclazide"}));
+  EXPECT_EQ(
+      ids("MedicationRequest", "code:below=http://www.whocc.no/atc|A10BA02,http://www.whocc.no/atc|C08"),
+      (Ids{"amlodipine", "metformin"}));
+  EXPECT_EQ(ids("Condition", "code:below=http://hl7.org/fhir/sid/icd-10|E11"), (Ids{"t2d", "t2d-renal"}));
+  EXPECT_EQ(ids("Condition", "code:not=E11.9&code:below=http://hl7.org/fhir/sid/icd-10|E1"),
+            (Ids{"t1d", "t2d-renal"}));
+  EXPECT_EQ(ids("Condition", "_filter=code sb http://hl7.org/fhir/sid/icd-10|E11"),
+            (Ids{"t2d", "t2d-renal"}));
+  // Another system's codes are not taken.
+  EXPECT_EQ(ids("Condition", "code:below=http://snomed.info/sct|E11"), Ids{});
+  // Once a CodeSystem with that url is stored, its hierarchy decides.
+  db.put(R"({"resourceType":"CodeSystem","id":"icd","url":"http://hl7.org/fhir/sid/icd-10","status":"active",
+    "content":"fragment","hierarchyMeaning":"is-a","concept":[{"code":"E11","concept":[{"code":"E11.9"}]}]})");
+  EXPECT_EQ(ids("Condition", "code:below=http://hl7.org/fhir/sid/icd-10|E11"), Ids{"t2d"});
+}
+
 TEST_F(SearchTerminology, BelowNeedsSystemAndCode) {
   EXPECT_NE(error("code:below=mob").find("needs system|code"), std::string::npos);
   EXPECT_NE(error("code:above=http://example.org/cs/care|").find("needs system|code"), std::string::npos);

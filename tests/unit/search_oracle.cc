@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
 
@@ -575,6 +576,8 @@ const Oracle::Hierarchy& Oracle::hierarchy(const std::string& system) {
 
 bool Oracle::subsumes(const std::string& system, const std::string& ancestor, const std::string& code) {
   const Hierarchy& h = hierarchy(system);
+  // Without a stored CodeSystem, ATC and ICD-10 codes nest by prefix.
+  if (!h.found && search::nests_by_prefix(system)) return !ancestor.empty() && code.starts_with(ancestor);
   if (!h.parents.count(code) || !h.parents.count(ancestor)) return false;
   if (code == ancestor) return true;
   if (h.grouped) return false;
