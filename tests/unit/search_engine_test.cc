@@ -359,16 +359,8 @@ class SearchLastn : public ::testing::Test {
     db_ = nullptr;
   }
   Result<search::SearchResult> run(const std::string& query, bool strict = true) {
-    auto params = search::parse_form(query);
-    if (!params) return std::move(params).error();
-    search::SearchRequest req;
-    req.types = {"Observation"};
-    req.params = std::move(*params);
-    req.strict = strict;
-    req.base_url = "http://test/fhir";
-    req.now = 1'790'000'000'000'000;
-    auto reader = db_->store().reader();
-    return search::lastn(*reader, req);
+    db_->strict = strict;
+    return db_->lastn(query);
   }
   Ids ids(const std::string& query) {
     auto r = run(query);

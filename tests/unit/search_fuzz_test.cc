@@ -206,16 +206,8 @@ class Fuzzer {
 
 Result<search::SearchResult> run(SearchStore& db, const std::string& type, const std::string& query,
                                  bool strict, bool lastn) {
-  auto params = search::parse_form(query);
-  if (!params) return std::move(params).error();
-  search::SearchRequest req;
-  if (!type.empty()) req.types = {type};
-  req.params = std::move(*params);
-  req.strict = strict;
-  req.base_url = "http://test/fhir";
-  req.now = 1'790'000'000'000'000;
-  auto reader = db.store().reader();
-  return lastn ? search::lastn(*reader, req) : search::execute(*reader, req);
+  db.strict = strict;
+  return lastn ? db.lastn(query) : db.run(type, query);
 }
 
 TEST(SearchFuzz, MalformedSearchesAreFourHundredsWithAReason) {

@@ -10,6 +10,7 @@
 #include "fhir/json.h"
 #include "search/engine.h"
 #include "search/indexer.h"
+#include "search/lastn.h"
 #include "store/store.h"
 #include "support/server_process.h"
 
@@ -56,9 +57,9 @@ class SearchStore {
     ASSERT_TRUE(st.ok()) << st.error().message();
   }
 
-  // Runs "Type?query" (or "?query" for a system search); the ids of the hits.
-  Result<search::SearchResult> run(const std::string& type, const std::string& query,
-                                   std::int64_t now = 1'790'000'000'000'000) {
+  // The request for "Type?query" (or "?query" for a system search).
+  Result<search::SearchRequest> request(const std::string& type, const std::string& query,
+                                        std::int64_t now = 1'790'000'000'000'000) const {
     auto params = search::parse_form(query);
     if (!params) return std::move(params).error();
     search::SearchRequest req;
@@ -67,8 +68,22 @@ class SearchStore {
     req.strict = strict;
     req.base_url = "http://test/fhir";
     req.now = now;
+    return req;
+  }
+  // Runs "Type?query".
+  Result<search::SearchResult> run(const std::string& type, const std::string& query,
+                                   std::int64_t now = 1'790'000'000'000'000) {
+    auto req = request(type, query, now);
+    if (!req) return std::move(req).error();
     auto reader = store_->reader();
-    return search::execute(*reader, req);
+    return search::execute(*reader, *req);
+  }
+  // Runs "Observation/$lastn?query" (search/lastn.h).
+  Result<search::SearchResult> lastn(const std::string& query) {
+    auto req = request("Observation", query);
+    if (!req) return std::move(req).error();
+    auto reader = store_->reader();
+    return search::lastn(*reader, *req);
   }
 
   std::vector<std::string> ids(const std::string& type, const std::string& query) {
