@@ -48,7 +48,8 @@ struct LocalTargets {
   std::optional<ReferenceParts> resolve(std::string_view ref) const {
     if (ref.size() < 2 || ref.front() != '#') return std::nullopt;
     for (const auto& [id, type] : types)
-      if (id == ref.substr(1)) return ReferenceParts{"#" + std::string(type), prefix + std::string(id), ""};
+      if (id == ref.substr(1))
+        return ReferenceParts{store::contained_type(type), prefix + std::string(id), ""};
     return std::nullopt;
   }
 };
@@ -468,7 +469,7 @@ void extract_rows(const Registry& registry, std::string_view type, const Json& r
   // local targets: contained resources may refer to each other.
   for (std::size_t i = 0; i < targets.size(); ++i) {
     store::ContainedRows& rows = out.contained.emplace_back();
-    rows.type = "#" + std::string(local.types[i].second);
+    rows.type = store::contained_type(local.types[i].second);
     rows.id = local.prefix + std::string(local.types[i].first);
     extract_one(registry, local.types[i].second, *targets[i], rows.rows, local, false);
   }

@@ -535,7 +535,7 @@ Predicate chain_to(const std::string& param, std::vector<std::string> types, Pre
   p.param = param;
   p.table = IndexTable::Reference;
   // Or a contained resource of that type ("#Type", store::ContainedRows).
-  p.cond = RowCond::in(Column::RefType, {types.front(), "#" + types.front()});
+  p.cond = RowCond::in(Column::RefType, {types.front(), store::contained_type(types.front())});
   p.types = std::move(types);
   p.sub.push_back(std::move(sub));
   return p;
@@ -831,7 +831,7 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
     plan.contained = q.contained == ContainedMode::Only ? store::SearchPlan::Contained::Only
                                                         : store::SearchPlan::Contained::Both;
     if (q.contained == ContainedMode::Only) plan.types.clear();
-    for (const auto& t : q.types) plan.types.push_back("#" + t);
+    for (const auto& t : q.types) plan.types.push_back(store::contained_type(t));
   }
   plan.policy = options.policy;
   plan.count = q.count;

@@ -109,10 +109,12 @@ struct SearchRows {
 // its id "ContainerType/containerId#id", the values the container's
 // reference rows hold, so no other resource can reach it.
 struct ContainedRows {
-  std::string type;  // "#Medication"
+  std::string type;  // contained_type("Medication"): "#Medication"
   std::string id;    // "MedicationRequest/mr-1#med"
   SearchRows rows;
 };
+// The type of a contained resource's rows, and of the references to it.
+inline std::string contained_type(std::string_view type) { return "#" + std::string(type); }
 
 // A row name with no rows of its own: a search parameter whose expression
 // is the union of other parameters' (Observation.combo-code = code |

@@ -640,7 +640,7 @@ class Sql {
   // A chain's target types: `types` and their contained forms ("#Type").
   static std::vector<std::string> chain_types(const std::vector<std::string>& types) {
     std::vector<std::string> out = types;
-    for (const auto& t : types) out.push_back("#" + t);
+    for (const auto& t : types) out.push_back(contained_type(t));
     return out;
   }
   // The access policy over a chain target: a contained resource is its
@@ -1338,10 +1338,11 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
   // any in the store, the targets are enumerated instead.
   bool has_contained = false;
   if (plan.target_walk && chain.types.size() == 1) {
-    const std::string contained_type = "#" + chain.types.front();  // bound without a copy: outlives the step
+    const std::string hash_type =
+        contained_type(chain.types.front());  // bound without a copy: outlives the step
     auto q = c.query(kAnyOfType);
     if (!q) return std::move(q).error();
-    q->bind(1, std::string_view(contained_type));
+    q->bind(1, std::string_view(hash_type));
     auto row = q->step();
     if (!row) return std::move(row).error();
     has_contained = *row;
