@@ -586,14 +586,16 @@ class Sql {
   // "`col` holds a key of `name`" (SearchParamIds::keys): its own key, or
   // the keys of its sources when it is a union of other parameters.
   std::string param_is(const std::string& col, const std::string& name) {
-    return keys_in(col, ids_.keys(name));
+    return one_of(col, ids_.keys(name));
   }
-  // "`col` holds one of `keys`" (none: no rows).
-  std::string keys_in(const std::string& col, const std::vector<std::int64_t>& keys) {
-    if (keys.empty()) return col + " = -1";
-    if (keys.size() == 1) return col + " = " + bind(keys.front());
+  // "`col` is one of `values`": one comparison, an IN list, or false for
+  // none (parameter keys, resource types, listed values).
+  template <class T>
+  std::string one_of(const std::string& col, const std::vector<T>& values) {
+    if (values.empty()) return "0";
+    if (values.size() == 1) return col + " = " + bind(values.front());
     std::string s = col + " IN (";
-    for (std::size_t i = 0; i < keys.size(); ++i) s += (i ? ", " : "") + bind(keys[i]);
+    for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + bind(values[i]);
     return s + ")";
   }
   // The keys of every name of `names`.
@@ -624,9 +626,11 @@ class Sql {
 
   // The rows a search lists: of `types`, or at system level those _contained
   // asks for: resources (the default: a contained one is reached through
-  // its container only, ContainedRows), contained ones, or both.
-  std::string listed(const std::string& r, const std::vector<std::string>& types) {
-    if (!types.empty()) return types_in(r + ".type", types);
+  // its container only, ContainedRows), contained ones, or both. `driven`:
+  // another index finds the rows, so the type test must not use its own
+  // ("+r.type").
+  std::string listed(const std::string& r, const std::vector<std::string>& types, bool driven = false) {
+    if (!types.empty()) return (driven ? "+" : "") + one_of(r + ".type", types);
     switch (plan_.contained) {
       case SearchPlan::Contained::No:
         return r + ".container IS NULL";
@@ -649,13 +653,6 @@ class Sql {
   std::string target_policy(const std::string& t) {
     if (!plan_.policy) return "1";
     return "(" + t + ".container IS NOT NULL OR " + policy(t) + ")";
-  }
-
-  std::string types_in(const std::string& col, const std::vector<std::string>& types) {
-    if (types.size() == 1) return col + " = " + bind(types.front());
-    std::string s = col + " IN (";
-    for (std::size_t i = 0; i < types.size(); ++i) s += (i ? ", " : "") + bind(types[i]);
-    return s + ")";
   }
 
   static std::string column(IndexTable t, Column c) {
@@ -760,12 +757,8 @@ class Sql {
         std::string b = bind(p);
         return "substr(" + col + ", -length(" + b + ")) = " + b;
       }
-      case CmpOp::In: {
-        if (c.values.empty()) return "0";
-        std::string s = col + " IN (";
-        for (std::size_t i = 0; i < c.values.size(); ++i) s += (i ? ", " : "") + bind(c.values[i]);
-        return s + ")";
-      }
+      case CmpOp::In:
+        return one_of(col, c.values);
     }
     return "0";
   }
@@ -886,7 +879,7 @@ class Sql {
     if (!before.empty()) s += " AND " + t + ".rid < " + before;
     std::string c = row_cond(p.cond, IndexTable::Reference, f);
     if (c != "1") s += " AND " + c;
-    if (!p.types.empty()) s += " AND " + types_in(t + ".type", chain_types(p.types));
+    if (!p.types.empty()) s += " AND " + one_of(t + ".type", chain_types(p.types));
     for (const auto& sub : p.sub) s += " AND " + test(sub, t);
     return s + " AND " + target_policy(t) + ")";
   }
@@ -935,13 +928,13 @@ class Sql {
       case K::Id: {
         std::string x = alias("x");
         std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
-        if (!types.empty()) s += types_in(x + ".type", types) + " AND ";
+        if (!types.empty()) s += one_of(x + ".type", types) + " AND ";
         return s + test(p, x);
       }
       case K::LastUpdated: {
         std::string x = alias("x");
         std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
-        if (!types.empty()) s += types_in(x + ".type", types) + " AND ";
+        if (!types.empty()) s += one_of(x + ".type", types) + " AND ";
         return s + test(p, x);
       }
       case K::Compartment: {
@@ -949,7 +942,7 @@ class Sql {
         std::string s = "SELECT " + x + ".rid FROM resource_patient " + a + " CROSS JOIN search_resource " +
                         x + " ON " + x + ".type = " + a + ".type AND " + x + ".id = " + a + ".id WHERE " + a +
                         ".patient = " + bind(p.values.at(0));
-        if (!types.empty()) s += " AND " + types_in(a + ".type", types);
+        if (!types.empty()) s += " AND " + one_of(a + ".type", types);
         return s;
       }
       case K::ReferencedBy: {
@@ -987,7 +980,7 @@ class Sql {
       case K::Not: {
         std::string x = alias("x");
         std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
-        if (!types.empty()) s += types_in(x + ".type", types) + " AND ";
+        if (!types.empty()) s += one_of(x + ".type", types) + " AND ";
         return s + test(p, x);
       }
     }
@@ -1010,7 +1003,7 @@ class Sql {
       return "search_resource " + x;
     }
     std::string l = alias("x");
-    where = types.empty() ? "1" : "+" + types_in(x + ".type", types);
+    where = types.empty() ? "1" : "+" + one_of(x + ".type", types);
     for (std::size_t i = 0; i < preds.size(); ++i)
       if (i != lead) where += " AND " + test(preds[i], x);
     return "(" + produce(preds[lead], types) + ") " + l + " CROSS JOIN search_resource " + x + " ON " + x +
@@ -1030,9 +1023,9 @@ class Sql {
       }
     if (driver < preds.size()) {
       s = x + ".rid IN (" + produce(preds[driver], types) + ")";
-      if (!types.empty()) s += " AND +" + types_in(x + ".type", types);
+      if (!types.empty()) s += " AND +" + one_of(x + ".type", types);
     } else if (!types.empty()) {
-      s = types_in(x + ".type", types);
+      s = one_of(x + ".type", types);
     } else {
       s = "1";
     }
@@ -1224,7 +1217,7 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   std::string where;
   if (plan.driver >= 0) {
     where = "r.rid IN (" + sql.produce(plan.where[static_cast<std::size_t>(plan.driver)], plan.types) + ")";
-    where += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
+    where += " AND " + sql.listed("r", plan.types, true);
   } else {
     where = sql.listed("r", plan.types);
   }
@@ -1286,7 +1279,7 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
           text += " AND " + sql.test(w, "s");
       text += " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
               info(k.table).name + " s2 WHERE s2.rid = s.rid AND +" + sql.param_is("s2.param", k.param) + ")";
-      text += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
+      text += " AND " + sql.listed("r", plan.types, true);
     } else {
       text = std::string("SELECT ") + kHitColumns + ", " + sentinel(k.descending) +
              " AS k0 FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
@@ -1355,7 +1348,7 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
                      "CROSS JOIN resource_version v ON v.seq = r.seq WHERE ";
   if (plan.target_walk && chain.types.size() == 1 && !has_contained) {
     // The (type, rid) index gives the targets in order; each is tested.
-    text += sql.types_in("t.type", chain.types);
+    text += sql.one_of("t.type", chain.types);
     for (const auto& sub : chain.sub) text += " AND " + sql.test(sub, "t");
   } else {
     text += sql.resource_set(chain.sub, Sql::chain_types(chain.types), "t");
@@ -1363,7 +1356,7 @@ Status run_target_ordered(Connection& c, const SearchParamIds& ids, const Search
   text += " AND " + sql.target_policy("t");
   std::string cond = sql.row_cond(chain.cond, IndexTable::Reference, "f");
   if (cond != "1") text += " AND " + cond;
-  text += " AND " + std::string(plan.types.empty() ? "" : "+") + sql.listed("r", plan.types);
+  text += " AND " + sql.listed("r", plan.types, true);
   for (std::size_t i = 0; i < plan.where.size(); ++i)
     if (static_cast<int>(i) != plan.driver) text += " AND " + sql.test(plan.where[i], "r");
   text += " AND " + sql.policy("r") + " AND NOT " + sql.chain_exists(chain, "r", "t.rid");
@@ -1450,7 +1443,7 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   };
   auto params_in = [&](Sql& sql, const std::string& col) -> std::string {
     if (inc.params.empty()) return "1";
-    return sql.keys_in(col, sql.keys_of(inc.params));
+    return sql.one_of(col, sql.keys_of(inc.params));
   };
   if (!inc.reverse) {
     std::vector<std::int64_t> rids;
