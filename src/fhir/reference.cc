@@ -34,6 +34,22 @@ std::optional<IdentifierCondition> parse_identifier_condition(std::string_view r
   return c;
 }
 
+bool has_conditional_reference(const Json& node) {
+  if (node.is_object()) {
+    for (const auto& [k, v] : node.as_object()) {
+      if (k == "reference" && v.is_string()) {
+        if (is_conditional_reference(v.as_string())) return true;
+      } else if ((v.is_object() || v.is_array()) && has_conditional_reference(v)) {
+        return true;
+      }
+    }
+  } else if (node.is_array()) {
+    for (const auto& v : node.as_array())
+      if (has_conditional_reference(v)) return true;
+  }
+  return false;
+}
+
 const Json* find_contained(const Json* resource, std::string_view id) {
   if (!resource || !resource->is_object()) return nullptr;
   const Json* contained = resource->find("contained");

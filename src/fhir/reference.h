@@ -29,6 +29,10 @@ std::optional<IdentifierCondition> parse_identifier_condition(std::string_view r
 // R4 references.html), or nullptr.
 const Json* find_contained(const Json* resource, std::string_view id);
 
+// True when some Reference.reference string in `node` (contained resources
+// included) is conditional. Builds no paths: cheaper than for_each_reference.
+bool has_conditional_reference(const Json& node);
+
 // Calls f(std::string& reference, const std::string& path) for every
 // Reference.reference string in `node` (any member named "reference" holding
 // a string, contained resources included). `path` is FHIRPath-like from

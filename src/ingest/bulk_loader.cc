@@ -12,7 +12,7 @@ namespace {
 struct Pending {
   Json resource;
   Source source;
-  std::optional<store::IndexRows> rows;  // precomputed by the caller (Store::index_rows)
+  std::optional<Prepared> prepared;  // by the caller (prepare())
 };
 
 enum class Resolution { Resolved, NotYet, Failed };
@@ -84,11 +84,7 @@ struct BulkLoader::Impl {
         Json* target = &item.resource;
         // Rewrite a copy only when something must change, so a deferred item
         // keeps its original references for the next attempt.
-        bool has_conditional = false;
-        fhir::for_each_reference(item.resource, "", [&](std::string& r, const std::string&) {
-          has_conditional = fhir::is_conditional_reference(r);
-          return !has_conditional;
-        });
+        const bool has_conditional = !item.prepared && fhir::has_conditional_reference(item.resource);
         if (has_conditional) {
           copy = item.resource;
           target = &copy;
@@ -119,9 +115,11 @@ struct BulkLoader::Impl {
           id = store.new_id();
           opt.method = "POST";
         }
-        // Rows computed beforehand describe the resource as given: valid
-        // unless a conditional reference was rewritten or the id assigned now.
-        if (item.rows && !has_conditional && opt.method == "PUT") opt.index = &*item.rows;
+        // Prepared only when stored as given (an id, nothing to rewrite).
+        if (item.prepared) {
+          opt.index = &item.prepared->rows;
+          opt.content = &item.prepared->content;
+        }
         auto r = w.put(type, id, std::move(*target), opt);
         if (!r) {
           failures.emplace_back(item.source, r.error().message());
@@ -155,8 +153,17 @@ std::optional<std::string> rejection_reason(const Json& resource) {
   return why;
 }
 
-Status BulkLoader::add(Json resource, Source source, bool already_checked,
-                       std::optional<store::IndexRows> rows) {
+std::optional<Prepared> prepare(store::Store& store, Json& resource) {
+  if (resource.get_string("id").empty() || fhir::has_conditional_reference(resource)) return std::nullopt;
+  Prepared p;
+  if (!store::prepare_content(resource, p.content)) return std::nullopt;  // put() will say why
+  auto rows = store.index_rows(resource.get_string("resourceType"), resource);
+  if (!rows) return std::nullopt;
+  p.rows = std::move(*rows);
+  return p;
+}
+
+Status BulkLoader::add(Json resource, Source source, bool already_checked, std::optional<Prepared> prepared) {
   auto& d = *impl_;
   if (!already_checked && d.options.validate) {
     if (auto why = rejection_reason(resource)) {
@@ -164,7 +171,7 @@ Status BulkLoader::add(Json resource, Source source, bool already_checked,
       return {};
     }
   }
-  d.batch.push_back(Pending{std::move(resource), std::move(source), std::move(rows)});
+  d.batch.push_back(Pending{std::move(resource), std::move(source), std::move(prepared)});
   if (d.batch.size() >= d.options.batch_size) return flush();
   return {};
 }

@@ -16,6 +16,7 @@
 
 #include "base/result.h"
 #include "fhir/json.h"
+#include "store/content.h"
 #include "store/store.h"
 
 namespace parcours::ingest {
@@ -42,6 +43,18 @@ struct LoadCounts {
 // may check in parallel and pass already_checked to add().
 std::optional<std::string> rejection_reason(const Json& resource);
 
+// The writer thread's work for a resource stored as given, done beforehand
+// on the caller's threads: its index rows and its stored content.
+struct Prepared {
+  store::IndexRows rows;
+  store::PreparedContent content;
+};
+
+// Prepares `resource` (thread-safe; strips its stamps) when it will be stored
+// as given: it has an id and no conditional reference to rewrite. nullopt
+// otherwise, or when the store computes rows only inside put().
+std::optional<Prepared> prepare(store::Store& store, Json& resource);
+
 class BulkLoader {
  public:
   struct Options {
@@ -55,10 +68,9 @@ class BulkLoader {
   // Adds one resource; it is validated at once (unless already checked by the
   // caller, see rejection_reason) and written with its batch. Fails only when
   // the store fails; a bad resource is counted and reported, not an error.
-  // `rows`: the resource's index rows, computed by the caller with
-  // store.index_rows() (on its own threads), or nullopt.
+  // `prepared`: prepare(store, resource), or nullopt.
   Status add(Json resource, Source source, bool already_checked = false,
-             std::optional<store::IndexRows> rows = std::nullopt);
+             std::optional<Prepared> prepared = std::nullopt);
   // Flushes the batch, retries deferred resources, reports the ones still
   // unresolved as errors. Call once at the end.
   Status finish();

@@ -66,26 +66,11 @@ struct Chunk {
 
 struct Parsed {
   std::vector<std::pair<Json, Source>> good;
-  std::vector<std::optional<store::IndexRows>> rows;  // parallel to `good`
+  std::vector<std::optional<Prepared>> prepared;  // parallel to `good`
   std::vector<LoadError> bad;
   std::int64_t lines = 0;
   std::int64_t bytes = 0;
 };
-
-// Index rows on the worker too, for resources whose content will be stored
-// as is (an id, no conditional reference to rewrite): the store's writer
-// thread then only writes.
-std::optional<store::IndexRows> rows_for(store::Store& store, const Json& resource) {
-  if (resource.get_string("id").empty()) return std::nullopt;
-  bool conditional = false;
-  Json& r = const_cast<Json&>(resource);  // for_each_reference only reads here
-  fhir::for_each_reference(r, "", [&](std::string& ref, const std::string&) {
-    conditional = fhir::is_conditional_reference(ref);
-    return !conditional;
-  });
-  if (conditional) return std::nullopt;
-  return store.index_rows(resource.get_string("resourceType"), resource);
-}
 
 constexpr std::int64_t kBulkLoadBelow = 10000;  // live resources
 // Resources per commit in a bulk load. Fewer, larger commits write the
@@ -114,7 +99,7 @@ Parsed parse_chunk(Chunk c, store::Store* store) {
       out.bad.push_back({src, std::move(*why)});
       continue;
     }
-    out.rows.push_back(rows_for(*store, *json));
+    out.prepared.push_back(prepare(*store, *json));
     out.good.emplace_back(std::move(*json), std::move(src));
   }
   return out;
@@ -195,7 +180,7 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
     }
     for (std::size_t k = 0; k < p.good.size(); ++k) {
       auto& [json, src] = p.good[k];
-      if (auto s = loader.add(std::move(json), std::move(src), true, std::move(p.rows[k])); !s) {
+      if (auto s = loader.add(std::move(json), std::move(src), true, std::move(p.prepared[k])); !s) {
         failure = s;
         return false;
       }

@@ -28,7 +28,8 @@ namespace parcours::store {
 // Microseconds since the Unix epoch, UTC.
 using Micros = std::int64_t;
 
-struct IndexRows;  // below
+struct IndexRows;        // below
+struct PreparedContent;  // store/content.h
 
 struct ResourceVersion {
   std::string type;
@@ -124,6 +125,10 @@ struct PutOptions {
   // resource (bulk loads compute them on other threads); null: put() runs
   // the indexer itself.
   const IndexRows* index = nullptr;
+  // prepare_content() of this very resource, done by the caller (bulk loads:
+  // on other threads); null: put() does it. Both are ignored when put() must
+  // add the resource's id.
+  const PreparedContent* content = nullptr;
 };
 
 struct WriteOutcome {

@@ -59,6 +59,14 @@ TEST(Cli, ImportReportsBadLinesAndLoadsGoodOnes) {
       in / "Practitioner.ndjson",
       R"({"resourceType":"Practitioner","id":"dr-1","identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"10000000001"}]})"
       "\n");
+  // One resource per commit as well: the loader gathers each batch while
+  // the previous one commits, and the counts must not depend on it.
+  std::string one_by_one = dir.path() + "/one-by-one";
+  auto single = run_parcours({"import", "--data", one_by_one, "--batch", "1", in.string()});
+  EXPECT_EQ(single.exit_code, 3) << single.output;
+  EXPECT_NE(single.output.find("loaded 3 resources"), std::string::npos) << single.output;
+  EXPECT_NE(single.output.find("3 rejected"), std::string::npos) << single.output;
+
   std::string data = dir.path() + "/store";
   auto r = run_parcours({"import", "--data", data, in.string()});
   EXPECT_EQ(r.exit_code, 3) << r.output;  // some lines rejected
@@ -96,6 +104,12 @@ TEST(Cli, ImportSyntheaBulkExport) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("loaded 7 160 resources"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(" 0 rejected"), std::string::npos) << r.output;
+  // In small batches, each gathered while the one before commits: the
+  // conditional references (Practitioner?identifier=...) still all resolve.
+  auto small = run_parcours({"import", "--data", dir.path() + "/small", "--batch", "37", synthea});
+  EXPECT_EQ(small.exit_code, 0) << small.output;
+  EXPECT_NE(small.output.find("loaded 7 160 resources"), std::string::npos) << small.output;
+  EXPECT_NE(small.output.find(" 0 rejected"), std::string::npos) << small.output;
 }
 
 TEST(Cli, DemoGeneratesAValidTerritoryAndKeepsIt) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "store/content.h"
 #include "store/store.h"
 
 namespace parcours::store {
@@ -328,6 +329,85 @@ TEST_F(StoreTest, IdenticalUpdateMakesNoVersion) {
 
   auto h = history(Q().type("Patient").id("p1"));
   EXPECT_EQ(h.total, 4);
+}
+
+// The body put() stores is assembled from text prepared beforehand (bulk
+// loads prepare it on their workers): it must be exactly the stamped
+// resource's compact JSON, wherever meta sits or whether it exists.
+TEST(PreparedContent, BodyIsTheStampedResourceAsDumped) {
+  const char* shapes[] = {
+      R"({"resourceType":"Patient","id":"a","gender":"female"})",
+      R"({"id":"a","resourceType":"Patient"})",
+      R"({"resourceType":"Patient","gender":"male"})",  // no id: a new meta goes last
+      R"({"resourceType":"Patient","id":"a","meta":{"versionId":"7","lastUpdated":"2020-01-01T00:00:00Z"}})",
+      R"({"resourceType":"Patient","id":"a","meta":{"profile":["p"],"versionId":"7"},"active":true})",
+      R"({"resourceType":"Patient","active":true,"meta":{"tag":[{"code":"x"}]},"id":"a"})",
+      R"({"resourceType":"Observation","id":"o","contained":[{"resourceType":"Patient","id":"c","meta":{"versionId":"1"}}],"status":"final","valueQuantity":{"value":1.50}})",
+      R"({"resourceType":"Patient","id":"a","name":[{"family":"L\u00e9a \"q\"","given":["\u0001"]}]})",
+  };
+  for (const char* text : shapes) {
+    Json prepared = parse(text), expected = parse(text);
+    PreparedContent content;
+    ASSERT_TRUE(prepare_content(prepared, content).ok()) << text;
+    ASSERT_TRUE(strip_stamps(expected).ok());
+    std::string canon;
+    canonical(expected, canon);
+    EXPECT_EQ(content.canonical, canon) << text;
+    EXPECT_EQ(content.hash, static_cast<std::int64_t>(hash64(canon)));
+    set_stamps(expected, 12, 1700000000123456);
+    EXPECT_EQ(content.body(12, 1700000000123456), expected.dump()) << text;
+    EXPECT_TRUE(parse_json(content.body(1, 0)).ok()) << text;
+  }
+  Json bad = parse(R"({"resourceType":"Patient","id":"a","meta":[]})");
+  PreparedContent content;
+  auto s = prepare_content(bad, content);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().status(), 400);
+}
+
+TEST_F(StoreTest, PreparedContentStoresWhatPutWouldStore) {
+  Json r = parse(R"({"resourceType":"Patient","active":true,"meta":{"versionId":"3","tag":[{"code":"x"}]},
+                     "id":"p1","identifier":[{"system":"s","value":"v"}]})");
+  Json copy = r;
+  PreparedContent content;
+  ASSERT_TRUE(prepare_content(copy, content).ok());
+  IndexRows rows = test_indexer("Patient", copy);
+  PutOptions opts;
+  opts.content = &content;
+  opts.index = &rows;
+  auto a = put(copy, opts);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->created);
+  Json stored = parse(a->stored.body);
+  EXPECT_EQ(stored.as_object()[2].first, "meta");
+  EXPECT_EQ(stored.find("meta")->as_object()[0].first, "versionId");
+  EXPECT_EQ(stored.find("meta")->get_string("versionId"), "1");
+  // The same resource put without preparation is the same content: no version.
+  auto b = put(r);
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(b->changed);
+  EXPECT_EQ(b->stored.body, a->stored.body);
+  auto found = store_->reader()->find_by_identifier("Patient", IdentifierKey{"s", "v"});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 1u);
+
+  // Prepared content of a resource without its id is not used: put() adds
+  // the id, and the body has it.
+  Json no_id = parse(R"({"resourceType":"Patient","active":false})");
+  PreparedContent stale;
+  ASSERT_TRUE(prepare_content(no_id, stale).ok());
+  PutOptions with_stale;
+  with_stale.content = &stale;
+  std::string body;
+  ASSERT_TRUE(store_
+                  ->write([&](Writer& w) -> Status {
+                    auto c = w.put("Patient", "p2", no_id, with_stale);
+                    if (!c) return c.error();
+                    body = c->stored.body;
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(parse(body).get_string("id"), "p2");
 }
 
 TEST_F(StoreTest, DeleteTombstoneAndRecreate) {

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/content.h"
 #include "store/sqlite/search_schema.h"
 #include "store/sqlite/security_rows.h"
 #include "store/sqlite/security_schema.h"
@@ -204,102 +205,10 @@ constexpr const char* kTotalInstance =
 #undef PARCOURS_HISTORY_COLUMNS
 #undef PARCOURS_HISTORY_RANGE
 
-// --- content identity -----------------------------------------------------------
-
-std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-// 64-bit non-cryptographic hash: 8 bytes per round, multiply-rotate mixing,
-// then a strong avalanche. Stable across builds (it is stored), and only a
-// filter: equal hashes are confirmed by comparing the canonical texts.
-std::uint64_t hash64(std::string_view s) {
-  constexpr std::uint64_t k1 = 0x9E3779B97F4A7C15ull;
-  constexpr std::uint64_t k2 = 0xD6E8FEB86659FD93ull;
-  std::uint64_t h = static_cast<std::uint64_t>(s.size()) * k1;
-  std::size_t i = 0;
-  auto round = [&](std::uint64_t w) { h = rotl(h ^ (w * k2), 29) * k1; };
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    round(w);
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
-  round(tail ^ 0xFF);
-  h ^= h >> 32;
-  h *= 0xE7037ED1A0B428DBull;
-  h ^= h >> 29;
-  h *= 0x8EBC6AF09C88C6E3ull;
-  h ^= h >> 32;
-  return h;
-}
-
-// Canonical text: compact, object members sorted by name (JSON member order
-// carries no meaning), array order kept. Two resources are "identical" when
-// their canonical texts without the store's stamps are equal.
-void canonical(const Json& j, std::string& out) {
-  if (j.is_array()) {
-    out.push_back('[');
-    bool first = true;
-    for (const auto& item : j.as_array()) {
-      if (!first) out.push_back(',');
-      first = false;
-      canonical(item, out);
-    }
-    out.push_back(']');
-  } else if (j.is_object()) {
-    const auto& o = j.as_object();
-    std::vector<const Json::Member*> members;
-    members.reserve(o.size());
-    for (const auto& m : o) members.push_back(&m);
-    std::sort(members.begin(), members.end(),
-              [](const Json::Member* a, const Json::Member* b) { return a->first < b->first; });
-    out.push_back('{');
-    bool first = true;
-    for (const auto* m : members) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_json_string(out, m->first);
-      out.push_back(':');
-      canonical(m->second, out);
-    }
-    out.push_back('}');
-  } else {
-    j.dump_to(out);
-  }
-}
-
-// Drops meta.versionId / meta.lastUpdated (the store assigns them) and a meta
-// left empty, so a client echoing old stamps does not count as a change.
-Status strip_stamps(Json& resource) {
-  Json* meta = resource.find("meta");
-  if (!meta) return Status::Ok();
-  if (!meta->is_object()) return bad_request("meta must be a JSON object", "meta");
-  meta->erase("versionId");
-  meta->erase("lastUpdated");
-  if (meta->size() == 0) resource.erase("meta");
-  return Status::Ok();
-}
-
 std::size_t member_index(const Json::Object& o, std::string_view key) {
   for (std::size_t i = 0; i < o.size(); ++i)
     if (o[i].first == key) return i;
   return o.size();
-}
-
-// Stamps go first in meta; a new meta goes right after id, where FHIR
-// examples put it.
-void set_stamps(Json& resource, std::int64_t version, Micros t) {
-  Json::Object stamps;
-  stamps.emplace_back("versionId", Json(std::to_string(version)));
-  stamps.emplace_back("lastUpdated", Json(format_instant(t)));
-  if (Json* meta = resource.find("meta")) {
-    auto& m = meta->as_object();
-    m.insert(m.begin(), std::make_move_iterator(stamps.begin()), std::make_move_iterator(stamps.end()));
-    return;
-  }
-  auto& o = resource.as_object();
-  std::size_t at = std::min(member_index(o, "id") + 1, o.size());
-  o.insert(o.begin() + static_cast<std::ptrdiff_t>(at), Json::Member("meta", Json(std::move(stamps))));
 }
 
 bool valid_id(std::string_view id) {
@@ -1094,10 +1003,14 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
     return bad_request("resourceType '" + std::string(resource.get_string("resourceType")) +
                            "' does not match the type '" + std::string(type) + "'",
                        "resourceType");
+  // Content and rows computed before (options) describe the resource as
+  // given: not once its id is added here.
+  bool id_inserted = false;
   if (const Json* rid = resource.find("id")) {
     if (!rid->is_string() || rid->as_string() != id)
       return bad_request("resource id does not match the id '" + std::string(id) + "'", "id");
   } else {
+    id_inserted = true;
     auto& o = resource.as_object();
     std::size_t at = std::min(member_index(o, "resourceType") + 1, o.size());
     o.insert(o.begin() + static_cast<std::ptrdiff_t>(at), Json::Member("id", Json(id)));
@@ -1117,13 +1030,15 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
   if (options.must_not_exist && live)
     return conflict(ref(type, id) + " already exists (version " + std::to_string(cur->version) + ")");
 
-  if (auto s = strip_stamps(resource); !s) return std::move(s).error();
-  std::string canon;
-  canon.reserve(1024);
-  canonical(resource, canon);
-  const auto hash = static_cast<std::int64_t>(hash64(canon));
+  PreparedContent own;
+  const PreparedContent* content = id_inserted ? nullptr : options.content;
+  if (!content) {
+    if (auto s = prepare_content(resource, own); !s) return std::move(s).error();
+    content = &own;
+  }
+  const std::int64_t hash = content->hash;
   if (live && cur->hash == hash) {
-    auto same = same_content(cur->seq, canon);
+    auto same = same_content(cur->seq, content->canonical);
     if (!same) return std::move(same).error();
     if (*same) {
       auto q = c_.query(kBySeq);
@@ -1144,15 +1059,15 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
   v.version = cur ? cur->version + 1 : 1;  // numbering continues after a tombstone
   v.last_updated = store_.now();
   v.method = options.method;
-  set_stamps(resource, v.version, v.last_updated);
   IndexRows computed;
-  const IndexRows* index = options.index;
+  const IndexRows* index = id_inserted ? nullptr : options.index;
   if (!index) {
+    set_stamps(resource, v.version, v.last_updated);  // the indexer sees what is stored
     computed = indexer_(type, resource);
     index = &computed;
   }
   const IndexRows& rows = *index;
-  v.body = resource.dump();
+  v.body = content->body(v.version, v.last_updated);
 
   auto seq = append_version(v, hash);
   if (!seq) return std::move(seq).error();
