@@ -245,12 +245,16 @@ void add_position(Out& o, const fhirpath::Item& it) {
 }
 
 // Strings for _content: every text value except identifiers of things
-// (references, systems, urls, ids, binary data) and the narrative (its text
-// is added once, without tags).
+// (references, systems, urls, ids, binary data), the narrative (its text
+// is added once, without tags) and the store's stamps (Meta.versionId and
+// Meta.lastUpdated: set by the store, and present or not when the rows are
+// computed depending on the write path, so they would make the result depend
+// on how a resource arrived).
 void collect_content(const Json& j, std::string_view key, std::string& out) {
   if (j.is_string()) {
     if (key == "reference" || key == "system" || key == "url" || key == "id" || key == "data" ||
-        key == "fullUrl" || key == "div" || key == "resourceType")
+        key == "fullUrl" || key == "div" || key == "resourceType" || key == "versionId" ||
+        key == "lastUpdated")
       return;
     if (!out.empty()) out.push_back(' ');
     out += j.as_string();

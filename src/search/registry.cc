@@ -13,7 +13,8 @@ namespace parcours::search {
 
 // Bump whenever extraction (search/extract.cc) would produce other rows for
 // the same data: stores built before then are reindexed (docs/decisions/search.md).
-constexpr std::string_view kExtractionVersion = "extract-3";  // 2: contained resources; 3: unions (union_of)
+// 2: contained resources; 3: unions (union_of); 4: _content without the stamps
+constexpr std::string_view kExtractionVersion = "extract-4";
 
 namespace {
 
