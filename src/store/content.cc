@@ -106,6 +106,7 @@ void set_stamps(Json& resource, std::int64_t version, Micros t) {
 }
 
 Status prepare_content(Json& resource, PreparedContent& out) {
+  if (!resource.is_object()) return bad_request("a resource must be a JSON object");
   if (auto s = strip_stamps(resource); !s) return s;
   out.canonical.clear();
   out.canonical.reserve(1024);

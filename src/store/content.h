@@ -42,7 +42,7 @@ struct PreparedContent {
 };
 
 // Strips `resource`'s stamps, then fills `out` from what is left. Fails only
-// when meta is not an object.
+// when the resource or its meta is not an object.
 Status prepare_content(Json& resource, PreparedContent& out);
 
 }  // namespace parcours::store

@@ -358,11 +358,13 @@ TEST(PreparedContent, BodyIsTheStampedResourceAsDumped) {
     EXPECT_EQ(content.body(12, 1700000000123456), expected.dump()) << text;
     EXPECT_TRUE(parse_json(content.body(1, 0)).ok()) << text;
   }
-  Json bad = parse(R"({"resourceType":"Patient","id":"a","meta":[]})");
-  PreparedContent content;
-  auto s = prepare_content(bad, content);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().status(), 400);
+  for (const char* bad_text : {R"({"resourceType":"Patient","id":"a","meta":[]})", R"(["Patient"])"}) {
+    Json bad = parse(bad_text);
+    PreparedContent content;
+    auto s = prepare_content(bad, content);
+    ASSERT_FALSE(s.ok()) << bad_text;
+    EXPECT_EQ(s.error().status(), 400);
+  }
 }
 
 TEST_F(StoreTest, PreparedContentStoresWhatPutWouldStore) {
