@@ -397,23 +397,32 @@ Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
   return match(def.name, table_of(def.kind), std::move(any));
 }
 
+// FTS5 query of _text/_content values: each value's words must all be there
+// (quoted one by one: never a phrase, whose word positions the index does
+// not keep), a word ending with '*' is a prefix, and values are ORed.
 std::string fts_query(const std::vector<std::string>& values) {
   std::string out;
   for (const auto& raw : values) {
     std::string v = unescape(raw);
-    bool prefix = !v.empty() && v.back() == '*';
-    std::string words = fold_words(v);
-    if (words.empty()) continue;
     std::string q;
-    std::size_t start = 0;
-    while (start < words.size()) {
-      auto sp = words.find(' ', start);
-      if (sp == std::string::npos) sp = words.size();
-      if (!q.empty()) q += " ";
-      q += "\"" + words.substr(start, sp - start) + "\"";
-      start = sp + 1;
+    for (std::size_t at = 0; at < v.size();) {
+      auto end = v.find_first_of(" \t\n", at);
+      if (end == std::string::npos) end = v.size();
+      std::string_view piece(v.data() + at, end - at);
+      at = end + 1;
+      // One typed word may fold into several ("l'hôpital": "l", "hopital").
+      std::string words = fold_words(piece);
+      if (words.empty()) continue;
+      for (std::size_t start = 0; start < words.size();) {
+        auto sp = words.find(' ', start);
+        if (sp == std::string::npos) sp = words.size();
+        if (!q.empty()) q += " ";
+        q += "\"" + words.substr(start, sp - start) + "\"";
+        start = sp + 1;
+      }
+      if (piece.back() == '*') q += "*";
     }
-    if (prefix) q += "*";
+    if (q.empty()) continue;
     out += (out.empty() ? "" : " OR ") + std::string("(") + q + ")";
   }
   return out;

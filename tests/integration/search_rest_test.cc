@@ -226,6 +226,22 @@ TEST_F(SearchRest, SummaryElementsAndTotals) {
   EXPECT_EQ(match_ids(by_stamp), std::vector<std::string>{}) << stamp;
 }
 
+// _text reads the narrative, _content every text value: each word must be
+// there (in any order: no phrases), a trailing * makes a prefix, a comma an
+// alternative.
+TEST_F(SearchRest, FullTextWordsPrefixesAndColumns) {
+  auto ids = [&](const std::string& query) { return match_ids(json(call("GET", "/fhir/Patient?" + query))); };
+  const std::vector<std::string> p1{"p1"}, none{};
+  EXPECT_EQ(ids("_text=diabete%20type"), p1);
+  EXPECT_EQ(ids("_text=type%20diab%C3%A8te"), p1);  // order does not matter, accents fold
+  EXPECT_EQ(ids("_text=hel*%20diab*"), p1);
+  EXPECT_EQ(ids("_text=diabete%20insipide"), none);  // every word
+  EXPECT_EQ(ids("_text=insipide,lefevre"), p1);
+  EXPECT_EQ(ids("_content=female"), p1);            // gender: in the content...
+  EXPECT_EQ(ids("_text=female"), none);             // ...not in the narrative
+  EXPECT_EQ(ids("_content=diabete%20helene"), p1);  // _content also reads the narrative
+}
+
 TEST_F(SearchRest, UnknownParametersLenientOrStrict) {
   auto lenient = call("GET", "/fhir/Patient?family=martin&nonsense=1");
   ASSERT_EQ(lenient.status, 200);
