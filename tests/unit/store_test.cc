@@ -196,7 +196,7 @@ TEST_F(StoreTest, CreatesDirectoryAndDatabase) {
   EXPECT_TRUE(fs::is_directory(dir_));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db"));
   EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"8"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"9"});
 }
 
 TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {

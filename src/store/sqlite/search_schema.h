@@ -100,6 +100,18 @@ ALTER TABLE search_resource ADD COLUMN container INTEGER;
 CREATE INDEX search_resource_by_container ON search_resource(container) WHERE container IS NOT NULL;
 )sql";
 
+// The full-text index keeps which columns hold each word, not where
+// (FTS5 detail=column): Parcours's _text/_content queries are words,
+// prefixes and a column filter, never phrases, and the index is a sixth
+// smaller and quicker to build (docs/performance.md). The texts are indexed
+// again from the table's own copy.
+inline constexpr const char* kSearchMigration4 = R"sql(
+ALTER TABLE sp_text RENAME TO sp_text_positions;
+CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2', detail = column);
+INSERT INTO sp_text(rowid, narrative, content) SELECT rowid, narrative, content FROM sp_text_positions;
+DROP TABLE sp_text_positions;
+)sql";
+
 // The value indexes of the search tables (as the migrations leave them):
 // dropped during bulk loads and rebuilt at their end, or at the next open
 // after an interrupted one.

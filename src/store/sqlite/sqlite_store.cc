@@ -111,6 +111,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSecurityMigration4,
     // 8: contained resources in the search index (search_schema.h).
     sqlite::kSearchMigration3,
+    // 9: full text without word positions (search_schema.h).
+    sqlite::kSearchMigration4,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
