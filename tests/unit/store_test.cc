@@ -815,6 +815,35 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
 }
 
+// Migration 9 rebuilds the full-text table without word positions: a store
+// of version 8 keeps every text, searchable, with the rowids it had.
+TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
+  store_->close();
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
+  const char* as_version_8 =
+      "DROP TABLE sp_text;"
+      "CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics "
+      "2');"
+      "INSERT INTO sp_text(rowid, narrative, content) VALUES (7, 'Hélène Lefèvre, diabète', 'female 1944'),"
+      "  (12, '', 'Pression artérielle systolique');"
+      "PRAGMA user_version=8;";
+  ASSERT_EQ(sqlite3_exec(db, as_version_8, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  open();
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"9"});
+  auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
+  ASSERT_EQ(create.size(), 1u);
+  EXPECT_NE(create[0].find("detail = column"), std::string::npos) << create[0];
+  EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH 'narrative : (\"diabete\")'"),
+            std::vector<std::string>{"7"});
+  EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH '{narrative content} : (\"arter\"*)'"),
+            std::vector<std::string>{"12"});
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sp_text_positions%'"),
+            std::vector<std::string>{"0"});
+}
+
 TEST_F(StoreTest, FindByIdentifier) {
   ASSERT_TRUE(put(patient("p1", "A", "111")).ok());
   ASSERT_TRUE(put(patient("p2", "B", "111")).ok());
