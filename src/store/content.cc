@@ -91,6 +91,12 @@ Status strip_stamps(Json& resource) {
   return Status::Ok();
 }
 
+void insert_id(Json& resource, std::string_view id) {
+  auto& o = resource.as_object();
+  std::size_t at = std::min(member_index(o, "resourceType") + 1, o.size());
+  o.insert(o.begin() + static_cast<std::ptrdiff_t>(at), Json::Member("id", Json(id)));
+}
+
 void set_stamps(Json& resource, std::int64_t version, Micros t) {
   Json::Object stamps;
   stamps.emplace_back("versionId", Json(std::to_string(version)));

@@ -16,6 +16,9 @@ namespace parcours::store {
 // left empty, so a client echoing old stamps does not count as a change.
 Status strip_stamps(Json& resource);
 
+// Adds `id` to a resource that has none, right after resourceType.
+void insert_id(Json& resource, std::string_view id);
+
 // Sets meta.versionId and meta.lastUpdated: first in meta; a new meta goes
 // right after id, where FHIR examples put it.
 void set_stamps(Json& resource, std::int64_t version, Micros t);

@@ -207,12 +207,6 @@ constexpr const char* kTotalInstance =
 #undef PARCOURS_HISTORY_COLUMNS
 #undef PARCOURS_HISTORY_RANGE
 
-std::size_t member_index(const Json::Object& o, std::string_view key) {
-  for (std::size_t i = 0; i < o.size(); ++i)
-    if (o[i].first == key) return i;
-  return o.size();
-}
-
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -1013,9 +1007,7 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
       return bad_request("resource id does not match the id '" + std::string(id) + "'", "id");
   } else {
     id_inserted = true;
-    auto& o = resource.as_object();
-    std::size_t at = std::min(member_index(o, "resourceType") + 1, o.size());
-    o.insert(o.begin() + static_cast<std::ptrdiff_t>(at), Json::Member("id", Json(id)));
+    insert_id(resource, id);
   }
 
   auto found = current(type, id);
