@@ -884,6 +884,9 @@ class Sql {
     return s + " AND " + target_policy(t) + ")";
   }
 
+  // A SELECT of no rid (its column named as the others' are).
+  static constexpr const char* kNoRids = "SELECT NULL AS rid WHERE 0";
+
   // A SELECT of the rids of the resources (of `types`) satisfying `p`;
   // duplicates allowed. Only for drivable predicates.
   std::string produce(const Predicate& p, const std::vector<std::string>& types) {
@@ -925,18 +928,6 @@ class Sql {
                " CROSS JOIN search_resource " + t + " ON " + t + ".type = " + f + ".type AND " + t +
                ".id = " + f + ".id WHERE " + where + " AND " + src + ".container IS NULL AND " + policy(src);
       }
-      case K::Id: {
-        std::string x = alias("x");
-        std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
-        if (!types.empty()) s += one_of(x + ".type", types) + " AND ";
-        return s + test(p, x);
-      }
-      case K::LastUpdated: {
-        std::string x = alias("x");
-        std::string s = "SELECT " + x + ".rid FROM search_resource " + x + " WHERE ";
-        if (!types.empty()) s += one_of(x + ".type", types) + " AND ";
-        return s + test(p, x);
-      }
       case K::Compartment: {
         std::string a = alias("p"), x = alias("x");
         std::string s = "SELECT " + x + ".rid FROM resource_patient " + a + " CROSS JOIN search_resource " +
@@ -956,7 +947,7 @@ class Sql {
       case K::Text:
         return "SELECT rowid AS rid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
       case K::Any: {
-        if (p.sub.empty()) return "SELECT NULL AS rid WHERE 0";
+        if (p.sub.empty()) return kNoRids;
         // SQLite takes at most 500 terms in one compound SELECT: larger
         // unions are unions of subqueries of kUnionTerms each.
         constexpr std::size_t kUnionTerms = 250;
@@ -975,7 +966,10 @@ class Sql {
         return "SELECT " + x + ".rid FROM search_resource " + x + " WHERE " + resource_set(p.sub, types, x);
       }
       case K::Nothing:
-        return "SELECT NULL AS rid WHERE 0";
+        return kNoRids;
+      // Tested on each resource row of `types`.
+      case K::Id:
+      case K::LastUpdated:
       case K::NoMatch:
       case K::Not: {
         std::string x = alias("x");
@@ -984,7 +978,7 @@ class Sql {
         return s + test(p, x);
       }
     }
-    return "SELECT NULL AS rid WHERE 0";
+    return kNoRids;
   }
 
   // The FROM part naming row `x` (a search_resource alias) of `types` that
@@ -1039,7 +1033,7 @@ class Sql {
   // parameter (RowAlias) is one such join per source: its groups are
   // numbered per source, so components pair only within one.
   std::string composite(const Predicate& p, const std::string& r) {
-    const char* none = r.empty() ? "SELECT NULL AS rid WHERE 0" : "SELECT 1 WHERE 0";
+    const char* none = r.empty() ? kNoRids : "SELECT 1 WHERE 0";
     if (p.components.empty()) return none;
     std::vector<std::vector<std::int64_t>> keys;
     for (const auto& c : p.components) keys.push_back(ids_.keys(c.param));
