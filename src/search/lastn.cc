@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 #include "search/registry.h"
 
@@ -170,13 +171,15 @@ Result<SearchResult> lastn(store::Reader& reader, const SearchRequest& request) 
     for (std::size_t k = 1; k < keys.size(); ++k) codes.join(k0, codes.key(keys[k]));
     group[i] = k0;
   }
-  std::map<std::pair<std::string, std::string>, int> taken;
+  // Once every join is done, each observation's group is named once.
+  std::vector<std::string> group_name(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) group_name[i] = codes.name(group[i]);
+  std::map<std::pair<std::string_view, std::string_view>, int> taken;
   std::vector<std::size_t> kept;
   for (std::size_t i = 0; i < hits.size(); ++i)
-    if (++taken[{subjects[i], codes.name(group[i])}] <= max) kept.push_back(i);
+    if (++taken[{subjects[i], group_name[i]}] <= max) kept.push_back(i);
   std::stable_sort(kept.begin(), kept.end(), [&](std::size_t a, std::size_t b) {
-    if (subjects[a] != subjects[b]) return subjects[a] < subjects[b];
-    return codes.name(group[a]) < codes.name(group[b]);
+    return std::tie(subjects[a], group_name[a]) < std::tie(subjects[b], group_name[b]);
   });
 
   SearchResult out = std::move(first);
