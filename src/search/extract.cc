@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "search/text.h"
 #include "search/values.h"
@@ -61,9 +62,15 @@ struct Out {
   std::int32_t grp;
   const LocalTargets* local = nullptr;
 
-  void token(std::string_view system, std::string_view code) {
-    if (system.empty() && code.empty()) return;
-    rows.tokens.push_back({name, grp, clip(system), clip(code)});
+  // Returns whether a row was written (a value has a system or a code); it
+  // carries the texts from `texts_from` (texts_start()) on, none by default.
+  bool token(std::string_view system, std::string_view code, std::size_t texts_from = SIZE_MAX) {
+    if (system.empty() && code.empty()) return false;
+    std::size_t n = rows.token_texts.size();
+    rows.tokens.push_back({name, grp, clip(system), clip(code),
+                           static_cast<std::uint32_t>(std::min(texts_from, n)),
+                           static_cast<std::uint32_t>(n)});
+    return true;
   }
   void token_as(std::string_view row_name, std::string_view system, std::string_view code) {
     if (system.empty() && code.empty()) return;
@@ -75,17 +82,45 @@ struct Out {
     rows.strings.push_back({row_name, grp, fold(e), e});
   }
   void string(std::string_view exact) { string_as(name, exact); }
-  // :text rows (R4 §3.1.1.4.10); not for composite components, which have no modifiers.
+  // A text for :text (R4 §3.1.1.4.10), carried by the tokens written after
+  // it (texts_start() .. token()); composite components have no modifiers.
+  std::size_t texts_start() const { return rows.token_texts.size(); }
   void text(std::string_view display) {
-    if (grp == 0) string_as(param.text_name, display);
+    if (grp != 0 || display.empty()) return;
+    std::string e = clip(display);
+    rows.token_texts.push_back({param.text_name, 0, fold(e), e});
+  }
+  // Texts from `from` that no token carries (a CodeableConcept with a text
+  // and no coding) become string rows of their own.
+  void texts_without_token(std::size_t from) {
+    for (std::size_t i = from; i < rows.token_texts.size(); ++i)
+      rows.strings.push_back(std::move(rows.token_texts[i]));
+    rows.token_texts.resize(from);
   }
   void date(const DateRange& r) { rows.dates.push_back({name, grp, r.low, r.high}); }
   void reference(const ReferenceParts& p) { rows.references.push_back({name, grp, p.type, p.id, p.version}); }
 };
 
 void coding(Out& o, const Json& c) {
-  o.token(c.get_string("system"), c.get_string("code"));
+  std::size_t from = o.texts_start();
   o.text(c.get_string("display"));
+  if (!o.token(c.get_string("system"), c.get_string("code"), from)) o.texts_without_token(from);
+}
+
+// Every coding of a concept carries all its texts: `code:text=x` finds the
+// concept by any of its displays or its text.
+void concept_codings(Out& o, const Json& cc) {
+  std::size_t from = o.texts_start();
+  const Json* cs = cc.find("coding");
+  if (cs && !cs->is_array()) cs = nullptr;
+  if (cs)
+    for (const Json& c : cs->as_array()) o.text(c.get_string("display"));
+  o.text(cc.get_string("text"));
+  bool carried = false;
+  if (cs)
+    for (const Json& c : cs->as_array())
+      carried |= o.token(c.get_string("system"), c.get_string("code"), from);
+  if (!carried) o.texts_without_token(from);
 }
 
 void add_token(Out& o, const fhirpath::Item& it) {
@@ -95,13 +130,13 @@ void add_token(Out& o, const fhirpath::Item& it) {
     if (t == "Coding") {
       coding(o, *n);
     } else if (t == "CodeableConcept") {
-      if (const Json* cs = n->find("coding"); cs && cs->is_array())
-        for (const Json& c : cs->as_array()) coding(o, c);
-      o.text(n->get_string("text"));
+      concept_codings(o, *n);
     } else if (t == "Identifier") {
-      o.token(n->get_string("system"), n->get_string("value"));
-      if (const Json* type = n->find("type"); type && type->is_object()) {
-        o.text(type->get_string("text"));
+      std::size_t from = o.texts_start();
+      const Json* type = n->find("type");
+      if (type && type->is_object()) o.text(type->get_string("text"));
+      if (!o.token(n->get_string("system"), n->get_string("value"), from)) o.texts_without_token(from);
+      if (type && type->is_object()) {
         // :of-type (R4 §3.1.1.4.10): type-system|type-code|value.
         if (const Json* cs = type->find("coding"); cs && cs->is_array())
           for (const Json& c : cs->as_array())

@@ -344,7 +344,13 @@ Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
     if (m == "text") {
       std::vector<RowCond> conds;
       for (const auto& v : c.values) conds.push_back(cmp(Column::Norm, CmpOp::StartsWith, fold(unescape(v))));
-      return match(def.text_name, IndexTable::String, RowCond::any(std::move(conds)));
+      // The texts a resource shares with the first one seen with the same
+      // code are implied by its token rows, the others are string rows
+      // (store/search_index.h, TokenRow): a text is in one or the other.
+      RowCond any = RowCond::any(std::move(conds));
+      Predicate implied = match(def.name, IndexTable::String, any);
+      if (implied.kind == Predicate::Kind::Match) implied.kind = Predicate::Kind::CodeText;
+      return any_of({match(def.text_name, IndexTable::String, std::move(any)), std::move(implied)});
     }
     if (m == "of-type") {
       std::vector<RowCond> conds;

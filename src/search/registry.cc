@@ -14,7 +14,7 @@ namespace parcours::search {
 // Bump whenever extraction (search/extract.cc) would produce other rows for
 // the same data: stores built before then are reindexed (docs/decisions/search.md).
 // 2: contained resources; 3: unions (union_of); 4: _content without the stamps
-constexpr std::string_view kExtractionVersion = "extract-4";
+constexpr std::string_view kExtractionVersion = "extract-5";
 
 namespace {
 

@@ -219,6 +219,8 @@ std::string describe(const Predicate& p) {
   switch (p.kind) {
     case Predicate::Kind::Match:
       return p.param + " [" + std::string(to_string(p.table)) + "] " + describe(p.cond) + est;
+    case Predicate::Kind::CodeText:
+      return p.param + " code implies text " + describe(p.cond) + est;
     case Predicate::Kind::NoMatch:
       return "no " + p.param + " [" + std::string(to_string(p.table)) + "] " + describe(p.cond);
     case Predicate::Kind::Composite: {

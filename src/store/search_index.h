@@ -30,11 +30,20 @@ struct ResourceVersion;
 // `param` views a parameter name that lives as long as the process (the
 // search layer interns them). `grp` ties the component rows of one composite
 // match together (0 for ordinary rows).
+//
+// A token's texts for :text (R4 §3.1.1.4.10: a Coding's display, the text
+// of its CodeableConcept, an Identifier's type text) are
+// SearchRows::token_texts[text_begin, text_end). The store writes them as
+// string rows of the ":text" name, or leaves them implied by the code when
+// they are the texts it first saw with it (docs/decisions/search.md,
+// "Token texts").
 struct TokenRow {
   std::string_view param;
   std::int32_t grp = 0;
   std::string system;  // '' when the value has none
   std::string code;
+  std::uint32_t text_begin = 0;
+  std::uint32_t text_end = 0;
 };
 struct StringRow {
   std::string_view param;
@@ -96,8 +105,9 @@ struct SearchRows {
   std::vector<ReferenceRow> references;
   std::vector<UriRow> uris;
   std::vector<PositionRow> positions;
-  std::string narrative;  // _text: the text of Resource.text.div
-  std::string content;    // _content: the resource's text values
+  std::vector<StringRow> token_texts;  // the :text rows of tokens (TokenRow::text_begin)
+  std::string narrative;               // _text: the text of Resource.text.div
+  std::string content;                 // _content: the resource's text values
   // The resources in Resource.contained, each indexed as its own row set
   // so that a chain evaluates inside them (R4 §3.1.1.5.9: "a chained
   // condition will be evaluated inside contained resources").
@@ -229,6 +239,8 @@ struct Predicate {
     Compartment,   // in the patient compartment of values[0] (R4 §3.1.1.2.2)
     ReferencedBy,  // an entry of the resource types[0]/values[0] (param `param`) refers to it (_list)
     Text,          // full-text match of values[0] (FTS query) on `column`: Norm = _text, Exact = _content
+    CodeText,      // a token row of `param` whose code implies a text satisfying `cond` (Norm): the
+                   // :text values left out of the string rows (TokenRow, "token texts")
     Any,           // one of `sub`
     All,           // every `sub`
     Not,           // not sub[0]

@@ -672,6 +672,41 @@ class Generator {
   std::vector<std::size_t> contained_;  // the contained resources' entries
 };
 
+// Every third coded Observation or Condition says its code in its own words:
+// another display, none, another text, or one more coding. :text then reads
+// both the texts a code implies and the texts written for the resources
+// that differ (store/search_index.h, TokenRow).
+void vary_some_texts(std::vector<Json>& resources) {
+  int n = 0;
+  for (Json& r : resources) {
+    std::string_view type = r.get_string("resourceType");
+    if (type != "Observation" && type != "Condition") continue;
+    Json* code = r.find("code");
+    Json* codings = code ? code->find("coding") : nullptr;
+    if (!codings || !codings->is_array() || codings->as_array().empty() || ++n % 3) continue;
+    Json& first = codings->as_array().front();
+    const std::string k = std::to_string(n % 5);
+    switch (n / 3 % 4) {
+      case 0:
+        first.set("display", Json(std::string(first.get_string("display")) + " (variante " + k + ")"));
+        break;
+      case 1:
+        first.erase("display");
+        break;
+      case 2:
+        code->set("text", Json("Libellé local " + k));
+        break;
+      default: {
+        Json extra = Json::object();
+        extra.set("system", Json("urn:oid:1.2.250.1.213.2.5"));
+        extra.set("code", Json("X" + k));
+        extra.set("display", Json("Code local " + k));
+        codings->push_back(std::move(extra));
+      }
+    }
+  }
+}
+
 // Every other prescription names its drug with a contained Medication
 // ("#med", as many French prescriptions carry the drug's own codes) instead
 // of a CodeableConcept: chains such as medication.code then run inside it.
@@ -710,6 +745,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   territory::generate_territory(to, [&](Json&& j) { resources.push_back(std::move(j)); });
   const std::vector<std::string> value_sets = add_terminology(resources);
   contain_some_drugs(resources);
+  vary_some_texts(resources);
   ASSERT_FALSE(value_sets.empty()) << "the territory has ICD-10 conditions";
   // Load in batches, in order: rids follow insertion order.
   for (std::size_t i = 0; i < resources.size(); i += 500) {

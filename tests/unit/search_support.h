@@ -18,7 +18,23 @@ namespace parcours::testing {
 
 class SearchStore {
  public:
-  SearchStore() {
+  SearchStore() { open(); }
+  ~SearchStore() {
+    if (store_) store_->close();
+  }
+
+  // Closes the store and opens its files again (a restarted server).
+  void reopen() {
+    store_->close();
+    store_.reset();
+    open();
+  }
+  const std::string& directory() const { return dir_.path(); }
+
+  store::Store& store() { return *store_; }
+  bool strict = true;  // Prefer: handling=strict for run()
+
+  void open() {
     store::SqliteOptions o;
     o.directory = dir_.path();
     o.indexer = search::index_resource;
@@ -29,12 +45,6 @@ class SearchStore {
     auto stale = search::prepare_store(*store_);
     EXPECT_TRUE(stale.ok()) << (stale.ok() ? "" : stale.error().message());
   }
-  ~SearchStore() {
-    if (store_) store_->close();
-  }
-
-  store::Store& store() { return *store_; }
-  bool strict = true;  // Prefer: handling=strict for run()
 
   void put(std::string_view json) {
     auto j = parse_json(json);

@@ -196,7 +196,7 @@ TEST_F(StoreTest, CreatesDirectoryAndDatabase) {
   EXPECT_TRUE(fs::is_directory(dir_));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db"));
   EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"9"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
 }
 
 TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {
@@ -815,6 +815,37 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
 }
 
+// Undoes migration 10 (token texts) on a store of version 10.
+constexpr const char* kAsVersion9 =
+    "DROP INDEX sp_token_by_code; DROP TABLE sp_token_text; ALTER TABLE sp_token DROP COLUMN implied;"
+    "CREATE INDEX sp_token_by_code ON sp_token(param, code); PRAGMA user_version=9;";
+
+// Migration 10 adds the token texts: the token rows a store of version 9
+// has are kept, implying nothing (their :text rows are still there), and
+// the code index carries the new column.
+TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
+  store_->close();
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, kAsVersion9, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, "
+                         "'http://loinc.org', '4548-4')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  open();
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
+  EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || implied FROM sp_token"),
+            std::vector<std::string>{"3 4548-4 0"});
+  auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_token_by_code'");
+  ASSERT_EQ(create.size(), 1u);
+  EXPECT_NE(create[0].find("implied"), std::string::npos) << create[0];
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sp_token_text"), std::vector<std::string>{"0"});
+}
+
 // Migration 9 rebuilds the full-text table without word positions: a store
 // of version 8 keeps every text, searchable, with the rowids it had.
 TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
@@ -822,6 +853,7 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, kAsVersion9, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   const char* as_version_8 =
       "DROP TABLE sp_text;"
       "CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics "
@@ -832,7 +864,7 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
   ASSERT_EQ(sqlite3_exec(db, as_version_8, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"9"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
   ASSERT_EQ(create.size(), 1u);
   EXPECT_NE(create[0].find("detail = column"), std::string::npos) << create[0];

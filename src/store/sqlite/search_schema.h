@@ -112,6 +112,25 @@ INSERT INTO sp_text(rowid, narrative, content) SELECT rowid, narrative, content 
 DROP TABLE sp_text_positions;
 )sql";
 
+// Token texts (sqlite_search.h, TokenTexts; docs/decisions/search.md): the
+// texts a (param, system, code) implies, and on each token row whether it
+// stands for them. The code index carries `implied` after the primary key's
+// columns, so a :text search reads it from the index entry; its order is
+// still (param, code, rid). Rows indexed before keep implied = 0 and their
+// string rows: both stay exact until the reindex the extraction version
+// asks for.
+inline constexpr const char* kSearchMigration5 = R"sql(
+ALTER TABLE sp_token ADD COLUMN implied INTEGER NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS sp_token_by_code;
+CREATE INDEX sp_token_by_code ON sp_token(param, code, rid, grp, system, implied);
+CREATE TABLE sp_token_text (
+  param INTEGER NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL,
+  norm TEXT NOT NULL, exact TEXT NOT NULL,
+  PRIMARY KEY (param, system, code, exact)
+) WITHOUT ROWID;
+CREATE INDEX sp_token_text_by_norm ON sp_token_text(param, norm);
+)sql";
+
 // The value indexes of the search tables (as the migrations leave them):
 // dropped during bulk loads and rebuilt at their end, or at the next open
 // after an interrupted one.
@@ -120,7 +139,8 @@ struct SearchIndex {
   const char* create;
 };
 inline constexpr SearchIndex kSearchIndexes[] = {
-    {"sp_token_by_code", "CREATE INDEX IF NOT EXISTS sp_token_by_code ON sp_token(param, code)"},
+    {"sp_token_by_code",
+     "CREATE INDEX IF NOT EXISTS sp_token_by_code ON sp_token(param, code, rid, grp, system, implied)"},
     {"sp_string_by_norm", "CREATE INDEX IF NOT EXISTS sp_string_by_norm ON sp_string(param, norm)"},
     {"sp_date_by_low", "CREATE INDEX IF NOT EXISTS sp_date_by_low ON sp_date(param, low)"},
     {"sp_date_by_high", "CREATE INDEX IF NOT EXISTS sp_date_by_high ON sp_date(param, high)"},

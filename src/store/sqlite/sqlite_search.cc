@@ -31,7 +31,7 @@ struct TableInfo {
 
 const TableInfo& info(IndexTable t) {
   static const TableInfo kTables[] = {
-      {"sp_token", {"system", "code"}},
+      {"sp_token", {"system", "code", "implied"}},
       {"sp_string", {"norm", "exact"}},
       {"sp_date", {"low", "high"}},
       {"sp_number", {"value"}},
@@ -96,6 +96,10 @@ constexpr const char* kAnyOfType = "SELECT 1 FROM search_resource WHERE type=?1 
 constexpr const char* kSelectText = "SELECT narrative, content FROM sp_text WHERE rowid=?1";
 constexpr const char* kInsertText = "INSERT INTO sp_text(rowid, narrative, content) VALUES(?1, ?2, ?3)";
 constexpr const char* kDeleteText = "DELETE FROM sp_text WHERE rowid=?1";
+constexpr const char* kSelectTokenTexts =
+    "SELECT exact FROM sp_token_text WHERE param=?1 AND system=?2 AND code=?3";
+constexpr const char* kInsertTokenText =
+    "INSERT INTO sp_token_text(param, system, code, norm, exact) VALUES(?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kSelectParams = "SELECT pid, name FROM search_param";
 constexpr const char* kInsertParam = "INSERT OR IGNORE INTO search_param(name) VALUES(?1)";
 constexpr const char* kFindParam = "SELECT pid FROM search_param WHERE name=?1";
@@ -185,11 +189,21 @@ const std::string& insert_text(IndexTable t, std::size_t n) {
   return texts[static_cast<int>(t)][n];
 }
 
+template <class Row>
+const Row& row_of(const Row& r) {
+  return r;
+}
+template <class Row>
+const Row& row_of(const Row* r) {
+  return *r;
+}
+
 // Writes the rows of a resource that had none, binding straight from the
-// typed rows (no intermediate tuples): the bulk-load path.
-template <class Row, class Bind>
+// typed rows (no intermediate tuples): the bulk-load path. `rows` holds
+// rows or pointers to rows.
+template <class Item, class Bind>
 Status insert_direct(Connection& c, const SearchParamIds& ids, IndexTable t, std::int64_t rid,
-                     const std::vector<Row>& rows, const Bind& bind_values) {
+                     const std::vector<Item>& rows, const Bind& bind_values) {
   constexpr std::size_t kChunk = 32;
   for (std::size_t done = 0; done < rows.size();) {
     std::size_t n = std::min(kChunk, rows.size() - done);
@@ -197,7 +211,7 @@ Status insert_direct(Connection& c, const SearchParamIds& ids, IndexTable t, std
     if (!q) return std::move(q).error();
     int i = 0;
     for (std::size_t r = 0; r < n; ++r) {
-      const Row& row = rows[done + r];
+      const auto& row = row_of(rows[done + r]);
       auto pid = ids.find(row.param);
       if (!pid) return internal_error("search parameter '" + std::string(row.param) + "' is not registered");
       q->bind(++i, rid);
@@ -210,21 +224,87 @@ Status insert_direct(Connection& c, const SearchParamIds& ids, IndexTable t, std
   return Status::Ok();
 }
 
-Status insert_all(Connection& c, const SearchParamIds& ids, std::int64_t rid, const SearchRows& rows) {
+// --- token texts -------------------------------------------------------------------
+
+// Which token rows of a resource stand for their texts (TokenTexts), and
+// the texts left to write as string rows of the ":text" names.
+struct TextSplit {
+  std::vector<char> implied;              // per SearchRows::tokens
+  std::vector<const StringRow*> written;  // into SearchRows::token_texts
+};
+
+// Per parameter, with T the texts of its tokens in this resource: a token
+// whose code implies texts S with S ⊆ T is marked implied, and the texts of
+// T that no implied token covers are written. The texts found through the
+// parameter are then exactly T (S ⊄ T would add texts the resource does not
+// have: that token is not marked).
+Result<TextSplit> split_texts(Connection& c, const SearchParamIds& ids, TokenTexts& dict,
+                              const SearchRows& rows) {
+  TextSplit out;
+  out.implied.assign(rows.tokens.size(), 0);
+  if (rows.token_texts.empty()) return out;
+  std::vector<std::string_view> done;
+  std::vector<std::uint32_t> texts;  // T, distinct by exact: indexes into token_texts
+  std::vector<char> covered;
+  for (std::size_t i = 0; i < rows.tokens.size(); ++i) {
+    const TokenRow& first = rows.tokens[i];
+    if (first.text_begin == first.text_end) continue;
+    if (std::find(done.begin(), done.end(), first.param) != done.end()) continue;
+    done.push_back(first.param);
+    auto pid = ids.find(first.param);
+    if (!pid) return internal_error("search parameter '" + std::string(first.param) + "' is not registered");
+    texts.clear();
+    auto index_of = [&](std::string_view exact) -> std::size_t {
+      for (std::size_t k = 0; k < texts.size(); ++k)
+        if (rows.token_texts[texts[k]].exact == exact) return k;
+      return texts.size();
+    };
+    for (std::size_t j = i; j < rows.tokens.size(); ++j) {
+      const TokenRow& t = rows.tokens[j];
+      if (t.param != first.param) continue;
+      for (std::uint32_t k = t.text_begin; k < t.text_end; ++k)
+        if (index_of(rows.token_texts[k].exact) == texts.size()) texts.push_back(k);
+    }
+    covered.assign(texts.size(), 0);
+    for (std::size_t j = i; j < rows.tokens.size(); ++j) {
+      const TokenRow& t = rows.tokens[j];
+      if (t.param != first.param || t.text_begin == t.text_end) continue;
+      auto implied = dict.find_or_add(c, *pid, t.system, t.code, rows.token_texts.data() + t.text_begin,
+                                      t.text_end - t.text_begin);
+      if (!implied) return std::move(implied).error();
+      if (!*implied) continue;
+      bool subset = std::all_of((*implied)->begin(), (*implied)->end(),
+                                [&](const std::string& x) { return index_of(x) < texts.size(); });
+      if (!subset) continue;
+      out.implied[j] = 1;
+      for (const std::string& x : **implied) covered[index_of(x)] = 1;
+    }
+    for (std::size_t k = 0; k < texts.size(); ++k)
+      if (!covered[k]) out.written.push_back(&rows.token_texts[texts[k]]);
+  }
+  return out;
+}
+
+Status insert_all(Connection& c, const SearchParamIds& ids, TokenTexts& dict, std::int64_t rid,
+                  const SearchRows& rows) {
+  auto split = split_texts(c, ids, dict, rows);
+  if (!split) return std::move(split).error();
   auto sv = [](const std::string& s) { return std::string_view(s); };
   Status s =
       insert_direct(c, ids, IndexTable::Token, rid, rows.tokens, [&](Query& q, int& i, const TokenRow& r) {
         q.bind(++i, r.grp);
         q.bind(++i, sv(r.system));
         q.bind(++i, sv(r.code));
+        q.bind(++i,
+               static_cast<std::int64_t>(split->implied[static_cast<std::size_t>(&r - rows.tokens.data())]));
       });
-  if (s)
-    s = insert_direct(c, ids, IndexTable::String, rid, rows.strings,
-                      [&](Query& q, int& i, const StringRow& r) {
-                        q.bind(++i, r.grp);
-                        q.bind(++i, sv(r.norm));
-                        q.bind(++i, sv(r.exact));
-                      });
+  auto bind_string = [&](Query& q, int& i, const StringRow& r) {
+    q.bind(++i, r.grp);
+    q.bind(++i, sv(r.norm));
+    q.bind(++i, sv(r.exact));
+  };
+  if (s) s = insert_direct(c, ids, IndexTable::String, rid, rows.strings, bind_string);
+  if (s) s = insert_direct(c, ids, IndexTable::String, rid, split->written, bind_string);
   if (s)
     s = insert_direct(c, ids, IndexTable::Date, rid, rows.dates, [&](Query& q, int& i, const DateRow& r) {
       q.bind(++i, r.grp);
@@ -280,7 +360,7 @@ class RowBuilder {
   }
 
   // The rows of `rows` for table t, as sorted unique tuples.
-  Result<std::vector<Tuple>> tuples(IndexTable t, const SearchRows& rows) {
+  Result<std::vector<Tuple>> tuples(IndexTable t, const SearchRows& rows, const TextSplit& split) {
     std::vector<Tuple> out;
     Status st;
     auto add = [&](std::string_view param, std::int64_t grp, std::initializer_list<PlanValue> values,
@@ -300,10 +380,14 @@ class RowBuilder {
     };
     switch (t) {
       case IndexTable::Token:
-        for (const auto& r : rows.tokens) add(r.param, r.grp, {r.system, r.code});
+        for (std::size_t i = 0; i < rows.tokens.size(); ++i) {
+          const TokenRow& r = rows.tokens[i];
+          add(r.param, r.grp, {r.system, r.code, static_cast<std::int64_t>(split.implied[i])});
+        }
         break;
       case IndexTable::String:
         for (const auto& r : rows.strings) add(r.param, r.grp, {r.norm, r.exact});
+        for (const StringRow* r : split.written) add(r->param, r->grp, {r->norm, r->exact});
         break;
       case IndexTable::Date:
         for (const auto& r : rows.dates) add(r.param, r.grp, {r.low, r.high});
@@ -378,8 +462,8 @@ Status write_text(Connection& c, std::int64_t rid, const SearchRows& rows, bool 
 // The rows of the resources contained in resource `container`
 // (SearchRows::contained; none when `rows` is null): those of the previous
 // version go, the new ones are written.
-Status write_contained(Connection& c, const SearchParamIds& ids, std::int64_t container, bool existed,
-                       std::int64_t seq, std::int64_t last_updated, std::string_view patient,
+Status write_contained(Connection& c, const SearchParamIds& ids, TokenTexts& dict, std::int64_t container,
+                       bool existed, std::int64_t seq, std::int64_t last_updated, std::string_view patient,
                        const SearchRows* rows) {
   if (existed) {
     std::vector<std::int64_t> old;
@@ -407,7 +491,7 @@ Status write_contained(Connection& c, const SearchParamIds& ids, std::int64_t co
         .bind(6, container);
     if (auto s = q->run(); !s) return s;
     auto rid = static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
-    if (auto s = insert_all(c, ids, rid, one.rows); !s) return s;
+    if (auto s = insert_all(c, ids, dict, rid, one.rows); !s) return s;
   }
   return Status::Ok();
 }
@@ -483,11 +567,61 @@ std::vector<std::int64_t> SearchParamIds::keys(std::string_view name) const {
   return out;
 }
 
+// --- token texts --------------------------------------------------------------------
+
+std::size_t TokenTexts::KeyHash::operator()(const KeyView& k) const {
+  std::size_t h = std::hash<std::string_view>{}(k.code);
+  h ^= std::hash<std::string_view>{}(k.system) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h ^ (static_cast<std::size_t>(k.param) * 0x9e3779b97f4a7c15ULL);
+}
+
+Result<const std::vector<std::string>*> TokenTexts::find_or_add(Connection& c, std::int64_t param,
+                                                                std::string_view system,
+                                                                std::string_view code, const StringRow* texts,
+                                                                std::size_t count) {
+  if (auto it = cache_.find(KeyView{param, system, code}); it != cache_.end()) return &it->second;
+  std::vector<std::string> found;
+  {
+    auto q = c.query(kSelectTokenTexts);
+    if (!q) return std::move(q).error();
+    q->bind(1, param).bind(2, system).bind(3, code);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      found.emplace_back(q->text(0));
+    }
+  }
+  if (found.empty()) {
+    if (count == 0) return nullptr;
+    for (std::size_t i = 0; i < count; ++i) {
+      const StringRow& t = texts[i];
+      if (std::find(found.begin(), found.end(), t.exact) != found.end()) continue;
+      auto q = c.query(kInsertTokenText);
+      if (!q) return std::move(q).error();
+      q->bind(1, param).bind(2, system).bind(3, code).bind(4, std::string_view(t.norm));
+      q->bind(5, std::string_view(t.exact));
+      if (auto s = q->run(); !s) return std::move(s).error();
+      found.push_back(t.exact);
+    }
+    added_.push_back(Key{param, std::string(system), std::string(code)});
+  }
+  auto [it, inserted] = cache_.emplace(Key{param, std::string(system), std::string(code)}, std::move(found));
+  return &it->second;
+}
+
+void TokenTexts::undo(std::size_t mark) {
+  while (added_.size() > mark) {
+    cache_.erase(added_.back());
+    added_.pop_back();
+  }
+}
+
 // --- row maintenance ------------------------------------------------------------------
 
-Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_view type, std::string_view id,
-                         std::int64_t seq, std::int64_t last_updated, std::string_view patient,
-                         const SearchRows* rows) {
+Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& dict, std::string_view type,
+                         std::string_view id, std::int64_t seq, std::int64_t last_updated,
+                         std::string_view patient, const SearchRows* rows) {
   std::optional<std::int64_t> rid;
   {
     auto q = c.query(kFindRid);
@@ -499,7 +633,7 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
   }
   if (!rows) {
     if (!rid) return Status::Ok();
-    if (auto s = write_contained(c, ids, *rid, true, seq, last_updated, patient, nullptr); !s) return s;
+    if (auto s = write_contained(c, ids, dict, *rid, true, seq, last_updated, patient, nullptr); !s) return s;
     return delete_all(c, *rid);
   }
 
@@ -518,13 +652,15 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
   }
 
   if (!existed) {
-    if (auto s = insert_all(c, ids, *rid, *rows); !s) return s;
+    if (auto s = insert_all(c, ids, dict, *rid, *rows); !s) return s;
     if (auto s = write_text(c, *rid, *rows, false); !s) return s;
-    return write_contained(c, ids, *rid, false, seq, last_updated, patient, rows);
+    return write_contained(c, ids, dict, *rid, false, seq, last_updated, patient, rows);
   }
+  auto split = split_texts(c, ids, dict, *rows);
+  if (!split) return std::move(split).error();
   RowBuilder rb(ids);
   for (IndexTable t : kAllTables) {
-    auto fresh = rb.tuples(t, *rows);
+    auto fresh = rb.tuples(t, *rows, *split);
     if (!fresh) return std::move(fresh).error();
     const TableSql& sql = table_sql(t);
     auto old = select_tuples(c, t, *rid);
@@ -538,7 +674,7 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_v
       if (auto s = run_tuple(c, sql.insert, *rid, tu); !s) return s;
   }
   if (auto s = write_text(c, *rid, *rows, existed); !s) return s;
-  return write_contained(c, ids, *rid, true, seq, last_updated, patient, rows);
+  return write_contained(c, ids, dict, *rid, true, seq, last_updated, patient, rows);
 }
 
 Result<std::string> read_meta(Connection& c, std::string_view key) {
@@ -821,6 +957,16 @@ class Sql {
       }
       case K::Composite:
         return "EXISTS (" + composite(p, r) + ")";
+      case K::CodeText: {
+        std::string m = alias("m"), d = alias("d");
+        std::string s = "EXISTS (SELECT 1 FROM sp_token " + m + " CROSS JOIN sp_token_text " + d + " ON " +
+                        d + ".param = " + m + ".param AND " + d + ".system = " + m + ".system AND " + d +
+                        ".code = " + m + ".code WHERE " + m + ".rid = " + r + ".rid AND +" +
+                        param_is(m + ".param", p.param) + " AND " + m + ".implied";
+        std::string c = row_cond(p.cond, IndexTable::String, d);
+        if (c != "1") s += " AND " + c;
+        return s + ")";
+      }
       case K::Chain:
         return chain_exists(p, r, "");
       case K::Has: {
@@ -902,6 +1048,18 @@ class Sql {
       }
       case K::Composite:
         return composite(p, "");
+      case K::CodeText: {
+        // From the few codes whose texts match to their token rows, by
+        // sp_token_by_code (param, code, rid, grp, system, implied).
+        std::string d = alias("d"), m = alias("m");
+        std::string s = "SELECT " + m + ".rid FROM sp_token_text " + d + " CROSS JOIN sp_token " + m +
+                        " ON " + m + ".param = " + d + ".param AND " + m + ".code = " + d + ".code AND " + m +
+                        ".system = " + d + ".system AND " + m + ".implied WHERE " +
+                        param_is(d + ".param", p.param);
+        std::string c = row_cond(p.cond, IndexTable::String, d);
+        if (c != "1") s += " AND " + c;
+        return s;
+      }
       case K::Chain: {
         std::string f = alias("f"), t = alias("t");
         // "+t.type": with the reference's own type condition (f.type = ?),

@@ -48,12 +48,64 @@ class SearchParamIds {
   std::unordered_map<std::string, std::vector<std::string>, Hash, std::equal_to<>> aliases_;
 };
 
+// The texts a token's code implies for :text (docs/decisions/search.md,
+// "Token texts"). sp_token_text holds, for each (param, system, code), the
+// texts of the first resource written with that code and a text; a token
+// row marked `implied` stands for them, so that the 464 000 rows
+// "Observation.code:text = Hemoglobin A1c..." of a 10k territory need not
+// be written. A text of a resource that its codes do not imply is a string
+// row, as before. Entries never change once written, so a cached one stays
+// true; a miss is read again inside the write transaction (another
+// process may have added the entry).
+//
+// Writer thread only, and in step with its transaction: the entries a unit
+// added are forgotten when that unit is rolled back (mark() / undo()).
+class TokenTexts {
+ public:
+  // The texts of (param, system, code). When it has none yet and `texts` is
+  // not empty, `texts` become its texts, written in the caller's
+  // transaction. Null when it has none.
+  Result<const std::vector<std::string>*> find_or_add(Connection& c, std::int64_t param,
+                                                      std::string_view system, std::string_view code,
+                                                      const StringRow* texts, std::size_t count);
+  std::size_t mark() const { return added_.size(); }
+  void undo(std::size_t mark);       // the entries added since `mark` were rolled back
+  void commit() { added_.clear(); }  // the entries added are committed
+
+ private:
+  struct Key {
+    std::int64_t param;
+    std::string system, code;
+  };
+  struct KeyView {
+    std::int64_t param;
+    std::string_view system, code;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(const KeyView& k) const;
+    std::size_t operator()(const Key& k) const { return (*this)(KeyView{k.param, k.system, k.code}); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static KeyView view(const Key& k) { return {k.param, k.system, k.code}; }
+    static KeyView view(const KeyView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      KeyView x = view(a), y = view(b);
+      return x.param == y.param && x.system == y.system && x.code == y.code;
+    }
+  };
+  std::unordered_map<Key, std::vector<std::string>, KeyHash, KeyEq> cache_;
+  std::vector<Key> added_;  // in this transaction, in order
+};
+
 // Brings the index rows of type/id to `rows` (nullptr: the resource was
 // deleted, drop everything). `seq`, `last_updated` and `patient` describe the
 // current version. Writes only what changed.
-Status write_search_rows(Connection& c, const SearchParamIds& ids, std::string_view type, std::string_view id,
-                         std::int64_t seq, std::int64_t last_updated, std::string_view patient,
-                         const SearchRows* rows);
+Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& texts, std::string_view type,
+                         std::string_view id, std::int64_t seq, std::int64_t last_updated,
+                         std::string_view patient, const SearchRows* rows);
 
 // Runs `plan`; `fetch_bodies` false leaves SearchHit::body empty.
 Result<SearchPage> run_search(Connection& c, const SearchParamIds& ids, const SearchPlan& plan);

@@ -113,6 +113,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration3,
     // 9: full text without word positions (search_schema.h).
     sqlite::kSearchMigration4,
+    // 10: token texts implied by codes (search_schema.h).
+    sqlite::kSearchMigration5,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -638,6 +640,7 @@ class SqliteStore final : public Store {
   Status begin_bulk_load() override;
   Status end_bulk_load() override;
   const sqlite::SearchParamIds& search_ids() const { return *search_ids_; }
+  sqlite::TokenTexts& token_texts() { return token_texts_; }  // writer thread only
 
  private:
   Status migrate();
@@ -652,6 +655,7 @@ class SqliteStore final : public Store {
 
   SqliteOptions options_;
   std::shared_ptr<sqlite::SearchParamIds> search_ids_ = std::make_shared<sqlite::SearchParamIds>();
+  sqlite::TokenTexts token_texts_;  // writer thread only, in step with its transactions
   std::mutex fingerprint_mu_;
   std::string fingerprint_;            // of the registered search parameters (register_search_params)
   std::unique_ptr<Connection> wconn_;  // owned by the writer thread once started
@@ -761,6 +765,7 @@ void SqliteStore::run_batch(std::vector<Pending*>& batch) {
     // transaction's fate is unknown, so it is rolled back.
     if (!sqlite3_get_autocommit(wconn_->db()))
       sqlite3_exec(wconn_->db(), "ROLLBACK", nullptr, nullptr, nullptr);
+    token_texts_.undo(0);
     for (std::size_t i = start; i < batch.size(); ++i)
       results[i] = internal_error(std::string("not written: writer failure: ") + e.what());
   }
@@ -798,6 +803,7 @@ std::size_t SqliteStore::run_transaction(std::vector<Pending*>& batch, std::size
   std::optional<Error> aborted;  // set when the transaction as a whole is lost
   std::size_t i = start;
   for (; i < batch.size() && !aborted; ++i) {
+    const std::size_t texts_mark = token_texts_.mark();
     if (auto s = step_cached(c, kSavepoint); !s) {
       results[i] = s;
       aborted = std::move(s).error();
@@ -819,6 +825,7 @@ std::size_t SqliteStore::run_transaction(std::vector<Pending*>& batch, std::size
       }
     } else {
       Status undo = step_cached(c, kRollbackTo);
+      token_texts_.undo(texts_mark);
       if (undo) undo = step_cached(c, kRelease);
       if (!undo) aborted = undo.error();
     }
@@ -827,8 +834,10 @@ std::size_t SqliteStore::run_transaction(std::vector<Pending*>& batch, std::size
   if (!aborted) {
     if (auto s = step_cached(c, kCommit); !s) aborted = std::move(s).error();
   }
+  if (!aborted) token_texts_.commit();
   if (aborted) {
     if (!sqlite3_get_autocommit(c.db())) step_cached(c, kRollback).ok();
+    token_texts_.undo(0);  // nothing this transaction added is kept
     // Nothing of this transaction is kept, including units that succeeded.
     for (std::size_t j = start; j < i; ++j) {
       if (results[j].ok())
@@ -1076,8 +1085,8 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
     if (auto s = add_live(type, 1); !s) return std::move(s).error();
   }
   if (auto s = write_index_rows(type, id, &rows, live); !s) return std::move(s).error();
-  if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), type, id, *seq, v.last_updated, patient,
-                                         &rows.search);
+  if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), type, id, *seq,
+                                         v.last_updated, patient, &rows.search);
       !s)
     return std::move(s).error();
   return out;
@@ -1106,8 +1115,8 @@ Result<std::optional<ResourceVersion>> WriterImpl::remove(std::string_view type,
     return std::move(s).error();
   if (auto s = add_live(type, -1); !s) return std::move(s).error();
   if (auto s = write_index_rows(type, id, nullptr, true); !s) return std::move(s).error();
-  if (auto s =
-          sqlite::write_search_rows(c_, store_.search_ids(), type, id, *seq, v.last_updated, {}, nullptr);
+  if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), type, id, *seq,
+                                         v.last_updated, {}, nullptr);
       !s)
     return std::move(s).error();
   return std::optional<ResourceVersion>(std::move(v));
@@ -1166,8 +1175,8 @@ Result<std::int64_t> WriterImpl::reindex_batch(std::pair<std::string, std::strin
       if (auto s = q->run(); !s) return s.error();
     }
     if (auto s = write_index_rows(it.type, it.id, &rows, true); !s) return s.error();
-    if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), it.type, it.id, it.seq, it.last_updated,
-                                           patient, &rows.search);
+    if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), it.type, it.id,
+                                           it.seq, it.last_updated, patient, &rows.search);
         !s)
       return s.error();
   }
