@@ -1106,6 +1106,9 @@ class Sql {
         return "SELECT rowid AS rid FROM sp_text WHERE sp_text MATCH " + bind(fts_query(p));
       case K::Any: {
         if (p.sub.empty()) return kNoRids;
+        // UNION ALL: duplicates are allowed here, every consumer is an IN
+        // list or an estimate, and a UNION's own temporary b-tree doubled
+        // the cost of a :text search (string rows or codes' texts).
         // SQLite takes at most 500 terms in one compound SELECT: larger
         // unions are unions of subqueries of kUnionTerms each.
         constexpr std::size_t kUnionTerms = 250;
@@ -1113,9 +1116,9 @@ class Sql {
         for (std::size_t at = 0; at < p.sub.size(); at += kUnionTerms) {
           std::string chunk;
           for (std::size_t i = at; i < std::min(p.sub.size(), at + kUnionTerms); ++i)
-            chunk += (i > at ? " UNION " : "") + produce(p.sub[i], types);
+            chunk += (i > at ? " UNION ALL " : "") + produce(p.sub[i], types);
           if (p.sub.size() <= kUnionTerms) return chunk;
-          s += (at ? " UNION " : "") + std::string("SELECT rid FROM (") + chunk + ")";
+          s += (at ? " UNION ALL " : "") + std::string("SELECT rid FROM (") + chunk + ")";
         }
         return s;
       }
