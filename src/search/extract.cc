@@ -220,6 +220,7 @@ void add_quantity_item(Out& o, const fhirpath::Item& it) {
   if (n && n->is_object()) {
     const Json* value = n->find("value");
     if (!value || !value->is_number()) return;
+    if (it.type == "SampledData") return;  // no value of its own (registry.cc: yields_no_rows)
     if (it.type == "Money") {
       add_quantity(o, value->number(), "urn:iso:std:iso:4217", n->get_string("currency"));
       return;
@@ -447,8 +448,9 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
   env.resolve_placeholders = true;
   for (const ParamDef* p : registry.for_type(type)) {
     if (!p->compiled || p->code == "_id" || p->code == "_lastUpdated")
-      continue;                          // columns of the resource row
-    if (!p->union_of.empty()) continue;  // its sources' rows stand for it
+      continue;                           // columns of the resource row
+    if (!p->union_of.empty()) continue;   // its sources' rows stand for it
+    if (p->reads_plain_rows()) continue;  // its components read plain parameters' rows
     auto items = fhirpath::evaluate(*p->compiled, &resource, env);
     if (!items || items->empty()) continue;
     if (p->kind != Kind::kComposite) {

@@ -319,11 +319,22 @@ Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
   // :missing (R4 §3.1.1.5.1): presence of any row of the parameter.
   if (m == "missing") {
     bool missing = c.values.front() == "true";
-    std::string name =
-        def.kind == Kind::kComposite && !def.components.empty() ? def.components[0].name : def.name;
-    IndexTable t = def.kind == Kind::kComposite && !def.components.empty() ? table_of(def.components[0].kind)
-                                                                           : table_of(def.kind);
-    return missing ? no_match(name, t, RowCond::always()) : match(name, t, RowCond::always());
+    if (def.kind == Kind::kComposite && !def.components.empty()) {
+      // A value is a group with every component: a composite that reads
+      // plain parameters' rows (ParamComponent::same_rows) has rows for
+      // one part without the other.
+      Predicate p;
+      p.kind = Predicate::Kind::Composite;
+      for (const auto& comp : def.components)
+        p.components.push_back({comp.name, table_of(comp.kind), RowCond::always()});
+      if (!missing) return p;
+      Predicate none;
+      none.kind = Predicate::Kind::Not;
+      none.sub.push_back(std::move(p));
+      return none;
+    }
+    return missing ? no_match(def.name, table_of(def.kind), RowCond::always())
+                   : match(def.name, table_of(def.kind), RowCond::always());
   }
   if (def.kind == Kind::kComposite) {
     std::vector<Predicate> alts;

@@ -5,6 +5,7 @@
 // `parcours reindex`, docs/decisions/search.md).
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ struct ParamComponent {
   std::string expression;                                      // relative to the composite's element
   std::shared_ptr<const fhirpath::Expression> compiled;
   std::string name;  // row name: "<composite name>$<n>"
+  // A plain parameter of the same type whose rows are exactly this
+  // component's, when the composite's element is the resource itself
+  // (Observation.code-value-quantity: code -> Observation.code): the
+  // component reads its rows (Registry::row_aliases), which pair as one
+  // group (0), and the composite writes none.
+  const ParamDef* same_rows = nullptr;
 };
 
 struct ParamDef {
@@ -55,6 +62,12 @@ struct ParamDef {
   // Observation.combo-code = code | component-code: it has no rows of its
   // own, its row names stand for those of `union_of` (Registry::row_aliases).
   std::vector<const ParamDef*> union_of;
+
+  // A composite every component of which reads a plain parameter's rows.
+  bool reads_plain_rows() const {
+    return !components.empty() && std::all_of(components.begin(), components.end(),
+                                              [](const ParamComponent& c) { return c.same_rows; });
+  }
 };
 
 class Registry {

@@ -8,6 +8,7 @@
 
 #include "base/text.h"
 #include "search/lastn.h"
+#include "search/registry.h"
 #include "search/terminology.h"
 #include "search/text.h"
 #include "search/values.h"
@@ -394,6 +395,60 @@ TEST(SearchUnionParameters, ReadTheirSourcesRows) {
   std::string plan;
   for (const auto& line : r->explain) plan += line + "\n";
   EXPECT_NE(plan.find(".param IN ("), std::string::npos) << plan;
+}
+
+// A composite whose element is the resource itself pairs the resource's own
+// values: code-value-quantity reads Observation.code's and value-quantity's
+// rows (ParamComponent::same_rows) and writes none of its own.
+TEST(SearchCompositeOfTheResource, ReadsPlainParametersRows) {
+  auto registry = search::Registry::current();
+  const search::ParamDef* cvq = registry->find("Observation", "code-value-quantity");
+  ASSERT_TRUE(cvq && cvq->reads_plain_rows());
+  EXPECT_EQ(cvq->components[0].same_rows->name, "Observation.code");
+  EXPECT_EQ(cvq->components[1].same_rows->name, "Observation.value-quantity");
+  EXPECT_TRUE(registry->find("Observation", "code-value-concept")->reads_plain_rows());
+  // One group per component: its own rows.
+  EXPECT_FALSE(registry->find("Observation", "component-code-value-quantity")->reads_plain_rows());
+
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"Observation","id":"weight","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"29463-7"},{"system":"urn:local","code":"POIDS"}]},
+    "valueQuantity":{"value":150,"system":"http://unitsofmeasure.org","code":"kg"},
+    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+      "valueQuantity":{"value":70,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  db.put(R"({"resourceType":"Observation","id":"bp","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+      "valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  db.put(R"({"resourceType":"Observation","id":"mood","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"44250-9"}]},
+    "valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"373067005"}]}})");
+  auto ids = [&](const std::string& q) { return sorted(db.ids("Observation", q)); };
+
+  EXPECT_EQ(ids("code-value-quantity=29463-7$150"), Ids{"weight"});
+  EXPECT_EQ(ids("code-value-quantity=urn:local|POIDS$gt100"), Ids{"weight"});
+  EXPECT_EQ(ids("code-value-quantity=29463-7$70"), Ids{});  // the component's value
+  EXPECT_EQ(ids("code-value-quantity=8480-6$140"), Ids{});  // the component's code
+  EXPECT_EQ(ids("code-value-quantity=85354-9$140"), Ids{});
+  EXPECT_EQ(ids("code-value-concept=44250-9$373067005"), Ids{"mood"});
+  EXPECT_EQ(ids("code-value-concept=29463-7$373067005"), Ids{});
+  // A value is a code with a value: the codes alone are not one.
+  EXPECT_EQ(ids("code-value-quantity:missing=false"), Ids{"weight"});
+  EXPECT_EQ(ids("code-value-quantity:missing=true"), (Ids{"bp", "mood"}));
+  EXPECT_EQ(ids("component-code-value-quantity:missing=true"), Ids{"mood"});
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((db.directory() + "/parcours.db").c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(
+                raw, "SELECT count(*) FROM search_param WHERE name LIKE 'Observation.code-value-%$%' ", -1,
+                &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 4) << "only code-value-date and code-value-string have rows";
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
 }
 
 // A chain without a type qualifier searches every target type that has the
