@@ -454,7 +454,13 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
     auto items = fhirpath::evaluate(*p->compiled, &resource, env);
     if (!items || items->empty()) continue;
     if (p->kind != Kind::kComposite) {
+      const std::size_t from = out.references.size();
       add_values_to(*p, p->kind, p->name, 0, *items, out, local);
+      if (p->narrows)  // those rows are the wider parameter's (ParamDef::narrows)
+        out.references.erase(
+            std::remove_if(out.references.begin() + static_cast<std::ptrdiff_t>(from), out.references.end(),
+                           [&](const store::ReferenceRow& r) { return r.type == p->narrow_type; }),
+            out.references.end());
       continue;
     }
     // Composite: the components of each matched element share a group; a

@@ -14,7 +14,8 @@ namespace parcours::search {
 // Bump whenever extraction (search/extract.cc) would produce other rows for
 // the same data: stores built before then are reindexed (docs/decisions/search.md).
 // 2: contained resources; 3: unions (union_of); 4: _content without the stamps;
-// 5: token texts implied by codes; 6: composites reading plain rows (same_rows)
+// 5: token texts implied by codes; 6: composites reading plain rows (same_rows),
+// narrowed references (narrows)
 constexpr std::string_view kExtractionVersion = "extract-6";
 
 namespace {
@@ -234,6 +235,49 @@ void derive_component_rows(std::string_view type, const std::vector<ParamDef*>& 
   }
 }
 
+// Finds the reference parameters of `params` (one type's) whose every
+// branch is a branch of another's followed by ".where(resolve() is X)",
+// one X for all (ParamDef::narrows): Observation.patient and subject,
+// Encounter.practitioner and participant. A row of the other parameter
+// that targets X ("X/id", the type read from the reference) comes from a
+// reference that resolve() turns into an X, so it is one of the narrowed
+// parameter's rows too, and the other way round. A parameter read through
+// unions or composites keeps all its rows.
+void derive_narrowing(const std::vector<ParamDef*>& params) {
+  std::set<const ParamDef*> read_by_others;
+  for (const ParamDef* p : params) {
+    read_by_others.insert(p->union_of.begin(), p->union_of.end());
+    for (const auto& c : p->components)
+      if (c.same_rows) read_by_others.insert(c.same_rows);
+  }
+  auto plain_reference = [&](const ParamDef* p) {
+    return !p->custom && p->kind == fhir::SearchParamType::kReference && p->union_of.empty() &&
+           p->shared_base.empty() && !p->expression.empty() && !read_by_others.count(p);
+  };
+  constexpr std::string_view kOpen = ".where(resolve() is ";
+  for (ParamDef* d : params) {
+    if (!plain_reference(d)) continue;
+    std::vector<std::string> inner;
+    std::string type;
+    for (const auto& b : branch_set(d->expression)) {
+      auto at = b.rfind(kOpen);
+      if (at == std::string::npos || b.back() != ')') break;
+      std::string x = b.substr(at + kOpen.size(), b.size() - 1 - at - kOpen.size());
+      if (!fhir::is_resource_type(x) || (!type.empty() && x != type)) break;
+      type = x;
+      inner.push_back(b.substr(0, at));
+    }
+    if (type.empty() || inner.size() != branch_set(d->expression).size()) continue;
+    std::sort(inner.begin(), inner.end());
+    auto wide = std::find_if(params.begin(), params.end(), [&](const ParamDef* p) {
+      return p != d && plain_reference(p) && !p->narrows && branch_set(p->expression) == inner;
+    });
+    if (wide == params.end()) continue;
+    d->narrows = *wide;
+    d->narrow_type = type;
+  }
+}
+
 }  // namespace
 
 std::string branches_for(std::string_view expression, std::string_view type) {
@@ -322,6 +366,7 @@ std::unique_ptr<Registry::Impl> builtins() {
     for (const ParamDef* p : tp.params) mine.push_back(const_cast<ParamDef*>(p));  // still being built
     derive_unions(mine);
     derive_component_rows(type, mine);
+    derive_narrowing(mine);
   }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
@@ -390,7 +435,7 @@ std::vector<std::string> Registry::row_names() const {
 std::vector<store::RowAlias> Registry::row_aliases() const {
   std::vector<store::RowAlias> out;
   auto add = [&](const ParamDef& d, auto name_of) {
-    store::RowAlias a{name_of(d), {}};
+    store::RowAlias a{name_of(d), {}, ""};
     for (const ParamDef* s : d.union_of) a.sources.push_back(name_of(*s));
     out.push_back(std::move(a));
   };
@@ -410,9 +455,11 @@ std::vector<store::RowAlias> Registry::row_aliases() const {
         return c.same_rows ? c.same_rows->name : c.name;
       });
   }
-  for (const auto& d : impl_->defs)
+  for (const auto& d : impl_->defs) {
     for (const auto& c : d.components)
-      if (c.same_rows) out.push_back({c.name, {c.same_rows->name}});
+      if (c.same_rows) out.push_back({c.name, {c.same_rows->name}, ""});
+    if (d.narrows) out.push_back({d.name, {d.narrows->name}, d.narrow_type});
+  }
   return out;
 }
 

@@ -63,6 +63,14 @@ struct ParamDef {
   // own, its row names stand for those of `union_of` (Registry::row_aliases).
   std::vector<const ParamDef*> union_of;
 
+  // A reference parameter whose expression is another's narrowed to one
+  // target type (Observation.patient = subject.where(resolve() is Patient)):
+  // its rows targeting `narrow_type` are `narrows`' rows targeting that
+  // type, not written twice; its other rows (a contained Patient "#p", an
+  // absolute URL) are its own (Registry::row_aliases, RowAlias::target_type).
+  const ParamDef* narrows = nullptr;
+  std::string narrow_type;
+
   // A composite every component of which reads a plain parameter's rows.
   bool reads_plain_rows() const {
     return !components.empty() && std::all_of(components.begin(), components.end(),

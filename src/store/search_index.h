@@ -132,9 +132,14 @@ inline std::string contained_type(std::string_view type) { return "#" + std::str
 // written twice (search::ParamDef::union_of). The sources are listed in one
 // order for every name of the parameter, so that the n-th source of each
 // composite component name belongs to the same composite.
+//
+// With `target_type`, the name keeps rows of its own and also reads the
+// reference rows of sources[0] (a single source) that target that type: a
+// parameter narrowed to one target type (search::ParamDef::narrows).
 struct RowAlias {
   std::string name;
   std::vector<std::string> sources;
+  std::string target_type;
 };
 
 // --- the plan --------------------------------------------------------------------

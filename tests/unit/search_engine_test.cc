@@ -204,28 +204,28 @@ std::string snomed(const std::string& display, const std::string& code = "433960
   return R"({"system":"http://snomed.info/sct","code":")" + code + R"(","display":")" + display + "\"}";
 }
 
-// Rows of Observation.code: ":text" string rows, and token rows standing for their texts.
-std::pair<std::string, std::string> text_rows(const std::string& directory) {
+// The first value of `sql` on the store in `directory`, as text.
+std::string sql_value(const std::string& directory, const char* sql) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2((directory + "/parcours.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
-  auto one = [&](const char* sql) {
-    sqlite3_stmt* st = nullptr;
-    std::string out;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return out;
-  };
-  auto written =
-      one("SELECT count(*) FROM sp_string s JOIN search_param p ON p.pid = s.param WHERE p.name = "
-          "'Observation.code:text'");
-  auto implied =
-      one("SELECT count(*) FROM sp_token t JOIN search_param p ON p.pid = t.param WHERE p.name = "
-          "'Observation.code' "
-          "AND t.implied");
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
   sqlite3_close(db);
-  return {written, implied};
+  return out;
+}
+
+// Rows of Observation.code: ":text" string rows, and token rows standing for their texts.
+std::pair<std::string, std::string> text_rows(const std::string& directory) {
+  return {sql_value(directory,
+                    "SELECT count(*) FROM sp_string s JOIN search_param p ON p.pid = s.param WHERE p.name = "
+                    "'Observation.code:text'"),
+          sql_value(directory,
+                    "SELECT count(*) FROM sp_token t JOIN search_param p ON p.pid = t.param WHERE p.name = "
+                    "'Observation.code' AND t.implied")};
 }
 
 TEST(TokenTexts, TextsImpliedByCodesStayExact) {
@@ -437,18 +437,74 @@ TEST(SearchCompositeOfTheResource, ReadsPlainParametersRows) {
   EXPECT_EQ(ids("code-value-quantity:missing=true"), (Ids{"bp", "mood"}));
   EXPECT_EQ(ids("component-code-value-quantity:missing=true"), Ids{"mood"});
 
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((db.directory() + "/parcours.db").c_str(), &raw, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(
-                raw, "SELECT count(*) FROM search_param WHERE name LIKE 'Observation.code-value-%$%' ", -1,
-                &st, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 4) << "only code-value-date and code-value-string have rows";
-  sqlite3_finalize(st);
-  sqlite3_close(raw);
+  EXPECT_EQ(sql_value(db.directory(),
+                      "SELECT count(*) FROM search_param WHERE name LIKE 'Observation.code-value-%$%'"),
+            "4")
+      << "only code-value-date and code-value-string have rows";
+}
+
+// Observation.patient is subject.where(resolve() is Patient): the subject
+// rows that target a Patient stand for it (ParamDef::narrows), and only
+// its other rows are written (a contained Patient, an absolute URL).
+TEST(SearchNarrowedReference, ReadsTheWiderParametersRowsOfItsType) {
+  auto registry = search::Registry::current();
+  const search::ParamDef* patient = registry->find("Observation", "patient");
+  ASSERT_TRUE(patient && patient->narrows);
+  EXPECT_EQ(patient->narrows->name, "Observation.subject");
+  EXPECT_EQ(patient->narrow_type, "Patient");
+  EXPECT_EQ(registry->find("Encounter", "practitioner")->narrows->name, "Encounter.participant");
+
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefèvre"}]})");
+  db.put(R"({"resourceType":"Group","id":"g1","type":"person","actual":true})");
+  db.put(R"({"resourceType":"Observation","id":"of-p1","status":"final","code":{"text":"poids"},
+    "subject":{"reference":"Patient/p1"}})");
+  db.put(R"({"resourceType":"Observation","id":"of-g1","status":"final","code":{"text":"poids"},
+    "subject":{"reference":"Group/g1"}})");
+  db.put(R"({"resourceType":"Observation","id":"of-contained","status":"amended","code":{"text":"poids"},
+    "contained":[{"resourceType":"Patient","id":"cp","name":[{"family":"Martin"}]}],
+    "subject":{"reference":"#cp"}})");
+  db.put(R"({"resourceType":"Observation","id":"of-url","status":"final","code":{"text":"poids"},
+    "subject":{"reference":"http://autre.example/fhir/Patient/9"}})");
+  db.put(R"({"resourceType":"Observation","id":"of-none","status":"final","code":{"text":"poids"}})");
+  db.put(R"({"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},
+    "participant":[{"individual":{"reference":"Practitioner/d1"}},{"individual":{"reference":"RelatedPerson/r1"}}]})");
+  auto ids = [&](const std::string& type, const std::string& q) { return sorted(db.ids(type, q)); };
+
+  EXPECT_EQ(ids("Observation", "patient=p1"), Ids{"of-p1"});
+  EXPECT_EQ(ids("Observation", "patient=Patient/p1"), Ids{"of-p1"});
+  EXPECT_EQ(ids("Observation", "patient=g1"), Ids{});
+  EXPECT_EQ(ids("Observation", "subject=Group/g1"), Ids{"of-g1"});
+  EXPECT_EQ(ids("Observation", "patient=http://autre.example/fhir/Patient/9"), Ids{"of-url"});
+  EXPECT_EQ(ids("Observation", "patient:missing=false"), (Ids{"of-contained", "of-p1", "of-url"}));
+  EXPECT_EQ(ids("Observation", "patient:missing=true"), (Ids{"of-g1", "of-none"}));
+  EXPECT_EQ(ids("Observation", "patient.name=lefevre"), Ids{"of-p1"});
+  EXPECT_EQ(ids("Observation", "patient.name=martin"), Ids{"of-contained"});  // inside the container
+  EXPECT_EQ(ids("Patient", "_has:Observation:patient:status=final"), Ids{"p1"});
+  EXPECT_EQ(ids("Group", "_has:Observation:subject:status=final"), Ids{"g1"});
+  EXPECT_EQ(db.ids("Observation", "_sort=patient&patient:missing=false&_count=5"),
+            (Ids{"of-contained", "of-url", "of-p1"}));  // ids "Observation/of-contained#cp", URL, "p1"
+  auto inc = db.run("Observation", "_include=Observation:patient&status=final");
+  ASSERT_TRUE(inc.ok()) << inc.error().message();
+  ASSERT_EQ(inc->page.included.size(), 1u);
+  EXPECT_EQ(inc->page.included[0].id, "p1");
+  auto rev = db.run("Patient", "_revinclude=Observation:patient");
+  ASSERT_TRUE(rev.ok()) << rev.error().message();
+  ASSERT_EQ(rev->page.included.size(), 1u);
+  EXPECT_EQ(rev->page.included[0].id, "of-p1");
+  auto any = db.run("Group", "_revinclude=Observation:patient&_revinclude=Observation:subject");
+  ASSERT_TRUE(any.ok()) << any.error().message();
+  ASSERT_EQ(any->page.included.size(), 1u);
+  EXPECT_EQ(any->page.included[0].id, "of-g1");
+  EXPECT_EQ(ids("Encounter", "practitioner=d1"), Ids{"e1"});
+  EXPECT_EQ(ids("Encounter", "practitioner=RelatedPerson/r1"), Ids{});
+  EXPECT_EQ(ids("Encounter", "participant=RelatedPerson/r1"), Ids{"e1"});
+  // Written: the contained Patient and the absolute URL only.
+  EXPECT_EQ(
+      sql_value(db.directory(),
+                "SELECT count(*) FROM sp_reference f JOIN search_param p ON p.pid = f.param WHERE p.name = "
+                "'Observation.patient'"),
+      "2");
 }
 
 // A chain without a type qualifier searches every target type that has the

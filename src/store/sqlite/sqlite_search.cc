@@ -550,13 +550,31 @@ void SearchParamIds::publish(const std::vector<std::pair<std::string, std::int64
 void SearchParamIds::set_aliases(const std::vector<RowAlias>& aliases) {
   std::unique_lock lock(mu_);
   aliases_.clear();
-  for (const auto& a : aliases) aliases_[a.name] = a.sources;
+  narrowed_.clear();
+  for (const auto& a : aliases) {
+    if (!a.target_type.empty() && a.sources.size() == 1)
+      narrowed_[a.name] = {a.sources.front(), a.target_type};
+    else
+      aliases_[a.name] = a.sources;
+  }
+}
+
+std::optional<SearchParamIds::Narrowed> SearchParamIds::narrowed(std::string_view name) const {
+  std::shared_lock lock(mu_);
+  auto n = narrowed_.find(name);
+  if (n == narrowed_.end()) return std::nullopt;
+  auto own = ids_.find(name), source = ids_.find(n->second.first);
+  return Narrowed{own == ids_.end() ? -1 : own->second, source == ids_.end() ? -1 : source->second,
+                  n->second.second};
 }
 
 std::vector<std::int64_t> SearchParamIds::keys(std::string_view name) const {
   std::shared_lock lock(mu_);
   std::vector<std::int64_t> out;
-  if (auto a = aliases_.find(name); a != aliases_.end()) {
+  if (auto n = narrowed_.find(name); n != narrowed_.end()) {
+    for (std::string_view k : {std::string_view(name), std::string_view(n->second.first)})
+      if (auto it = ids_.find(k); it != ids_.end()) out.push_back(it->second);
+  } else if (auto a = aliases_.find(name); a != aliases_.end()) {
     for (const auto& source : a->second) {
       auto it = ids_.find(source);
       out.push_back(it == ids_.end() ? -1 : it->second);  // -1: no rows, keeps the sources' order
@@ -721,8 +739,26 @@ class Sql {
 
   // "`col` holds a key of `name`" (SearchParamIds::keys): its own key, or
   // the keys of its sources when it is a union of other parameters.
+  // `col` ("f.param") is a key of `name`. A narrowed name (RowAlias::
+  // target_type) reads its own rows and those of its source that target
+  // its type, from the same table ("f.type").
   std::string param_is(const std::string& col, const std::string& name) {
-    return one_of(col, ids_.keys(name));
+    auto n = ids_.narrowed(name);
+    if (!n) return one_of(col, ids_.keys(name));
+    std::string row = col.substr(0, col.rfind('.') + 1);
+    return "(" + one_of(col, ids_.keys(name)) + " AND (" + col + " = " + bind(n->own) + " OR " + row +
+           "type = " + bind(n->type) + "))";
+  }
+  // `col` is a key of one of `names`.
+  std::string params_are(const std::string& col, const std::vector<std::string>& names) {
+    bool narrowed =
+        std::any_of(names.begin(), names.end(), [&](const std::string& n) { return ids_.narrowed(n); });
+    if (!narrowed) return one_of(col, keys_of(names));
+    std::vector<std::string> each;
+    for (const auto& n : names) each.push_back(param_is(col, n));
+    std::string s = "(";
+    for (std::size_t i = 0; i < each.size(); ++i) s += (i ? " OR " : "") + each[i];
+    return s + ")";
   }
   // "`col` is one of `values`": one comparison, an IN list, or false for
   // none (parameter keys, resource types, listed values).
@@ -1598,7 +1634,7 @@ Status include_once(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   };
   auto params_in = [&](Sql& sql, const std::string& col) -> std::string {
     if (inc.params.empty()) return "1";
-    return sql.one_of(col, sql.keys_of(inc.params));
+    return sql.params_are(col, inc.params);
   };
   if (!inc.reverse) {
     std::vector<std::int64_t> rids;

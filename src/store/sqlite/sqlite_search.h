@@ -36,6 +36,13 @@ class SearchParamIds {
   // in RowAlias order (a source not registered yet has none); empty for an
   // unknown name.
   std::vector<std::int64_t> keys(std::string_view name) const;
+  // A name narrowed to one target type (RowAlias::target_type): its own
+  // key, its source's, and the type.
+  struct Narrowed {
+    std::int64_t own = -1, source = -1;
+    std::string type;
+  };
+  std::optional<Narrowed> narrowed(std::string_view name) const;
 
   struct Hash {
     using is_transparent = void;
@@ -46,6 +53,7 @@ class SearchParamIds {
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> ids_;
   std::unordered_map<std::string, std::vector<std::string>, Hash, std::equal_to<>> aliases_;
+  std::unordered_map<std::string, std::pair<std::string, std::string>, Hash, std::equal_to<>> narrowed_;
 };
 
 // The texts a token's code implies for :text (docs/decisions/search.md,
