@@ -738,10 +738,10 @@ class Sql {
   }
 
   // "`col` holds a key of `name`" (SearchParamIds::keys): its own key, or
-  // the keys of its sources when it is a union of other parameters.
-  // `col` ("f.param") is a key of `name`. A narrowed name (RowAlias::
-  // target_type) reads its own rows and those of its source that target
-  // its type, from the same table ("f.type").
+  // the keys of its sources when it is a union of other parameters. A
+  // narrowed name (RowAlias::target_type) reads its own rows and those of
+  // its source that target its type, read from the same row: `col`
+  // ("f.param") names it ("f.type").
   std::string param_is(const std::string& col, const std::string& name) {
     auto n = ids_.narrowed(name);
     if (!n) return one_of(col, ids_.keys(name));
