@@ -330,14 +330,11 @@ TEST_F(Search, Composites) {
   EXPECT_EQ(ids("Observation", "combo-code-value-quantity=8462-4$90"), Ids{"o5"});
 }
 
-// Observation's combo-* parameters (and Patient.phonetic) are unions of
-// other parameters' expressions: they have no rows of their own and read
-// their sources' rows (search::ParamDef::union_of).
-TEST(SearchUnionParameters, ReadTheirSourcesRows) {
-  testing::SearchStore db;
-  // Weight on the root; a blood pressure whose systolic component has the
-  // root's value: a composite must not pair the root's code with a
-  // component's value, nor a component's code with the root's value.
+// Weight on the root; a blood pressure whose systolic component has the
+// root's value: a composite must not pair the root's code with a
+// component's value, nor a component's code with the root's value. And an
+// observation with neither value nor component.
+void put_weight_and_blood_pressure(testing::SearchStore& db) {
   db.put(R"({"resourceType":"Observation","id":"weight","status":"final",
     "code":{"coding":[{"system":"http://loinc.org","code":"29463-7","display":"Poids"}]},
     "valueQuantity":{"value":150,"system":"http://unitsofmeasure.org","code":"kg"},
@@ -349,6 +346,14 @@ TEST(SearchUnionParameters, ReadTheirSourcesRows) {
       "valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
   db.put(R"({"resourceType":"Observation","id":"none","status":"final",
     "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}})");
+}
+
+// Observation's combo-* parameters (and Patient.phonetic) are unions of
+// other parameters' expressions: they have no rows of their own and read
+// their sources' rows (search::ParamDef::union_of).
+TEST(SearchUnionParameters, ReadTheirSourcesRows) {
+  testing::SearchStore db;
+  put_weight_and_blood_pressure(db);
   db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefèvre","given":["Hélène"]}]})");
   auto ids = [&](const std::string& type, const std::string& q) { return sorted(db.ids(type, q)); };
 
@@ -411,31 +416,26 @@ TEST(SearchCompositeOfTheResource, ReadsPlainParametersRows) {
   EXPECT_FALSE(registry->find("Observation", "component-code-value-quantity")->reads_plain_rows());
 
   testing::SearchStore db;
-  db.put(R"({"resourceType":"Observation","id":"weight","status":"final",
+  put_weight_and_blood_pressure(db);
+  db.put(R"({"resourceType":"Observation","id":"weight-local","status":"final",
     "code":{"coding":[{"system":"http://loinc.org","code":"29463-7"},{"system":"urn:local","code":"POIDS"}]},
-    "valueQuantity":{"value":150,"system":"http://unitsofmeasure.org","code":"kg"},
-    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
-      "valueQuantity":{"value":70,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
-  db.put(R"({"resourceType":"Observation","id":"bp","status":"final",
-    "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
-    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
-      "valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+    "valueQuantity":{"value":80,"system":"http://unitsofmeasure.org","code":"kg"}})");
   db.put(R"({"resourceType":"Observation","id":"mood","status":"final",
     "code":{"coding":[{"system":"http://loinc.org","code":"44250-9"}]},
     "valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"373067005"}]}})");
   auto ids = [&](const std::string& q) { return sorted(db.ids("Observation", q)); };
 
   EXPECT_EQ(ids("code-value-quantity=29463-7$150"), Ids{"weight"});
-  EXPECT_EQ(ids("code-value-quantity=urn:local|POIDS$gt100"), Ids{"weight"});
+  EXPECT_EQ(ids("code-value-quantity=urn:local|POIDS$gt70"), Ids{"weight-local"});
   EXPECT_EQ(ids("code-value-quantity=29463-7$70"), Ids{});  // the component's value
   EXPECT_EQ(ids("code-value-quantity=8480-6$140"), Ids{});  // the component's code
   EXPECT_EQ(ids("code-value-quantity=85354-9$140"), Ids{});
   EXPECT_EQ(ids("code-value-concept=44250-9$373067005"), Ids{"mood"});
   EXPECT_EQ(ids("code-value-concept=29463-7$373067005"), Ids{});
   // A value is a code with a value: the codes alone are not one.
-  EXPECT_EQ(ids("code-value-quantity:missing=false"), Ids{"weight"});
-  EXPECT_EQ(ids("code-value-quantity:missing=true"), (Ids{"bp", "mood"}));
-  EXPECT_EQ(ids("component-code-value-quantity:missing=true"), Ids{"mood"});
+  EXPECT_EQ(ids("code-value-quantity:missing=false"), (Ids{"weight", "weight-local"}));
+  EXPECT_EQ(ids("code-value-quantity:missing=true"), (Ids{"bp", "mood", "none"}));
+  EXPECT_EQ(ids("component-code-value-quantity:missing=true"), (Ids{"mood", "none", "weight-local"}));
 
   EXPECT_EQ(sql_value(db.directory(),
                       "SELECT count(*) FROM search_param WHERE name LIKE 'Observation.code-value-%$%'"),

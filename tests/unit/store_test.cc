@@ -187,6 +187,17 @@ class StoreTest : public ::testing::Test {
     return out;
   }
 
+  // Closes the store and runs `sql` on its file, as an older (or newer)
+  // version of Parcours would have left it.
+  void rewrite_closed(const std::string& sql) {
+    store_->close();
+    store_.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
   fs::path root_;
   std::string dir_;
   std::unique_ptr<Store> store_;
@@ -801,12 +812,7 @@ TEST_F(StoreTest, ReopenKeepsEverything) {
 }
 
 TEST_F(StoreTest, NewerSchemaIsRefused) {
-  store_->close();
-  store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  rewrite_closed("PRAGMA user_version=99");
   SqliteOptions o;
   o.directory = dir_;
   o.indexer = test_indexer;
@@ -824,18 +830,9 @@ constexpr const char* kAsVersion9 =
 // has are kept, implying nothing (their :text rows are still there), and
 // the code index carries the new column.
 TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
-  store_->close();
-  store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, kAsVersion9, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, "
-                         "'http://loinc.org', '4548-4')",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  rewrite_closed(std::string(kAsVersion9) +
+                 "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, 'http://loinc.org', "
+                 "'4548-4');");
   open();
   EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
   EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || implied FROM sp_token"),
@@ -849,11 +846,6 @@ TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
 // Migration 9 rebuilds the full-text table without word positions: a store
 // of version 8 keeps every text, searchable, with the rowids it had.
 TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
-  store_->close();
-  store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((fs::path(dir_) / "parcours.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, kAsVersion9, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   const char* as_version_8 =
       "DROP TABLE sp_text;"
       "CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics "
@@ -861,8 +853,7 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
       "INSERT INTO sp_text(rowid, narrative, content) VALUES (7, 'Hélène Lefèvre, diabète', 'female 1944'),"
       "  (12, '', 'Pression artérielle systolique');"
       "PRAGMA user_version=8;";
-  ASSERT_EQ(sqlite3_exec(db, as_version_8, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  rewrite_closed(std::string(kAsVersion9) + as_version_8);
   open();
   EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
