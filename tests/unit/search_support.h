@@ -105,6 +105,16 @@ class SearchStore {
     return out;
   }
 
+  // The ids of the resources "Type?query" includes (_include, _revinclude).
+  std::vector<std::string> included_ids(const std::string& type, const std::string& query) {
+    auto r = run(type, query);
+    EXPECT_TRUE(r.ok()) << type << "?" << query << ": " << (r.ok() ? "" : r.error().message());
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    for (const auto& h : r->page.included) out.push_back(h.id);
+    return out;
+  }
+
   // Same, but every page followed through next cursors.
   std::vector<std::string> all_ids(const std::string& type, const std::string& query) {
     std::vector<std::string> out;
