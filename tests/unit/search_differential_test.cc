@@ -707,6 +707,37 @@ void vary_some_texts(std::vector<Json>& resources) {
   }
 }
 
+// Some observations are about a group, a patient named by an absolute URL
+// or a patient they contain: `patient` then differs from `subject`, which
+// it narrows to Patient targets (search::ParamDef::narrows).
+void vary_some_subjects(std::vector<Json>& resources) {
+  int n = 0;
+  for (Json& r : resources) {
+    if (r.get_string("resourceType") != "Observation" || !r.find("subject") || ++n % 7) continue;
+    Json subject = Json::object();
+    switch (n / 7 % 3) {
+      case 0:
+        subject.set("reference", Json("Group/g" + std::to_string(n % 4)));
+        break;
+      case 1:
+        subject.set("reference", Json("http://autre.example/fhir/" +
+                                      std::string(r.find("subject")->get_string("reference"))));
+        break;
+      default: {
+        Json patient = Json::object();
+        patient.set("resourceType", Json("Patient"));
+        patient.set("id", Json("sujet"));
+        patient.set("gender", Json(n % 2 ? "female" : "male"));
+        Json contained = Json::array();
+        contained.push_back(std::move(patient));
+        r.set("contained", std::move(contained));
+        subject.set("reference", Json("#sujet"));
+      }
+    }
+    r.set("subject", std::move(subject));
+  }
+}
+
 // Every other prescription names its drug with a contained Medication
 // ("#med", as many French prescriptions carry the drug's own codes) instead
 // of a CodeableConcept: chains such as medication.code then run inside it.
@@ -746,6 +777,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   const std::vector<std::string> value_sets = add_terminology(resources);
   contain_some_drugs(resources);
   vary_some_texts(resources);
+  vary_some_subjects(resources);
   ASSERT_FALSE(value_sets.empty()) << "the territory has ICD-10 conditions";
   // Load in batches, in order: rids follow insertion order.
   for (std::size_t i = 0; i < resources.size(); i += 500) {
