@@ -207,7 +207,7 @@ TEST_F(StoreTest, CreatesDirectoryAndDatabase) {
   EXPECT_TRUE(fs::is_directory(dir_));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db"));
   EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"11"});
 }
 
 TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {
@@ -821,7 +821,8 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
 }
 
-// Undoes migration 10 (token texts) on a store of version 10.
+// Undoes migration 10 (token texts) and marks the store version 9;
+// migration 11 then rebuilds the full-text table again, as it would.
 constexpr const char* kAsVersion9 =
     "DROP INDEX sp_token_by_code; DROP TABLE sp_token_text; ALTER TABLE sp_token DROP COLUMN implied;"
     "CREATE INDEX sp_token_by_code ON sp_token(param, code); PRAGMA user_version=9;";
@@ -834,7 +835,7 @@ TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
                  "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, 'http://loinc.org', "
                  "'4548-4');");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"11"});
   EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || implied FROM sp_token"),
             std::vector<std::string>{"3 4548-4 0"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_token_by_code'");
@@ -843,8 +844,9 @@ TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
   EXPECT_EQ(sql_column("SELECT count(*) FROM sp_token_text"), std::vector<std::string>{"0"});
 }
 
-// Migration 9 rebuilds the full-text table without word positions: a store
-// of version 8 keeps every text, searchable, with the rowids it had.
+// Migrations 9 and 11 rebuild the full-text table without word positions,
+// then without per-row column sizes: a store of version 8 keeps every text,
+// searchable, with the rowids it had.
 TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
   const char* as_version_8 =
       "DROP TABLE sp_text;"
@@ -855,15 +857,19 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
       "PRAGMA user_version=8;";
   rewrite_closed(std::string(kAsVersion9) + as_version_8);
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"10"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"11"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
   ASSERT_EQ(create.size(), 1u);
   EXPECT_NE(create[0].find("detail = column"), std::string::npos) << create[0];
+  EXPECT_NE(create[0].find("columnsize = 0"), std::string::npos) << create[0];
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name = 'sp_text_docsize'"),
+            std::vector<std::string>{"0"});
   EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH 'narrative : (\"diabete\")'"),
             std::vector<std::string>{"7"});
   EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH '{narrative content} : (\"arter\"*)'"),
             std::vector<std::string>{"12"});
-  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sp_text_positions%'"),
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sp_text_positions%' OR name LIKE "
+                       "'sp_text_sized%'"),
             std::vector<std::string>{"0"});
 }
 

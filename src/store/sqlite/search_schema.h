@@ -131,6 +131,18 @@ CREATE TABLE sp_token_text (
 CREATE INDEX sp_token_text_by_norm ON sp_token_text(param, norm);
 )sql";
 
+// The full-text index keeps no per-row column sizes (FTS5 columnsize=0):
+// they serve ranking functions (bm25), which Parcours does not use, and
+// writing them was one more b-tree row per resource (0.5 s of the 10k
+// import, docs/performance.md). The texts are indexed again from the
+// table's own copy, as in migration 9.
+inline constexpr const char* kSearchMigration6 = R"sql(
+ALTER TABLE sp_text RENAME TO sp_text_sized;
+CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2', detail = column, columnsize = 0);
+INSERT INTO sp_text(rowid, narrative, content) SELECT rowid, narrative, content FROM sp_text_sized;
+DROP TABLE sp_text_sized;
+)sql";
+
 // The value indexes of the search tables (as the migrations leave them):
 // dropped during bulk loads and rebuilt at their end, or at the next open
 // after an interrupted one.

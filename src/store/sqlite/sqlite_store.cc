@@ -115,6 +115,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration4,
     // 10: token texts implied by codes (search_schema.h).
     sqlite::kSearchMigration5,
+    // 11: full text without per-row column sizes (search_schema.h).
+    sqlite::kSearchMigration6,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
