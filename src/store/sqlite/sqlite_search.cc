@@ -1397,14 +1397,13 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   const bool backward = plan.cursor && plan.cursor->backward;
   std::vector<std::string> exprs;
   std::vector<bool> desc;
-  std::string select = std::string("SELECT ") + kHitColumns;
+  std::string keys;
   for (std::size_t i = 0; i < plan.sort.size(); ++i) {
     exprs.push_back(sort_expr(sql, plan.sort[i], "r"));
     desc.push_back(plan.sort[i].descending);
-    select += ", " + exprs.back() + " AS k" + std::to_string(i);
+    keys += ", " + exprs.back() + " AS k" + std::to_string(i);
   }
   const bool rid_desc = !plan.sort.empty() && plan.sort.back().descending;
-  std::string text = select + " FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE ";
   std::string where;
   if (plan.driver >= 0) {
     where = "r.rid IN (" + sql.produce(plan.where[static_cast<std::size_t>(plan.driver)], plan.types) + ")";
@@ -1415,18 +1414,35 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   for (std::size_t i = 0; i < plan.where.size(); ++i)
     if (static_cast<int>(i) != plan.driver) where += " AND " + sql.test(plan.where[i], "r");
   where += " AND " + sql.policy("r");
-  text += where;
   if (plan.cursor) {
     std::vector<std::string> aliases;
     for (std::size_t i = 0; i < exprs.size(); ++i) aliases.push_back("k" + std::to_string(i));
-    text += " AND " +
-            cursor_cond(sql, aliases, desc, plan.cursor->keys, "r.rid", rid_desc, plan.cursor->rid, backward);
+    where += " AND " + cursor_cond(sql, aliases, desc, plan.cursor->keys, "r.rid", rid_desc, plan.cursor->rid,
+                                   backward);
   }
-  text += " ORDER BY ";
+  std::string order = " ORDER BY ";
   for (std::size_t i = 0; i < exprs.size(); ++i)
-    text += "k" + std::to_string(i) + ((desc[i] != backward) ? " DESC, " : ", ");
-  text += std::string("r.rid") + ((rid_desc != backward) ? " DESC" : "");
-  text += " LIMIT " + sql.bind(static_cast<std::int64_t>(limit + 1));
+    order += "k" + std::to_string(i) + ((desc[i] != backward) ? " DESC, " : ", ");
+  order += std::string("r.rid") + ((rid_desc != backward) ? " DESC" : "");
+  const std::string limit_sql = " LIMIT " + sql.bind(static_cast<std::int64_t>(limit + 1));
+  std::string text;
+  if (plan.sort.empty()) {
+    // In rid order SQLite walks the matches and stops at the limit: the
+    // bodies it reads are the page's.
+    text = std::string("SELECT ") + kHitColumns +
+           " FROM search_resource r CROSS JOIN resource_version v ON v.seq = "
+           "r.seq WHERE " +
+           where + order + limit_sql;
+  } else {
+    // Sorted: every match is sorted before the first row comes out, so the
+    // bodies are read after the sort, for the page only (the last 10
+    // NT-proBNP of a 100k territory read 4 300 bodies: 25 ms).
+    std::string key_names;
+    for (std::size_t i = 0; i < exprs.size(); ++i) key_names += ", r.k" + std::to_string(i);
+    text = std::string("SELECT ") + kHitColumns + key_names + " FROM (SELECT r.rid, r.type, r.id, r.seq" +
+           keys + " FROM search_resource r WHERE " + where + order + limit_sql +
+           ") r CROSS JOIN resource_version v ON v.seq = r.seq" + order;
+  }
   Runner run{c, sql, plan, page};
   auto q = run.prepare(text);
   if (!q) return std::move(q).error();
