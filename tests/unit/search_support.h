@@ -96,26 +96,16 @@ class SearchStore {
     return search::lastn(*reader, *req);
   }
 
+  // The ids of the matches of "Type?query" (its first page).
   std::vector<std::string> ids(const std::string& type, const std::string& query) {
-    auto r = run(type, query);
-    EXPECT_TRUE(r.ok()) << type << "?" << query << ": " << (r.ok() ? "" : r.error().message());
-    std::vector<std::string> out;
-    if (!r.ok()) return out;
-    for (const auto& h : r->page.hits) out.push_back(h.id);
-    return out;
+    return page_ids(type, query, &store::SearchPage::hits);
   }
-
-  // The ids of the resources "Type?query" includes (_include, _revinclude).
+  // The ids of the resources it includes (_include, _revinclude).
   std::vector<std::string> included_ids(const std::string& type, const std::string& query) {
-    auto r = run(type, query);
-    EXPECT_TRUE(r.ok()) << type << "?" << query << ": " << (r.ok() ? "" : r.error().message());
-    std::vector<std::string> out;
-    if (!r.ok()) return out;
-    for (const auto& h : r->page.included) out.push_back(h.id);
-    return out;
+    return page_ids(type, query, &store::SearchPage::included);
   }
 
-  // Same, but every page followed through next cursors.
+  // The matches' ids, every page followed through next cursors.
   std::vector<std::string> all_ids(const std::string& type, const std::string& query) {
     std::vector<std::string> out;
     std::string q = query;
@@ -131,6 +121,16 @@ class SearchStore {
   }
 
  private:
+  std::vector<std::string> page_ids(const std::string& type, const std::string& query,
+                                    std::vector<store::SearchHit> store::SearchPage::*part) {
+    auto r = run(type, query);
+    EXPECT_TRUE(r.ok()) << type << "?" << query << ": " << (r.ok() ? "" : r.error().message());
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    for (const auto& h : (r->page).*part) out.push_back(h.id);
+    return out;
+  }
+
   TempDir dir_;
   std::unique_ptr<store::Store> store_;
 };

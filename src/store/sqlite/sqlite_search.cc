@@ -1429,10 +1429,9 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   if (plan.sort.empty()) {
     // In rid order SQLite walks the matches and stops at the limit: the
     // bodies it reads are the page's.
-    text = std::string("SELECT ") + kHitColumns +
-           " FROM search_resource r CROSS JOIN resource_version v ON v.seq = "
-           "r.seq WHERE " +
-           where + order + limit_sql;
+    text = std::string("SELECT ") + kHitColumns;
+    text += " FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " + where + order +
+            limit_sql;
   } else {
     // Sorted: every match is sorted before the first row comes out, so the
     // bodies are read after the sort, for the page only (the last 10
