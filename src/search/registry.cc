@@ -145,17 +145,25 @@ bool same_components(const ParamDef& a, const ParamDef& b) {
   return true;
 }
 
+// The branch sets of the built-in parameters of `params` (one type's) that
+// have an expression of their own: what the derive_* functions compare,
+// computed once per type.
+using BranchSets = std::map<const ParamDef*, std::vector<std::string>>;
+
+BranchSets branch_sets(const std::vector<ParamDef*>& params) {
+  BranchSets out;
+  for (ParamDef* p : params)
+    if (!p->custom && p->shared_base.empty() && !p->expression.empty()) out[p] = branch_set(p->expression);
+  return out;
+}
+
 // Finds the built-in parameters of `params` (one type's) whose expression is
 // the union of others' (ParamDef::union_of). Their rows would repeat the
 // others' rows: Observation's combo-* parameters alone were 28% of a
 // territory's index rows. Extraction depends only on the expression, the
 // kind and the components, so the union of the sources' rows is exactly the
 // rows the parameter would have. A source is never itself a union.
-void derive_unions(const std::vector<ParamDef*>& params) {
-  std::map<const ParamDef*, std::vector<std::string>> branches;
-  for (ParamDef* p : params)
-    if (!p->custom && p->shared_base.empty() && !p->expression.empty())
-      branches[p] = branch_set(p->expression);
+void derive_unions(const std::vector<ParamDef*>& params, const BranchSets& branches) {
   std::set<const ParamDef*> sources;
   // Of two parameters with one expression, the later name reads the
   // earlier's rows (Patient.phonetic those of Patient.name).
@@ -171,13 +179,13 @@ void derive_unions(const std::vector<ParamDef*>& params) {
         candidates.push_back(c);
     // The largest first, ties by name: one cover, the same at every start.
     std::sort(candidates.begin(), candidates.end(), [&](const ParamDef* x, const ParamDef* y) {
-      auto nx = branches[x].size(), ny = branches[y].size();
+      auto nx = branches.at(x).size(), ny = branches.at(y).size();
       return nx != ny ? nx > ny : x->name < y->name;
     });
     std::vector<std::string> left = mine->second;
     std::vector<const ParamDef*> cover;
     for (const ParamDef* c : candidates) {
-      const auto& b = branches[c];
+      const auto& b = branches.at(c);
       if (!std::includes(left.begin(), left.end(), b.begin(), b.end())) continue;
       std::vector<std::string> rest;
       std::set_difference(left.begin(), left.end(), b.begin(), b.end(), std::back_inserter(rest));
@@ -207,16 +215,18 @@ bool yields_no_rows(std::string_view branch, fhir::SearchParamType kind) {
 // (Observation.value-quantity). The resource is then the composite's only
 // group, and the plain rows (group 0) pair exactly as its own rows would:
 // on the 10k territory, 377 000 rows that repeated others (docs/performance.md).
-void derive_component_rows(std::string_view type, const std::vector<ParamDef*>& params) {
-  auto values = [](std::vector<std::string> branches, fhir::SearchParamType kind) {
-    std::erase_if(branches, [&](const std::string& b) { return yields_no_rows(b, kind); });
-    return branches;
+void derive_component_rows(std::string_view type, const std::vector<ParamDef*>& params,
+                           const BranchSets& branches) {
+  auto values = [](std::vector<std::string> set, fhir::SearchParamType kind) {
+    std::erase_if(set, [&](const std::string& b) { return yields_no_rows(b, kind); });
+    return set;
   };
   for (ParamDef* d : params) {
-    if (d->custom || d->kind != fhir::SearchParamType::kComposite || d->components.empty() ||
+    auto own = branches.find(d);
+    if (own == branches.end() || d->kind != fhir::SearchParamType::kComposite || d->components.empty() ||
         !d->union_of.empty())
       continue;
-    if (branch_set(d->expression) != std::vector<std::string>{std::string(type)}) continue;
+    if (own->second != std::vector<std::string>{std::string(type)}) continue;
     std::vector<const ParamDef*> found;
     for (const auto& c : d->components) {
       std::vector<std::string> want;
@@ -224,8 +234,9 @@ void derive_component_rows(std::string_view type, const std::vector<ParamDef*>& 
       std::sort(want.begin(), want.end());
       want = values(std::move(want), c.kind);
       auto same = std::find_if(params.begin(), params.end(), [&](const ParamDef* p) {
-        return !p->custom && p->kind == c.kind && p->union_of.empty() && p->shared_base.empty() &&
-               !p->expression.empty() && !want.empty() && values(branch_set(p->expression), p->kind) == want;
+        auto b = branches.find(p);
+        return b != branches.end() && p->kind == c.kind && p->union_of.empty() && !want.empty() &&
+               values(b->second, p->kind) == want;
       });
       if (same == params.end()) break;
       found.push_back(*same);
@@ -243,7 +254,7 @@ void derive_component_rows(std::string_view type, const std::vector<ParamDef*>& 
 // reference that resolve() turns into an X, so it is one of the narrowed
 // parameter's rows too, and the other way round. A parameter read through
 // unions or composites keeps all its rows.
-void derive_narrowing(const std::vector<ParamDef*>& params) {
+void derive_narrowing(const std::vector<ParamDef*>& params, const BranchSets& branches) {
   std::set<const ParamDef*> read_by_others;
   for (const ParamDef* p : params) {
     read_by_others.insert(p->union_of.begin(), p->union_of.end());
@@ -251,15 +262,16 @@ void derive_narrowing(const std::vector<ParamDef*>& params) {
       if (c.same_rows) read_by_others.insert(c.same_rows);
   }
   auto plain_reference = [&](const ParamDef* p) {
-    return !p->custom && p->kind == fhir::SearchParamType::kReference && p->union_of.empty() &&
-           p->shared_base.empty() && !p->expression.empty() && !read_by_others.count(p);
+    return branches.count(p) && p->kind == fhir::SearchParamType::kReference && p->union_of.empty() &&
+           !read_by_others.count(p);
   };
   constexpr std::string_view kOpen = ".where(resolve() is ";
   for (ParamDef* d : params) {
     if (!plain_reference(d)) continue;
+    const std::vector<std::string>& own = branches.at(d);
     std::vector<std::string> inner;
     std::string type;
-    for (const auto& b : branch_set(d->expression)) {
+    for (const auto& b : own) {
       auto at = b.rfind(kOpen);
       if (at == std::string::npos || b.back() != ')') break;
       std::string x = b.substr(at + kOpen.size(), b.size() - 1 - at - kOpen.size());
@@ -267,10 +279,10 @@ void derive_narrowing(const std::vector<ParamDef*>& params) {
       type = x;
       inner.push_back(b.substr(0, at));
     }
-    if (type.empty() || inner.size() != branch_set(d->expression).size()) continue;
+    if (type.empty() || inner.size() != own.size()) continue;
     std::sort(inner.begin(), inner.end());
     auto wide = std::find_if(params.begin(), params.end(), [&](const ParamDef* p) {
-      return p != d && plain_reference(p) && !p->narrows && branch_set(p->expression) == inner;
+      return p != d && plain_reference(p) && !p->narrows && branches.at(p) == inner;
     });
     if (wide == params.end()) continue;
     d->narrows = *wide;
@@ -364,9 +376,10 @@ std::unique_ptr<Registry::Impl> builtins() {
   for (auto& [type, tp] : impl->by_type) {
     std::vector<ParamDef*> mine;
     for (const ParamDef* p : tp.params) mine.push_back(const_cast<ParamDef*>(p));  // still being built
-    derive_unions(mine);
-    derive_component_rows(type, mine);
-    derive_narrowing(mine);
+    const BranchSets branches = branch_sets(mine);
+    derive_unions(mine, branches);
+    derive_component_rows(type, mine, branches);
+    derive_narrowing(mine, branches);
   }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
