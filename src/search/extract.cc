@@ -76,19 +76,19 @@ struct Out {
     if (system.empty() && code.empty()) return;
     rows.tokens.push_back({row_name, grp, clip(system), clip(code)});
   }
-  void string_as(std::string_view row_name, std::string_view exact) {
+  // A string row in `to`: the value as written (clipped), and folded.
+  static void string_to(std::vector<store::StringRow>& to, std::string_view row_name, std::int32_t g,
+                        std::string_view exact) {
     if (exact.empty()) return;
     std::string e = clip(exact);
-    rows.strings.push_back({row_name, grp, fold(e), e});
+    to.push_back({row_name, g, fold(e), e});
   }
-  void string(std::string_view exact) { string_as(name, exact); }
+  void string(std::string_view exact) { string_to(rows.strings, name, grp, exact); }
   // A text for :text (R4 §3.1.1.4.10), carried by the tokens written after
   // it (texts_start() .. token()); composite components have no modifiers.
   std::size_t texts_start() const { return rows.token_texts.size(); }
   void text(std::string_view display) {
-    if (grp != 0 || display.empty()) return;
-    std::string e = clip(display);
-    rows.token_texts.push_back({param.text_name, 0, fold(e), e});
+    if (grp == 0) string_to(rows.token_texts, param.text_name, 0, display);
   }
   // Texts from `from` that no token carries (a CodeableConcept with a text
   // and no coding) become string rows of their own.
