@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format python3
   libboost1.81-dev libboost-json1.81-dev libsqlite3-dev sqlite3 libpq-dev postgresql
   libcli11-dev libspdlog-dev libfmt-dev libsodium-dev libssl-dev libhpdf-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
   curl wrk
 )
 # Node.js and npm may come from another packaging of Node; ask apt only when absent.
