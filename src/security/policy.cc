@@ -533,17 +533,13 @@ store::SqlFragment Policy::sql(const AccessContext& ctx, Interaction i, const st
     case RoleClass::Staff: {
       if (patient_cats.empty()) break;
       std::string author =
-          "EXISTS (SELECT 1 FROM access_fact W WHERE W.src_type = L.type AND W.src_id = L.id AND W.kind = "
-          "'author' "
-          "AND " +
+          "EXISTS (SELECT 1 FROM resource_author W WHERE W.type = L.type AND W.id = L.id AND " +
           b.in("W.principal", ctx.identities) + ")";
       std::string cats = b.in("L.category", patient_cats);
       body += " OR (L.patient IS NULL AND " + cats + " AND " + author + ")";
       // The author check is written a second time: its parameters must be bound twice.
       std::string author2 =
-          "EXISTS (SELECT 1 FROM access_fact W2 WHERE W2.src_type = L.type AND W2.src_id = L.id AND W2.kind "
-          "= "
-          "'author' AND " +
+          "EXISTS (SELECT 1 FROM resource_author W2 WHERE W2.type = L.type AND W2.id = L.id AND " +
           b.in("W2.principal", ctx.identities) + ")";
       std::string related;
       if (reach) {

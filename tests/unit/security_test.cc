@@ -630,6 +630,46 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
 // The cached reach is rebuilt when a fact that opens or closes a record
 // changes, and when time reaches a fact's start or end; a write that only
 // adds authorship keeps it.
+// A resource's authors follow its live version: an update replaces them, a
+// delete removes them (resource_author), and the other facts stay apart.
+TEST(Policy, AuthorshipFollowsTheLiveVersion) {
+  auto policy = shipped();
+  ASSERT_TRUE(policy);
+  StoreFixture f(labelling(policy));
+  auto authors = [&] {
+    auto facts = f.store->reader()->access_facts("", "Observation", "o1");
+    EXPECT_TRUE(facts.ok());
+    std::vector<std::string> out;
+    if (facts.ok())
+      for (const auto& fact : *facts) out.push_back(fact.kind + " " + fact.principal + " " + fact.source);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto put = [&](const std::string& performers) {
+    Status st = f.store->write([&](store::Writer& w) -> Status {
+      auto j = parse_json(R"({"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},)"
+                          R"("performer":[)" +
+                          performers + "]}");
+      if (!j) return j.error();
+      auto out = w.put("Observation", "o1", std::move(*j));
+      return out ? Status() : Status(out.error());
+    });
+    ASSERT_TRUE(st.ok()) << st.error().message();
+  };
+  put(R"({"reference":"Practitioner/a"},{"reference":"Practitioner/b"})");
+  EXPECT_EQ(authors(), (std::vector<std::string>{"author Practitioner/a Observation/o1",
+                                                 "author Practitioner/b Observation/o1"}));
+  put(R"({"reference":"Practitioner/b"},{"reference":"PractitionerRole/c"})");
+  EXPECT_EQ(authors(), (std::vector<std::string>{"author Practitioner/b Observation/o1",
+                                                 "author PractitionerRole/c Observation/o1"}));
+  Status del = f.store->write([&](store::Writer& w) -> Status {
+    auto out = w.remove("Observation", "o1");
+    return out ? Status() : Status(out.error());
+  });
+  ASSERT_TRUE(del.ok()) << del.error().message();
+  EXPECT_TRUE(authors().empty());
+}
+
 TEST(Policy, ReachFollowsTheFactsAndTheClock) {
   auto policy = shipped();
   ASSERT_TRUE(policy);

@@ -207,7 +207,7 @@ TEST_F(StoreTest, CreatesDirectoryAndDatabase) {
   EXPECT_TRUE(fs::is_directory(dir_));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db"));
   EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"11"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
 }
 
 TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {
@@ -821,11 +821,38 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
 }
 
-// Undoes migration 10 (token texts) and marks the store version 9;
+// Undoes migration 12 (authorship) and marks the store version 11.
+constexpr const char* kAsVersion11 = "DROP TABLE resource_author; PRAGMA user_version=11;";
+
+// Undoes migrations 12 and 10 (token texts) and marks the store version 9;
 // migration 11 then rebuilds the full-text table again, as it would.
 constexpr const char* kAsVersion9 =
-    "DROP INDEX sp_token_by_code; DROP TABLE sp_token_text; ALTER TABLE sp_token DROP COLUMN implied;"
+    "DROP TABLE resource_author; DROP INDEX sp_token_by_code; DROP TABLE sp_token_text;"
+    "ALTER TABLE sp_token DROP COLUMN implied;"
     "CREATE INDEX sp_token_by_code ON sp_token(param, code); PRAGMA user_version=9;";
+
+// Migration 12 moves the authorship facts to resource_author, and leaves
+// the other facts where they were.
+TEST_F(StoreTest, AuthorshipMigrationMovesTheAuthorFacts) {
+  rewrite_closed(
+      std::string(kAsVersion11) +
+      "INSERT INTO access_fact(src_type, src_id, kind, patient, principal, target, start_at, end_at) "
+      "VALUES ('Observation', 'o1', 'author', 'p1', 'Practitioner/a', '', 0, 9),"
+      "  ('Observation', 'o1', 'author', 'p1', 'PractitionerRole/r', '', 0, 9),"
+      "  ('CareTeam', 'ct1', 'team', 'p1', 'Practitioner/a', '', 0, 9);");
+  open();
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
+  EXPECT_EQ(sql_column("SELECT type || '/' || id || ' ' || principal FROM resource_author ORDER BY 1"),
+            (std::vector<std::string>{"Observation/o1 Practitioner/a", "Observation/o1 PractitionerRole/r"}));
+  EXPECT_EQ(sql_column("SELECT src_type || ' ' || kind FROM access_fact"),
+            std::vector<std::string>{"CareTeam team"});
+  // What the policy reads for the resource: its authors, as facts.
+  auto facts = store_->reader()->access_facts("", "Observation", "o1");
+  ASSERT_TRUE(facts.ok());
+  ASSERT_EQ(facts->size(), 2u);
+  EXPECT_EQ((*facts)[0].kind, "author");
+  EXPECT_EQ((*facts)[0].source, "Observation/o1");
+}
 
 // Migration 10 adds the token texts: the token rows a store of version 9
 // has are kept, implying nothing (their :text rows are still there), and
@@ -835,7 +862,7 @@ TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
                  "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, 'http://loinc.org', "
                  "'4548-4');");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"11"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
   EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || implied FROM sp_token"),
             std::vector<std::string>{"3 4548-4 0"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_token_by_code'");
@@ -857,7 +884,7 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
       "PRAGMA user_version=8;";
   rewrite_closed(std::string(kAsVersion9) + as_version_8);
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"11"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
   ASSERT_EQ(create.size(), 1u);
   EXPECT_NE(create[0].find("detail = column"), std::string::npos) << create[0];

@@ -180,4 +180,21 @@ inline constexpr const char* kSecurityMigration4 = R"sql(
 INSERT OR IGNORE INTO security_meta(key, value) VALUES('access_generation', '0');
 )sql";
 
+// Migration 12: authorship in its own table. A resource's authors are read
+// by key only (the policy's "author" check, Policy::decide's facts), never by
+// patient or kind, yet in access_fact each one also filled both of its
+// secondary indexes: one fact per resource, and the 10k territory's import
+// spent 2-3 s of 21 on them (docs/performance.md, "Authorship").
+inline constexpr const char* kSecurityMigration5 = R"sql(
+CREATE TABLE resource_author (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  principal TEXT NOT NULL,           -- "Practitioner/x": an author of the live version
+  PRIMARY KEY (type, id, principal)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO resource_author(type, id, principal)
+  SELECT src_type, src_id, principal FROM access_fact WHERE kind = 'author';
+DELETE FROM access_fact WHERE kind = 'author';
+)sql";
+
 }  // namespace parcours::store::sqlite

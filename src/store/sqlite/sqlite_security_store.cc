@@ -122,12 +122,17 @@ constexpr const char* kDeleteOwnFacts = "DELETE FROM access_fact WHERE src_type=
 constexpr const char* kInsertFact =
     "INSERT OR IGNORE INTO access_fact(src_type, src_id, kind, patient, principal, target, start_at, end_at) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-// Patient-wide facts, kind by kind: the authorship facts of each of the
-// patient's resources share the index range and would be read for nothing.
+// Authorship facts live in resource_author (migration 12).
+constexpr const char* kSelectAuthors = "SELECT principal FROM resource_author WHERE type=?1 AND id=?2";
+constexpr const char* kSelectAuthorFacts =
+    "SELECT a.principal, coalesce(l.patient, '') FROM resource_author AS a LEFT JOIN resource_label AS l ON "
+    "l.type = a.type AND l.id = a.id WHERE a.type=?1 AND a.id=?2";
+constexpr const char* kDeleteAuthors = "DELETE FROM resource_author WHERE type=?1 AND id=?2";
+constexpr const char* kInsertAuthor =
+    "INSERT OR IGNORE INTO resource_author(type, id, principal) VALUES(?1, ?2, ?3)";
 constexpr const char* kPatientFacts =
     "SELECT kind, patient, principal, target, start_at, end_at, src_type, src_id FROM access_fact "
-    "WHERE patient=?1 AND kind IN ('deny-actor', 'deny-break-glass', 'gp', 'gp-only', 'mask-category', "
-    "'mask-resource', 'permit', 'task', 'team')";
+    "WHERE patient=?1";
 // Break-glass accesses are audit records: the grant and its trace are one
 // row. Both queries give (agent, patient, recorded, until, seq).
 constexpr const char* kBreakGlass =
@@ -159,6 +164,85 @@ Status bump_access_generation(Connection& c) {
   return q->run();
 }
 
+template <class T>
+void sort_unique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// The resource's facts other than authorship.
+Status replace_facts(Connection& c, std::string_view type, std::string_view id, bool live_before,
+                     std::vector<FactKey> facts) {
+  std::vector<FactKey> old;
+  if (live_before) {
+    auto q = c.query(kSelectOwnFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      old.emplace_back(std::string(q->text(0)), std::string(q->text(1)), std::string(q->text(2)),
+                       std::string(q->text(3)), q->int64(4), q->int64(5));
+    }
+  }
+  sort_unique(old);
+  sort_unique(facts);
+  if (old == facts) return Status::Ok();
+  // Any of these facts may open or close a record: cached reaches
+  // (security/reach.h) must see the change.
+  if (auto s = bump_access_generation(c); !s) return s;
+  if (!old.empty()) {
+    auto q = c.query(kDeleteOwnFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    if (auto s = q->run(); !s) return s;
+  }
+  for (const auto& [kind, patient, principal, target, start, end] : facts) {
+    auto q = c.query(kInsertFact);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, std::string_view(kind)).bind(4, std::string_view(patient));
+    q->bind(5, std::string_view(principal)).bind(6, std::string_view(target)).bind(7, start).bind(8, end);
+    if (auto s = q->run(); !s) return s;
+  }
+  return Status::Ok();
+}
+
+// The resource's authors. Authorship opens no record (it only lifts a
+// patient's masks, or shows data outside any compartment to its author), so
+// it leaves the access generation alone.
+Status replace_authors(Connection& c, std::string_view type, std::string_view id, bool live_before,
+                       std::vector<std::string> authors) {
+  std::vector<std::string> old;
+  if (live_before) {
+    auto q = c.query(kSelectAuthors);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      old.emplace_back(q->text(0));
+    }
+  }
+  sort_unique(old);
+  sort_unique(authors);
+  if (old == authors) return Status::Ok();
+  if (!old.empty()) {
+    auto q = c.query(kDeleteAuthors);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    if (auto s = q->run(); !s) return s;
+  }
+  for (const auto& principal : authors) {
+    auto q = c.query(kInsertAuthor);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id).bind(3, std::string_view(principal));
+    if (auto s = q->run(); !s) return s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status write_security_rows(Connection& c, std::string_view type, std::string_view id,
@@ -182,47 +266,19 @@ Status write_security_rows(Connection& c, std::string_view type, std::string_vie
       if (auto s = q->run(); !s) return s;
     }
   }
-  // Facts: compared as sets; rewritten only when they differ.
-  std::vector<FactKey> old_facts, new_facts;
-  if (live_before) {
-    auto q = c.query(kSelectOwnFacts);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::move(row).error();
-      if (!*row) break;
-      old_facts.emplace_back(std::string(q->text(0)), std::string(q->text(1)), std::string(q->text(2)),
-                             std::string(q->text(3)), q->int64(4), q->int64(5));
-    }
-  }
+  // Facts, then authors: each compared as a set, rewritten only when it
+  // differs.
+  std::vector<FactKey> new_facts;
+  std::vector<std::string> new_authors;
   if (rows)
-    for (const auto& f : rows->facts) new_facts.push_back(key_of(f));
-  std::sort(old_facts.begin(), old_facts.end());
-  std::sort(new_facts.begin(), new_facts.end());
-  new_facts.erase(std::unique(new_facts.begin(), new_facts.end()), new_facts.end());
-  if (old_facts == new_facts) return Status::Ok();
-  // Anything but authorship may open or close a record: cached reaches
-  // (security/reach.h) must see the change.
-  auto opens_or_closes = [](const std::vector<FactKey>& v) {
-    return std::any_of(v.begin(), v.end(), [](const FactKey& k) { return std::get<0>(k) != "author"; });
-  };
-  if (opens_or_closes(old_facts) || opens_or_closes(new_facts))
-    if (auto s = bump_access_generation(c); !s) return s;
-  if (!old_facts.empty()) {
-    auto q = c.query(kDeleteOwnFacts);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    if (auto s = q->run(); !s) return s;
-  }
-  for (const auto& [kind, patient, principal, target, start, end] : new_facts) {
-    auto q = c.query(kInsertFact);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id).bind(3, std::string_view(kind)).bind(4, std::string_view(patient));
-    q->bind(5, std::string_view(principal)).bind(6, std::string_view(target)).bind(7, start).bind(8, end);
-    if (auto s = q->run(); !s) return s;
-  }
-  return Status::Ok();
+    for (const auto& f : rows->facts) {
+      if (f.kind == "author")
+        new_authors.push_back(f.principal);
+      else
+        new_facts.push_back(key_of(f));
+    }
+  if (auto s = replace_facts(c, type, id, live_before, std::move(new_facts)); !s) return s;
+  return replace_authors(c, type, id, live_before, std::move(new_authors));
 }
 
 Status append_audit(Connection& c, const AuditRecord& in) {
@@ -320,17 +376,22 @@ Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_vie
     if (auto s = read_fact_rows(*q, out); !s) return std::move(s).error();
   }
   if (!type.empty()) {
-    auto q = c.query(kSelectOwnFacts);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    std::size_t before = out.size();
-    if (auto s = read_fact_rows(*q, out, std::string(type) + "/" + std::string(id)); !s)
-      return std::move(s).error();
     // Only the resource's authorship; its other facts are patient-wide and
     // already listed above.
-    out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(before), out.end(),
-                             [](const AccessFact& f) { return f.kind != "author"; }),
-              out.end());
+    auto q = c.query(kSelectAuthorFacts);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      AccessFact f;
+      f.kind = "author";
+      f.principal = q->text(0);
+      f.patient = q->text(1);
+      f.source = std::string(type) + "/" + std::string(id);
+      out.push_back(std::move(f));
+    }
   }
   if (!patient.empty()) {
     auto q = c.query(kBreakGlass);

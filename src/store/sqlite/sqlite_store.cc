@@ -117,6 +117,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration5,
     // 11: full text without per-row column sizes (search_schema.h).
     sqlite::kSearchMigration6,
+    // 12: authorship out of access_fact (security_schema.h).
+    sqlite::kSecurityMigration5,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
