@@ -164,48 +164,75 @@ Status bump_access_generation(Connection& c) {
   return q->run();
 }
 
-template <class T>
-void sort_unique(std::vector<T>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
+// Runs `sql` with ?1 = type and ?2 = id, and calls `row` for each row.
+template <class F>
+Status each_row(Connection& c, const char* sql, std::string_view type, std::string_view id, F row) {
+  auto q = c.query(sql);
+  if (!q) return std::move(q).error();
+  q->bind(1, type).bind(2, id);
+  for (;;) {
+    auto more = q->step();
+    if (!more) return std::move(more).error();
+    if (!*more) return Status::Ok();
+    row(*q);
+  }
+}
+
+// Makes the resource's rows of one table (`select`, `erase` and `insert`,
+// with ?1 = type and ?2 = id) the set `now`, writing only when the stored set
+// differs. `read` makes a key of a selected row, `bind` binds a key from ?3.
+// Returns whether anything was written.
+template <class Key, class Read, class Bind>
+Result<bool> replace_set(Connection& c, std::string_view type, std::string_view id, bool live_before,
+                         std::vector<Key> now, const char* select, const char* erase, const char* insert,
+                         Read read, Bind bind) {
+  std::vector<Key> old;
+  if (live_before)
+    if (auto s = each_row(c, select, type, id, [&](const Query& q) { old.push_back(read(q)); }); !s)
+      return std::move(s).error();
+  for (auto* v : {&old, &now}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  if (old == now) return false;
+  if (!old.empty()) {
+    auto q = c.query(erase);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    if (auto s = q->run(); !s) return std::move(s).error();
+  }
+  for (const auto& key : now) {
+    auto q = c.query(insert);
+    if (!q) return std::move(q).error();
+    q->bind(1, type).bind(2, id);
+    bind(*q, key);
+    if (auto s = q->run(); !s) return std::move(s).error();
+  }
+  return true;
 }
 
 // The resource's facts other than authorship.
 Status replace_facts(Connection& c, std::string_view type, std::string_view id, bool live_before,
                      std::vector<FactKey> facts) {
-  std::vector<FactKey> old;
-  if (live_before) {
-    auto q = c.query(kSelectOwnFacts);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::move(row).error();
-      if (!*row) break;
-      old.emplace_back(std::string(q->text(0)), std::string(q->text(1)), std::string(q->text(2)),
-                       std::string(q->text(3)), q->int64(4), q->int64(5));
-    }
-  }
-  sort_unique(old);
-  sort_unique(facts);
-  if (old == facts) return Status::Ok();
+  auto changed = replace_set(
+      c, type, id, live_before, std::move(facts), kSelectOwnFacts, kDeleteOwnFacts, kInsertFact,
+      [](const Query& q) {
+        return FactKey{std::string(q.text(0)),
+                       std::string(q.text(1)),
+                       std::string(q.text(2)),
+                       std::string(q.text(3)),
+                       q.int64(4),
+                       q.int64(5)};
+      },
+      [](Query& q, const FactKey& k) {
+        const auto& [kind, patient, principal, target, start, end] = k;
+        q.bind(3, std::string_view(kind)).bind(4, std::string_view(patient));
+        q.bind(5, std::string_view(principal)).bind(6, std::string_view(target)).bind(7, start).bind(8, end);
+      });
+  if (!changed) return std::move(changed).error();
   // Any of these facts may open or close a record: cached reaches
   // (security/reach.h) must see the change.
-  if (auto s = bump_access_generation(c); !s) return s;
-  if (!old.empty()) {
-    auto q = c.query(kDeleteOwnFacts);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    if (auto s = q->run(); !s) return s;
-  }
-  for (const auto& [kind, patient, principal, target, start, end] : facts) {
-    auto q = c.query(kInsertFact);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id).bind(3, std::string_view(kind)).bind(4, std::string_view(patient));
-    q->bind(5, std::string_view(principal)).bind(6, std::string_view(target)).bind(7, start).bind(8, end);
-    if (auto s = q->run(); !s) return s;
-  }
-  return Status::Ok();
+  return *changed ? bump_access_generation(c) : Status::Ok();
 }
 
 // The resource's authors. Authorship opens no record (it only lifts a
@@ -213,34 +240,11 @@ Status replace_facts(Connection& c, std::string_view type, std::string_view id, 
 // it leaves the access generation alone.
 Status replace_authors(Connection& c, std::string_view type, std::string_view id, bool live_before,
                        std::vector<std::string> authors) {
-  std::vector<std::string> old;
-  if (live_before) {
-    auto q = c.query(kSelectAuthors);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::move(row).error();
-      if (!*row) break;
-      old.emplace_back(q->text(0));
-    }
-  }
-  sort_unique(old);
-  sort_unique(authors);
-  if (old == authors) return Status::Ok();
-  if (!old.empty()) {
-    auto q = c.query(kDeleteAuthors);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    if (auto s = q->run(); !s) return s;
-  }
-  for (const auto& principal : authors) {
-    auto q = c.query(kInsertAuthor);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id).bind(3, std::string_view(principal));
-    if (auto s = q->run(); !s) return s;
-  }
-  return Status::Ok();
+  auto changed = replace_set(
+      c, type, id, live_before, std::move(authors), kSelectAuthors, kDeleteAuthors, kInsertAuthor,
+      [](const Query& q) { return std::string(q.text(0)); },
+      [](Query& q, const std::string& principal) { q.bind(3, std::string_view(principal)); });
+  return changed ? Status::Ok() : Status(std::move(changed).error());
 }
 
 }  // namespace
@@ -378,20 +382,15 @@ Result<std::vector<AccessFact>> read_access_facts(Connection& c, std::string_vie
   if (!type.empty()) {
     // Only the resource's authorship; its other facts are patient-wide and
     // already listed above.
-    auto q = c.query(kSelectAuthorFacts);
-    if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id);
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::move(row).error();
-      if (!*row) break;
+    auto s = each_row(c, kSelectAuthorFacts, type, id, [&](const Query& q) {
       AccessFact f;
       f.kind = "author";
-      f.principal = q->text(0);
-      f.patient = q->text(1);
+      f.principal = q.text(0);
+      f.patient = q.text(1);
       f.source = std::string(type) + "/" + std::string(id);
       out.push_back(std::move(f));
-    }
+    });
+    if (!s) return std::move(s).error();
   }
   if (!patient.empty()) {
     auto q = c.query(kBreakGlass);
