@@ -627,11 +627,9 @@ TEST(Policy, DecisionAndSqlAgreeOnRandomData) {
   EXPECT_GT(reached, 50) << "the reach must be exercised";
 }
 
-// The cached reach is rebuilt when a fact that opens or closes a record
-// changes, and when time reaches a fact's start or end; a write that only
-// adds authorship keeps it.
 // A resource's authors follow its live version: an update replaces them, a
-// delete removes them (resource_author), and the other facts stay apart.
+// delete removes them (resource_author); they are not among the patient-wide
+// facts.
 TEST(Policy, AuthorshipFollowsTheLiveVersion) {
   auto policy = shipped();
   ASSERT_TRUE(policy);
@@ -648,7 +646,7 @@ TEST(Policy, AuthorshipFollowsTheLiveVersion) {
   auto put = [&](const std::string& performers) {
     Status st = f.store->write([&](store::Writer& w) -> Status {
       auto j = parse_json(R"({"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},)"
-                          R"("performer":[)" +
+                          R"("subject":{"reference":"Patient/p0"},"performer":[)" +
                           performers + "]}");
       if (!j) return j.error();
       auto out = w.put("Observation", "o1", std::move(*j));
@@ -662,6 +660,10 @@ TEST(Policy, AuthorshipFollowsTheLiveVersion) {
   put(R"({"reference":"Practitioner/b"},{"reference":"PractitionerRole/c"})");
   EXPECT_EQ(authors(), (std::vector<std::string>{"author Practitioner/b Observation/o1",
                                                  "author PractitionerRole/c Observation/o1"}));
+  // The patient-wide facts (what opens or closes the record) hold none.
+  auto patient_wide = f.store->reader()->access_facts("p0", "", "");
+  ASSERT_TRUE(patient_wide.ok());
+  EXPECT_TRUE(patient_wide->empty());
   Status del = f.store->write([&](store::Writer& w) -> Status {
     auto out = w.remove("Observation", "o1");
     return out ? Status() : Status(out.error());
@@ -670,6 +672,9 @@ TEST(Policy, AuthorshipFollowsTheLiveVersion) {
   EXPECT_TRUE(authors().empty());
 }
 
+// The cached reach is rebuilt when a fact that opens or closes a record
+// changes, and when time reaches a fact's start or end; a write that only
+// adds authorship keeps it.
 TEST(Policy, ReachFollowsTheFactsAndTheClock) {
   auto policy = shipped();
   ASSERT_TRUE(policy);

@@ -182,9 +182,9 @@ INSERT OR IGNORE INTO security_meta(key, value) VALUES('access_generation', '0')
 
 // Migration 12: authorship in its own table. A resource's authors are read
 // by key only (the policy's "author" check, Policy::decide's facts), never by
-// patient or kind, yet in access_fact each one also filled both of its
-// secondary indexes: one fact per resource, and the 10k territory's import
-// spent 2-3 s of 21 on them (docs/performance.md, "Authorship").
+// patient or kind, yet in access_fact each one, nearly one per resource, also
+// filled both of its secondary indexes: 1.2 s of the 10k territory's 20 s
+// import (docs/performance.md, "Authorship in its own table").
 inline constexpr const char* kSecurityMigration5 = R"sql(
 CREATE TABLE resource_author (
   type TEXT NOT NULL,
