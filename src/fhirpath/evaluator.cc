@@ -56,16 +56,19 @@ Evaluator::Evaluator(const Expression& expression, const Environment& env, const
     : expr_(expression), env_(env) {
   context_.push_back(input);
   if (env.resource) resource_.push_back(resource_value(env.resource));
+  if (!resource_.empty()) resource_ptr_ = &resource_.front();
 }
 
 Evaluator::Evaluator(const Expression& expression, const Environment& env, const Json* input)
     : expr_(expression), env_(env) {
   if (input) context_.push_back(resource_value(input));
   const Json* res = env.resource ? env.resource : input;
-  if (res == input)
-    resource_ = context_;
-  else if (res)
+  if (res == input) {
+    if (!context_.empty()) resource_ptr_ = &context_.front();  // no copy: the common case
+  } else if (res) {
     resource_.push_back(resource_value(res));
+    resource_ptr_ = &resource_.front();
+  }
 }
 
 std::string_view Evaluator::keep(std::string s) {
@@ -226,7 +229,8 @@ Coll Evaluator::eval_variable(const Node& n, const Scope&) {
       return context_;
     case VarKind::kResource:
     case VarKind::kRootResource:
-      return resource_;
+      if (resource_ptr_) return {*resource_ptr_};
+      return {};
     case VarKind::kConstant:
       return {n.literal};
     case VarKind::kUser:

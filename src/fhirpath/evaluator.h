@@ -48,6 +48,8 @@ class Evaluator {
   Evaluator(const Expression& expression, const Environment& env, const Json* input);
   // The input collection is {input}, any value (an item of an earlier result).
   Evaluator(const Expression& expression, const Environment& env, const Value& input);
+  Evaluator(const Evaluator&) = delete;  // resource() points into the evaluator itself
+  Evaluator& operator=(const Evaluator&) = delete;
 
   Coll eval(const Node& n, const Scope& scope);
 
@@ -66,7 +68,7 @@ class Evaluator {
   bool owns(const Json* node) const;  // a Json kept in the arena
   const Expression& expression() const { return expr_; }
   const Value* context() const { return context_.empty() ? nullptr : &context_.front(); }
-  const Value* resource() const { return resource_.empty() ? nullptr : &resource_.front(); }
+  const Value* resource() const { return resource_ptr_; }
   const Temporal& now();
 
   // defineVariable(): visible to the rest of the evaluation.
@@ -87,7 +89,8 @@ class Evaluator {
   const Expression& expr_;
   const Environment& env_;
   Coll context_;
-  Coll resource_;
+  Coll resource_;                        // %resource when it is not the input itself
+  const Value* resource_ptr_ = nullptr;  // into context_ or resource_, which never change
   std::optional<Temporal> now_;
   // Lists, not deques: an evaluation that computes nothing allocates nothing.
   std::forward_list<std::string> strings_;
