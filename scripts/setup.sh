@@ -36,3 +36,5 @@ npm_install() {
   fi
 }
 npm_install third_party/fhir-packages
+# HL7's fhirpath.js, the baseline that bench/fhirpath.sh measures against.
+npm_install bench/fhirpath-js
