@@ -77,10 +77,10 @@ Value primitive_value(const Json* v, const Json* ext, const fhir::TypeDef* type,
       Coll tmp;
       json_values(*v, resource, tmp);
       if (!tmp.empty()) {
-        Value y = tmp[0];
-        y.type = type;
-        y.ext = x.ext;
-        return y;
+        const Json* ext_of_x = x.ext;
+        x = tmp[0];  // one returned object: NRVO builds x in the caller's slot
+        x.type = type;
+        x.ext = ext_of_x;
       }
     }
   }
