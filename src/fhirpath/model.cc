@@ -105,7 +105,7 @@ void emit(const Json* val, const Json* ext, const fhir::TypeDef* type, const Jso
         if (v) json_values(*v, resource, out);
         continue;
       }
-      out.push_back(typed_value(v, e, type, resource));
+      out.emplace_with([&] { return typed_value(v, e, type, resource); });
     }
     return;
   }
@@ -114,7 +114,8 @@ void emit(const Json* val, const Json* ext, const fhir::TypeDef* type, const Jso
       json_values(*val, resource, out);
       return;
     }
-    out.push_back(typed_value(val, ext && ext->is_object() ? ext : nullptr, type, resource));
+    out.emplace_with(
+        [&] { return typed_value(val, ext && ext->is_object() ? ext : nullptr, type, resource); });
     return;
   }
   if (ext) {

@@ -141,6 +141,15 @@ class SmallVec {
     std::memcpy(static_cast<void*>(data() + size_), &v, sizeof(T));
     ++size_;
   }
+  // Appends what `make()` returns, built in place (C++17 guaranteed copy
+  // elision): copying a T that was just built field by field stalls on
+  // partial stores, which made push_back a tenth of a one-step path.
+  template <typename F>
+  void emplace_with(F&& make) {
+    if (size_ == capacity()) grow(size_ * 2 + 1);
+    ::new (static_cast<void*>(data() + size_)) T(make());
+    ++size_;
+  }
   void append(std::span<const T> vs) {
     if (vs.empty()) return;
     if (size_ + vs.size() > capacity()) grow(size_ + vs.size() + size_ / 2);
