@@ -563,9 +563,8 @@ std::optional<SearchParamIds::Narrowed> SearchParamIds::narrowed(std::string_vie
   std::shared_lock lock(mu_);
   auto n = narrowed_.find(name);
   if (n == narrowed_.end()) return std::nullopt;
-  auto own = ids_.find(name), source = ids_.find(n->second.first);
-  return Narrowed{own == ids_.end() ? -1 : own->second, source == ids_.end() ? -1 : source->second,
-                  n->second.second};
+  auto own = ids_.find(name);
+  return Narrowed{own == ids_.end() ? -1 : own->second, n->second.second};
 }
 
 std::vector<std::int64_t> SearchParamIds::keys(std::string_view name) const {

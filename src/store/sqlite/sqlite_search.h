@@ -36,10 +36,10 @@ class SearchParamIds {
   // in RowAlias order (a source not registered yet has none); empty for an
   // unknown name.
   std::vector<std::int64_t> keys(std::string_view name) const;
-  // A name narrowed to one target type (RowAlias::target_type): its own
-  // key, its source's, and the type.
+  // A name narrowed to one target type (RowAlias::target_type): its own key
+  // and the type (keys() gives its source's key too).
   struct Narrowed {
-    std::int64_t own = -1, source = -1;
+    std::int64_t own = -1;
     std::string type;
   };
   std::optional<Narrowed> narrowed(std::string_view name) const;
