@@ -34,6 +34,7 @@ IndexRows test_indexer(std::string_view type, const Json& r) {
     for (const auto& i : ids->as_array())
       rows.identifiers.push_back({std::string(i.get_string("system")), std::string(i.get_string("value"))});
   }
+  rows.search.content = std::string(type) + " " + std::string(r.get_string("id"));  // full-text rows
   return rows;
 }
 
@@ -898,6 +899,41 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
   EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sp_text_positions%' OR name LIKE "
                        "'sp_text_sized%'"),
             std::vector<std::string>{"0"});
+}
+
+// A bulk load builds the value indexes at its end, and lets the full-text
+// segments pile up (one per commit) until it merges them into one and
+// restores FTS5's merge policy.
+TEST_F(StoreTest, BulkLoadBuildsTheIndexesAndMergesTheFullTextAtItsEnd) {
+  const std::string segments = "SELECT count(DISTINCT segid) FROM sp_text_idx";
+  const std::string merge_policy =
+      "SELECT k || '=' || v FROM sp_text_config WHERE k LIKE '%merge' ORDER BY k";
+  ASSERT_TRUE(store_->begin_bulk_load().ok());
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name = 'sp_token_by_code'"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(sql_column(merge_policy), (std::vector<std::string>{"automerge=0", "crisismerge=200"}));
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(put(patient("p" + std::to_string(i), "A")).ok());  // 6 commits
+  EXPECT_EQ(sql_column(segments), std::vector<std::string>{"6"});
+  ASSERT_TRUE(store_->end_bulk_load().ok());
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name = 'sp_token_by_code'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(sql_column(segments), std::vector<std::string>{"1"});
+  EXPECT_EQ(sql_column(merge_policy), (std::vector<std::string>{"automerge=4", "crisismerge=16"}));
+  EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH 'content : p3'").size(), 1u);
+}
+
+// A bulk load cut short (a crash, a killed import) is finished at the next
+// open: the value indexes are built and the full text merged.
+TEST_F(StoreTest, InterruptedBulkLoadIsFinishedAtTheNextOpen) {
+  ASSERT_TRUE(store_->begin_bulk_load().ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(put(patient("p" + std::to_string(i), "A")).ok());
+  reopen();
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name = 'sp_token_by_code'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(sql_column("SELECT count(DISTINCT segid) FROM sp_text_idx"), std::vector<std::string>{"1"});
+  EXPECT_EQ(sql_column("SELECT k || '=' || v FROM sp_text_config WHERE k LIKE '%merge' ORDER BY k"),
+            (std::vector<std::string>{"automerge=4", "crisismerge=16"}));
+  EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH 'content : p2'").size(), 1u);
 }
 
 TEST_F(StoreTest, FindByIdentifier) {
