@@ -88,7 +88,7 @@ struct Out {
   // it (texts_start() .. token()); composite components have no modifiers.
   std::size_t texts_start() const { return rows.token_texts.size(); }
   void text(std::string_view display) {
-    if (grp == 0) string_to(rows.token_texts, param.text_name, 0, display);
+    if (name == param.name) string_to(rows.token_texts, param.text_name, 0, display);
   }
   // Texts from `from` that no token carries (a CodeableConcept with a text
   // and no coding) become string rows of their own.
@@ -451,6 +451,15 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
       continue;                           // columns of the resource row
     if (!p->union_of.empty()) continue;   // its sources' rows stand for it
     if (p->reads_plain_rows()) continue;  // its components read plain parameters' rows
+    if (p->grouped_by) {
+      // Element by element, in the composite's groups (ParamDef::grouped_by).
+      auto elements = fhirpath::evaluate(*p->grouped_by->compiled, &resource, env);
+      if (!elements) continue;
+      for (std::size_t i = 0; i < elements->size(); ++i)
+        if (auto values = fhirpath::evaluate(*p->grouped_as->compiled, (*elements)[i], env))
+          add_values_to(*p, p->kind, p->name, static_cast<std::int32_t>(i + 1), *values, out, local);
+      continue;
+    }
     auto items = fhirpath::evaluate(*p->compiled, &resource, env);
     if (!items || items->empty()) continue;
     if (p->kind != Kind::kComposite) {

@@ -15,8 +15,9 @@ namespace parcours::search {
 // the same data: stores built before then are reindexed (docs/decisions/search.md).
 // 2: contained resources; 3: unions (union_of); 4: _content without the stamps;
 // 5: token texts implied by codes; 6: composites reading plain rows (same_rows),
-// narrowed references (narrows)
-constexpr std::string_view kExtractionVersion = "extract-6";
+// narrowed references (narrows); 7: plain rows grouped by a composite's
+// element (grouped_by)
+constexpr std::string_view kExtractionVersion = "extract-7";
 
 namespace {
 
@@ -209,40 +210,55 @@ bool yields_no_rows(std::string_view branch, fhir::SearchParamType kind) {
 }
 
 // Finds the composites of `params` (one type's) whose element is the
-// resource itself and whose every component has the values of a plain
-// parameter of the type (ParamComponent::same_rows): Observation's
-// code-value-quantity is code (Observation.code) and value.ofType(Quantity)
-// (Observation.value-quantity). The resource is then the composite's only
-// group, and the plain rows (group 0) pair exactly as its own rows would:
-// on the 10k territory, 377 000 rows that repeated others (docs/performance.md).
+// resource itself or one path of it, and whose every component has the
+// values of a plain parameter of the type (ParamComponent::same_rows):
+// Observation's code-value-quantity is code (Observation.code) and
+// value.ofType(Quantity) (Observation.value-quantity); its
+// component-code-value-quantity is code and value on each
+// Observation.component (component-code, component-value-quantity). The
+// plain rows then pair exactly as the composite's own rows would: in one
+// group (0) when the element is the resource, else in the group of their
+// element (ParamDef::grouped_by). On the 10k territory, 377 000 rows and
+// then 177 000 that repeated others (docs/performance.md).
 void derive_component_rows(std::string_view type, const std::vector<ParamDef*>& params,
                            const BranchSets& branches) {
   auto values = [](std::vector<std::string> set, fhir::SearchParamType kind) {
     std::erase_if(set, [&](const std::string& b) { return yields_no_rows(b, kind); });
     return set;
   };
+  // The element each plain parameter's rows are grouped by, once chosen:
+  // a parameter's rows have one grouping.
+  std::map<const ParamDef*, std::string> grouping;
   for (ParamDef* d : params) {
     auto own = branches.find(d);
     if (own == branches.end() || d->kind != fhir::SearchParamType::kComposite || d->components.empty() ||
-        !d->union_of.empty())
+        !d->union_of.empty() || own->second.size() != 1)
       continue;
-    if (own->second != std::vector<std::string>{std::string(type)}) continue;
+    const std::string& element = own->second.front();
+    if (element != type && !element.starts_with(std::string(type) + ".")) continue;
     std::vector<const ParamDef*> found;
     for (const auto& c : d->components) {
       std::vector<std::string> want;
-      for (const auto& b : branch_set(c.expression)) want.push_back(std::string(type) + "." + b);
+      for (const auto& b : branch_set(c.expression)) want.push_back(element + "." + b);
       std::sort(want.begin(), want.end());
       want = values(std::move(want), c.kind);
       auto same = std::find_if(params.begin(), params.end(), [&](const ParamDef* p) {
         auto b = branches.find(p);
+        auto g = grouping.find(p);
         return b != branches.end() && p->kind == c.kind && p->union_of.empty() && !want.empty() &&
-               values(b->second, p->kind) == want;
+               (g == grouping.end() || g->second == element) && values(b->second, p->kind) == want;
       });
       if (same == params.end()) break;
       found.push_back(*same);
     }
     if (found.size() != d->components.size()) continue;
-    for (std::size_t i = 0; i < found.size(); ++i) d->components[i].same_rows = found[i];
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      d->components[i].same_rows = found[i];
+      if (!grouping.emplace(found[i], element).second || element == type) continue;
+      auto* plain = const_cast<ParamDef*>(found[i]);  // one of `params`
+      plain->grouped_by = d;
+      plain->grouped_as = &d->components[i];
+    }
   }
 }
 

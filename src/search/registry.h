@@ -31,10 +31,13 @@ struct ParamComponent {
   std::shared_ptr<const fhirpath::Expression> compiled;
   std::string name;  // row name: "<composite name>$<n>"
   // A plain parameter of the same type whose rows are exactly this
-  // component's, when the composite's element is the resource itself
-  // (Observation.code-value-quantity: code -> Observation.code): the
-  // component reads its rows (Registry::row_aliases), which pair as one
-  // group (0), and the composite writes none.
+  // component's: when the composite's element is the resource itself
+  // (Observation.code-value-quantity: code -> Observation.code), its rows
+  // pair as one group (0); when the element is a path of the resource
+  // (Observation.component-code-value-quantity: code ->
+  // Observation.component-code), the parameter's rows are grouped by
+  // element (ParamDef::grouped_by). The component reads its rows
+  // (Registry::row_aliases) and the composite writes none.
   const ParamDef* same_rows = nullptr;
 };
 
@@ -70,6 +73,15 @@ struct ParamDef {
   // absolute URL) are its own (Registry::row_aliases, RowAlias::target_type).
   const ParamDef* narrows = nullptr;
   std::string narrow_type;
+
+  // A plain parameter whose values are a composite's component on each of
+  // the composite's elements (Observation.component-code is `code` on each
+  // Observation.component of component-code-value-quantity): its rows are
+  // extracted element by element, each in the group the composite would
+  // give it (1-based), so that the composite reads them instead of
+  // repeating them (ParamComponent::same_rows). Null otherwise.
+  const ParamDef* grouped_by = nullptr;
+  const ParamComponent* grouped_as = nullptr;  // the component of `grouped_by` it is
 
   // A composite every component of which reads a plain parameter's rows.
   bool reads_plain_rows() const {

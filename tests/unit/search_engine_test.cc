@@ -409,8 +409,7 @@ TEST(SearchCompositeOfTheResource, ReadsPlainParametersRows) {
   EXPECT_EQ(cvq->components[0].same_rows->name, "Observation.code");
   EXPECT_EQ(cvq->components[1].same_rows->name, "Observation.value-quantity");
   EXPECT_TRUE(registry->find("Observation", "code-value-concept")->reads_plain_rows());
-  // One group per component: its own rows.
-  EXPECT_FALSE(registry->find("Observation", "component-code-value-quantity")->reads_plain_rows());
+  EXPECT_EQ(registry->find("Observation", "code")->grouped_by, nullptr);  // group 0
 
   testing::SearchStore db;
   put_weight_and_blood_pressure(db);
@@ -438,6 +437,77 @@ TEST(SearchCompositeOfTheResource, ReadsPlainParametersRows) {
                       "SELECT count(*) FROM search_param WHERE name LIKE 'Observation.code-value-%$%'"),
             "4")
       << "only code-value-date and code-value-string have rows";
+}
+
+// A composite whose element is a path of the resource pairs the values of
+// each element: component-code-value-quantity reads component-code's and
+// component-value-quantity's rows, which are written element by element in
+// the composite's groups (ParamDef::grouped_by), so a code pairs only with
+// the value of its own component.
+TEST(SearchCompositeOfAnElement, ReadsPlainRowsGroupedByElement) {
+  auto registry = search::Registry::current();
+  const search::ParamDef* ccvq = registry->find("Observation", "component-code-value-quantity");
+  ASSERT_TRUE(ccvq && ccvq->reads_plain_rows());
+  EXPECT_EQ(ccvq->components[0].same_rows->name, "Observation.component-code");
+  EXPECT_EQ(ccvq->components[1].same_rows->name, "Observation.component-value-quantity");
+  const search::ParamDef* code = registry->find("Observation", "component-code");
+  ASSERT_TRUE(code->grouped_by && code->grouped_as);  // by one of the two composites
+  EXPECT_EQ(code->grouped_by->expression, "Observation.component");
+  EXPECT_EQ(code->grouped_as->expression, "code");
+  EXPECT_TRUE(registry->find("Observation", "component-code-value-concept")->reads_plain_rows());
+  EXPECT_NE(registry->find("Observation", "component-value-concept")->grouped_by, nullptr);
+
+  testing::SearchStore db;
+  // Systolic 140 and diastolic 90 mm[Hg]; a second reading of each in the
+  // other order; a component with a code and no value; one with a concept.
+  db.put(R"({"resourceType":"Observation","id":"bp","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+    "component":[
+      {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6","display":"Systolic blood pressure"}]},
+       "valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+      {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+       "valueQuantity":{"value":90,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  db.put(R"({"resourceType":"Observation","id":"bp2","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+    "component":[
+      {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+       "valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+      {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]}},
+      {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+       "valueQuantity":{"value":12,"system":"http://unitsofmeasure.org","code":"kPa"}},
+      {"code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]},
+       "valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"8517006"}]}}]})");
+  auto ids = [&](const std::string& q) { return sorted(db.ids("Observation", q)); };
+
+  EXPECT_EQ(ids("component-code-value-quantity=8480-6$140"), Ids{"bp"});
+  EXPECT_EQ(ids("component-code-value-quantity=8480-6$90"), Ids{});  // the other component's value
+  EXPECT_EQ(ids("component-code-value-quantity=8462-4$140"), Ids{"bp2"});
+  EXPECT_EQ(ids("component-code-value-quantity=8462-4$lt100"), Ids{"bp"});
+  // 12 kPa is 90 mm[Hg] (UCUM), in the fourth element of bp2.
+  EXPECT_EQ(ids("component-code-value-quantity=8480-6$ge89|http://unitsofmeasure.org|mm[Hg]"),
+            (Ids{"bp", "bp2"}));
+  EXPECT_EQ(ids("component-code-value-concept=72166-2$8517006"), Ids{"bp2"});
+  EXPECT_EQ(ids("component-code-value-concept=8480-6$8517006"), Ids{});
+  EXPECT_EQ(ids("combo-code-value-quantity=8480-6$90"), Ids{});
+  EXPECT_EQ(ids("combo-code-value-quantity=8462-4$90"), Ids{"bp"});
+  EXPECT_EQ(ids("component-code-value-quantity:missing=true"), Ids{});
+  // The plain parameters still find every value.
+  EXPECT_EQ(ids("component-code=8480-6"), (Ids{"bp", "bp2"}));
+  EXPECT_EQ(ids("component-code:text=systolic"), Ids{"bp"});
+  EXPECT_EQ(ids("component-value-quantity=90"), Ids{"bp"});
+  EXPECT_EQ(ids("component-code:missing=false&component-value-concept=8517006"), Ids{"bp2"});
+
+  EXPECT_EQ(
+      sql_value(db.directory(),
+                "SELECT count(*) FROM search_param WHERE name LIKE 'Observation.component-code-value-%$%'"),
+      "0")
+      << "the composites write no rows of their own";
+  EXPECT_EQ(
+      sql_value(db.directory(),
+                "SELECT group_concat(t.grp, ',') FROM (SELECT t.grp FROM sp_token t JOIN search_param p ON "
+                "p.pid = t.param JOIN search_resource r ON r.rid = t.rid WHERE p.name = "
+                "'Observation.component-code' AND r.id = 'bp2' ORDER BY t.grp) t"),
+      "1,2,3,4");
 }
 
 // Observation.patient is subject.where(resolve() is Patient): the subject
