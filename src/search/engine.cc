@@ -88,6 +88,9 @@ Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
   pl.now = req.now;
   pl.base_url = req.base_url;
   pl.strict = req.strict;
+  pl.find = [&](const std::string& type, const std::string& query, int limit) {
+    return find(reader, type, query, limit, req.policy, req.base_url);
+  };
   auto planned = make_plan(out.query, reader, pl);
   if (!planned) return std::move(planned).error();
   for (auto& i : planned->issues) out.query.ignored.push_back(std::move(i));

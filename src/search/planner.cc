@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "base/text.h"
 #include "fhir/base64.h"
 #include "search/extract.h"
 #include "search/filter.h"
@@ -160,15 +161,22 @@ RowCond quantity_cond(std::string_view value) {
 
 // Reference value: "Type/id", "Type/id/_history/v", "id", an absolute URL
 // (to this server: made relative), a canonical "url|version".
+// A reference value without this server's base URL: an absolute URL to
+// this server is the relative reference (R4 §3.1.1.4.12).
+std::string local_reference(std::string value, const std::string& base_url) {
+  if (!base_url.empty() && value.size() > base_url.size() + 1 && value.starts_with(base_url) &&
+      value[base_url.size()] == '/')
+    value.erase(0, base_url.size() + 1);
+  return value;
+}
+
 RowCond reference_cond(std::string_view raw, std::string_view type_modifier, const ParamDef& def,
                        const std::string& base_url) {
   std::string value = unescape(raw);
   if (!type_modifier.empty())
     return RowCond::all(
         {cmp(Column::RefId, CmpOp::Eq, value), cmp(Column::RefType, CmpOp::Eq, std::string(type_modifier))});
-  if (!base_url.empty() && value.size() > base_url.size() + 1 && value.starts_with(base_url) &&
-      value[base_url.size()] == '/')
-    value = value.substr(base_url.size() + 1);
+  value = local_reference(std::move(value), base_url);
   auto parts = parse_reference(value);
   if (!parts) return RowCond::never();
   if (parts->type.empty() && value.find(':') == std::string::npos) {
@@ -313,6 +321,103 @@ Result<RowCond> subsumption_cond(std::string_view value, bool below, Ctx& ctx) {
   return RowCond::all({RowCond::in(Column::Code, std::move(in)), cmp(Column::System, CmpOp::Eq, system)});
 }
 
+// The parameter of `type` through which its resources form a strict
+// hierarchy (R4 §3.1.1.4.14, references.html#circular "part-of"): a
+// reference `Type.partOf` whose only target is the type itself
+// (Location.partof, Organization.partof, Encounter.part-of, Task.part-of).
+const ParamDef* hierarchy_param(std::string_view type) {
+  for (const ParamDef* p : Registry::current()->for_type(type))
+    if (p->kind == Kind::kReference && p->targets == std::vector<std::string>{std::string(type)} &&
+        p->expression == std::string(type) + ".partOf")
+      return p;
+  return nullptr;
+}
+
+// Above this many members, a hierarchy is refused rather than listed.
+constexpr std::size_t kMaxHierarchy = 1000;
+
+// `root` and the resources of `type` below it (or above it) through
+// `hierarchy`, one level per search, for the caller (PlanOptions::find: a
+// resource the caller may not see is not crossed). A cycle ends the walk.
+Result<std::vector<PlanValue>> hierarchy_members(Ctx& ctx, const ParamDef& hierarchy, const std::string& type,
+                                                 const std::string& root, bool below, const Clause& c) {
+  if (!ctx.options.find)
+    return bad_request("':" + c.modifier + "' on references is not available here", c.source.name);
+  std::vector<PlanValue> members{root};
+  std::set<std::string> seen{root};
+  std::vector<std::string> frontier{root};
+  while (!frontier.empty()) {
+    // Children name a frontier member as their parent; parents are named by
+    // a frontier member (reverse chaining).
+    std::string query = below ? hierarchy.code + "=" : "_has:" + type + ":" + hierarchy.code + ":_id=";
+    for (std::size_t i = 0; i < frontier.size(); ++i)
+      query += (i ? "," : "") + (below ? type + "/" : std::string()) + percent_encode(frontier[i]);
+    auto found = ctx.options.find(type, query, static_cast<int>(kMaxHierarchy) + 1);
+    if (!found) return std::move(found).error();
+    frontier.clear();
+    for (auto& id : *found)
+      if (seen.insert(id).second) frontier.push_back(id);
+    members.insert(members.end(), frontier.begin(), frontier.end());
+    if (found->size() > kMaxHierarchy || members.size() > kMaxHierarchy)
+      return bad_request("'" + c.source.name + "=" + c.source.value + "': the hierarchy " +
+                             (below ? "below " : "above ") + type + "/" + root + " has more than " +
+                             std::to_string(kMaxHierarchy) + " members; search a smaller part of it",
+                         c.source.name);
+  }
+  return members;
+}
+
+// Reference :above / :below. On a canonical "url[|version]", :below
+// matches every version that starts with the one given (R4 §3.1.1.4.13:
+// `|1` matches 1.0 and 1.1). On a resource with a hierarchy, the resource
+// and those below it (or above it) in the hierarchy (R4 §3.1.1.4.14:
+// Procedure?location:below=42 also finds the procedures at the locations
+// that are part of 42).
+Result<Predicate> reference_hierarchy(const Clause& c, Ctx& ctx) {
+  const ParamDef& def = *c.param;
+  const bool below = c.modifier == "below";
+  std::vector<RowCond> conds;
+  for (const auto& raw : c.values) {
+    std::string value = local_reference(unescape(raw), ctx.options.base_url);
+    auto parts = parse_reference(value);
+    if (!parts) {
+      conds.push_back(RowCond::never());
+      continue;
+    }
+    if (parts->type.empty() && value.find(':') != std::string::npos) {
+      if (!below)
+        return bad_request("':above' is not defined on a canonical reference ('" + value +
+                               "'): ':below' matches its versions",
+                           c.source.name);
+      std::vector<RowCond> all{cmp(Column::RefId, CmpOp::Eq, parts->id), cmp(Column::RefType, CmpOp::Eq, "")};
+      if (!parts->version.empty())
+        all.push_back(RowCond::any({cmp(Column::RefVersion, CmpOp::Eq, parts->version),
+                                    cmp(Column::RefVersion, CmpOp::StartsWith, parts->version + ".")}));
+      conds.push_back(RowCond::all(std::move(all)));
+      continue;
+    }
+    std::vector<std::string> types =
+        parts->type.empty() ? def.targets : std::vector<std::string>{parts->type};
+    bool walked = false;
+    for (const auto& type : types) {
+      const ParamDef* h = hierarchy_param(type);
+      if (!h) continue;
+      walked = true;
+      auto members = hierarchy_members(ctx, *h, type, parts->id, below, c);
+      if (!members) return std::move(members).error();
+      conds.push_back(RowCond::all(
+          {cmp(Column::RefType, CmpOp::Eq, type), RowCond::in(Column::RefId, std::move(*members))}));
+    }
+    if (!walked)
+      return bad_request("':" + c.modifier + "' on '" + def.code +
+                             "' needs a canonical URL or a resource whose type forms a hierarchy through "
+                             "partOf (Location, Organization, Encounter, Task), not '" +
+                             value + "'",
+                         c.source.name);
+  }
+  return match(def.name, IndexTable::Reference, RowCond::any(std::move(conds)));
+}
+
 Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
   const ParamDef& def = *c.param;
   const std::string& m = c.modifier;
@@ -402,6 +507,7 @@ Result<Predicate> param_predicate(const Clause& c, Ctx& ctx) {
       return match(def.name, IndexTable::Token, RowCond::any(std::move(conds)));
     }
   }
+  if (def.kind == Kind::kReference && (m == "above" || m == "below")) return reference_hierarchy(c, ctx);
   if (def.kind == Kind::kReference && m == "identifier") {
     std::vector<RowCond> conds;
     for (const auto& v : c.values) conds.push_back(token_cond(v));
@@ -554,7 +660,7 @@ Result<Predicate> filter_test(const FilterExpr& f, Ctx& ctx) {
 }
 
 // A chain through reference `param` to resources of `types` (the first
-// names the referenced type) satisfying `sub` (R4 §3.1.1.4.13).
+// names the referenced type) satisfying `sub` (R4 §3.1.1.4.15).
 Predicate chain_to(const std::string& param, std::vector<std::string> types, Predicate sub) {
   Predicate p;
   p.kind = Predicate::Kind::Chain;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ struct PlanOptions {
   // Strict handling (Prefer: handling=strict): a clause the planner cannot
   // apply is a 400; otherwise it is dropped and reported in Planned::issues.
   bool strict = true;
+  // The ids of the resources of `type` matching the query string `query`,
+  // at most `limit`, searched for the same caller (same policy): for the
+  // modifiers that need a search first (reference :above/:below walk a
+  // hierarchy). Empty: such modifiers are refused.
+  std::function<Result<std::vector<std::string>>(const std::string& type, const std::string& query,
+                                                 int limit)>
+      find;
 };
 
 struct Planned {

@@ -45,8 +45,8 @@ bool modifier_allowed(Kind k, std::string_view m) {
     case Kind::kToken:
       return m == "text" || m == "not" || m == "in" || m == "not-in" || m == "of-type" || m == "above" ||
              m == "below";
-    case Kind::kReference:
-      return m == "identifier" || fhir::is_resource_type(m);
+    case Kind::kReference:  // :above/:below: canonical versions and hierarchies (planner.cc)
+      return m == "identifier" || m == "above" || m == "below" || fhir::is_resource_type(m);
     case Kind::kUri:
       return m == "above" || m == "below";
     default:
@@ -79,7 +79,7 @@ struct Parser {
   Result<Clause> clause(const std::vector<std::string>& types, std::string_view name,
                         const std::string& value, int depth) {
     if (depth > 4) return bad_request("chains and _has nest at most 4 levels");
-    // Reverse chaining: _has:Type:param:rest (R4 §3.1.1.4.14).
+    // Reverse chaining: _has:Type:param:rest (R4 §3.1.1.4.16).
     if (name.starts_with("_has:")) {
       std::string_view rest = name.substr(5);
       auto c1 = rest.find(':');
@@ -152,7 +152,7 @@ struct Parser {
     }
     c.param = def;
     if (!tail.empty()) {
-      // Chaining (R4 §3.1.1.4.13): reference[:Type].parameter...
+      // Chaining (R4 §3.1.1.4.15): reference[:Type].parameter...
       if (def->kind != Kind::kReference)
         return bad_request("'" + std::string(code) + "' is not a reference: no chain");
       std::vector<std::string> targets;

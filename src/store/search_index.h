@@ -236,9 +236,9 @@ struct Predicate {
     NoMatch,       // no row of `param` in `table` satisfies `cond` (:not, :missing=true)
     Composite,     // one group has a row satisfying each of `components`
     Chain,         // a reference row of `param` satisfying `cond` targets a resource
-                   // of `types` satisfying every `sub` (R4 §3.1.1.4.13 chaining)
+                   // of `types` satisfying every `sub` (R4 §3.1.1.4.15 chaining)
     Has,           // a resource of types[0] whose reference `param` targets this
-                   // resource satisfies every `sub` (R4 §3.1.1.4.14 _has)
+                   // resource satisfies every `sub` (R4 §3.1.1.4.16 _has)
     Id,            // logical id in `values`
     LastUpdated,   // `cond` over the resource's last_updated (columns Low/High)
     Compartment,   // in the patient compartment of values[0] (R4 §3.1.1.2.2)

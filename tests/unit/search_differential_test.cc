@@ -379,6 +379,13 @@ class Generator {
           mod = ref.type;
           return esc(ref.id);
         }
+        // The places and encounters nest (nest_some_places): :above/:below
+        // walk their hierarchy (R4 §3.1.1.4.14).
+        const bool nests = ref.type == "Location" || ref.type == "Organization" || ref.type == "Encounter";
+        if (allow_modifiers && nests && x < 0.3) {
+          mod = chance(0.5) ? "above" : "below";
+          return ref.type + "/" + esc(ref.id);
+        }
         if (x < 0.4) return esc(ref.id);
         if (x < 0.5) return "http://test/fhir/" + ref.type + "/" + esc(ref.id);
         return ref.type + "/" + esc(ref.id);
@@ -762,6 +769,33 @@ void contain_some_drugs(std::vector<Json>& resources) {
   }
 }
 
+// Places and encounters form hierarchies through partOf (R4
+// references.html#circular): an organisation belongs to another (as a
+// FINESS site to its legal entity), a location is part of another, and
+// some encounters are part of an earlier one. Two locations name each
+// other, a cycle that a hierarchy walk must survive.
+void nest_some_places(std::vector<Json>& resources) {
+  std::map<std::string, std::vector<Json*>> by_type;
+  for (Json& r : resources) by_type[std::string(r.get_string("resourceType"))].push_back(&r);
+  for (const char* type : {"Organization", "Location", "Encounter"}) {
+    auto& all = by_type[type];
+    for (std::size_t i = 1; i < all.size(); ++i) {
+      // Resource i under resource i / 3 (a tree three wide), one in five.
+      if (i % 5 != 1) continue;
+      Json parent = Json::object();
+      parent.set("reference", Json(std::string(type) + "/" + std::string(all[i / 3]->get_string("id"))));
+      all[i]->set("partOf", std::move(parent));
+    }
+    if (std::string_view(type) == "Location" && all.size() > 8) {
+      for (auto [a, b] : {std::pair{7, 8}, std::pair{8, 7}}) {
+        Json parent = Json::object();
+        parent.set("reference", Json("Location/" + std::string(all[b]->get_string("id"))));
+        all[a]->set("partOf", std::move(parent));
+      }
+    }
+  }
+}
+
 TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   const long patients = env_or("PARCOURS_DIFF_PATIENTS", 120);
   const long queries = env_or("PARCOURS_DIFF_QUERIES", 400);
@@ -778,6 +812,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   contain_some_drugs(resources);
   vary_some_texts(resources);
   vary_some_subjects(resources);
+  nest_some_places(resources);
   ASSERT_FALSE(value_sets.empty()) << "the territory has ICD-10 conditions";
   // Load in batches, in order: rids follow insertion order.
   for (std::size_t i = 0; i < resources.size(); i += 500) {

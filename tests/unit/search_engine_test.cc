@@ -510,6 +510,117 @@ TEST(SearchCompositeOfAnElement, ReadsPlainRowsGroupedByElement) {
       "1,2,3,4");
 }
 
+// Reference :below/:above (R4 §3.1.1.4.14): through a type's partOf, the
+// resource and those below (or above) it; on a canonical, its versions
+// (§3.1.1.4.13).
+TEST(SearchReferenceHierarchy, AboveAndBelowWalkPartOf) {
+  testing::SearchStore db;
+  auto org = [&](const std::string& id, const std::string& parent) {
+    db.put(R"({"resourceType":"Organization","id":")" + id + R"(","name":")" + id + "\"" +
+           (parent.empty() ? "" : R"(,"partOf":{"reference":"Organization/)" + parent + "\"}") + "}");
+  };
+  // A legal entity (FINESS EJ), two of its sites, a service of one site.
+  org("ej", "");
+  org("et1", "ej");
+  org("et2", "ej");
+  org("svc", "et1");
+  org("other", "");
+  // Two locations that name each other: a walk must end.
+  db.put(R"({"resourceType":"Location","id":"l1","name":"A","partOf":{"reference":"Location/l2"}})");
+  db.put(R"({"resourceType":"Location","id":"l2","name":"B","partOf":{"reference":"Location/l1"}})");
+  auto enc = [&](const std::string& id, const std::string& provider, const std::string& location) {
+    db.put(
+        R"({"resourceType":"Encounter","id":")" + id +
+        R"(","status":"finished","class":{"code":"AMB"},"serviceProvider":{"reference":"Organization/)" +
+        provider + "\"}" +
+        (location.empty() ? "" : R"(,"location":[{"location":{"reference":"Location/)" + location + "\"}}]") +
+        "}");
+  };
+  enc("e1", "et1", "l1");
+  enc("e2", "svc", "");
+  enc("e3", "ej", "");
+  enc("e4", "other", "");
+  auto ids = [&](const std::string& type, const std::string& q) { return sorted(db.ids(type, q)); };
+
+  EXPECT_EQ(ids("Encounter", "service-provider:below=Organization/ej"), (Ids{"e1", "e2", "e3"}));
+  EXPECT_EQ(ids("Encounter", "service-provider:below=Organization/et1"), (Ids{"e1", "e2"}));
+  EXPECT_EQ(ids("Encounter", "service-provider:below=svc"), Ids{"e2"});  // the targets' type
+  EXPECT_EQ(ids("Encounter", "service-provider:below=http://test/fhir/Organization/et1"), (Ids{"e1", "e2"}));
+  EXPECT_EQ(ids("Encounter", "service-provider:below=Organization/et2,Organization/other"), Ids{"e4"});
+  EXPECT_EQ(ids("Encounter", "service-provider:above=Organization/svc"), (Ids{"e1", "e2", "e3"}));
+  EXPECT_EQ(ids("Encounter", "service-provider:above=Organization/et2"), Ids{"e3"});
+  EXPECT_EQ(ids("Encounter", "service-provider:below=Organization/nowhere"), Ids{});
+  EXPECT_EQ(ids("Encounter", "location:below=Location/l2"), Ids{"e1"});
+  EXPECT_EQ(ids("Encounter", "location:above=Location/l2"), Ids{"e1"});
+  EXPECT_EQ(ids("Organization", "partof:below=Organization/ej"), (Ids{"et1", "et2", "svc"}));
+  EXPECT_EQ(ids("Encounter", "service-provider.partof:below=Organization/ej"), (Ids{"e1", "e2"}));
+
+  // Canonical references: :below takes the versions that start with the
+  // one given, at a dot.
+  for (const char* v : {"1.0", "1.1", "2.0", "10.0"})
+    db.put(std::string(R"({"resourceType":"QuestionnaireResponse","id":"qr-)") + v +
+           R"(","status":"completed","questionnaire":"http://parcours.example/Questionnaire/gir|)" + v +
+           "\"}");
+  EXPECT_EQ(ids("QuestionnaireResponse", "questionnaire:below=http://parcours.example/Questionnaire/gir|1"),
+            (Ids{"qr-1.0", "qr-1.1"}));
+  EXPECT_EQ(
+      ids("QuestionnaireResponse", "questionnaire:below=http://parcours.example/Questionnaire/gir").size(),
+      4u);
+  EXPECT_EQ(ids("QuestionnaireResponse", "questionnaire=http://parcours.example/Questionnaire/gir|1"), Ids{});
+
+  // What cannot be walked is a 400 naming the parameter.
+  for (const auto& [type, q] : std::vector<std::pair<std::string, std::string>>{
+           {"Encounter", "subject:below=Patient/p1"},
+           {"QuestionnaireResponse", "questionnaire:above=http://parcours.example/Questionnaire/gir|1"}}) {
+    auto r = db.run(type, q);
+    ASSERT_FALSE(r.ok()) << q;
+    EXPECT_EQ(r.error().status(), 400);
+    ASSERT_FALSE(r.error().issues().empty());
+    EXPECT_EQ(r.error().issues().front().expression, q.substr(0, q.find('='))) << q;
+  }
+
+  // The walk reads what the caller may see: with et1 hidden, neither it nor
+  // the service under it belong to ej's hierarchy.
+  store::RowFilter hide_et1 = [](const store::SqlColumns& c, int first) {
+    store::SqlFragment f;
+    f.sql = "NOT (" + c.type + " = 'Organization' AND " + c.id + " = ?" + std::to_string(first) + ")";
+    f.params.push_back(std::string("et1"));
+    return f;
+  };
+  auto req = db.request("Encounter", "service-provider:below=Organization/ej");
+  ASSERT_TRUE(req.ok());
+  req->policy = hide_et1;
+  auto reader = db.store().reader();
+  auto hidden = search::execute(*reader, *req);
+  ASSERT_TRUE(hidden.ok()) << hidden.error().message();
+  Ids seen;
+  for (const auto& h : hidden->page.hits) seen.push_back(h.id);
+  EXPECT_EQ(seen, Ids{"e3"});
+}
+
+// A hierarchy of more than 1 000 members is refused, not cut.
+TEST(SearchReferenceHierarchy, TooLargeAHierarchyIsRefused) {
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"Location","id":"region","name":"Hauts-de-France"})");
+  Status st = db.store().write([&](store::Writer& w) -> Status {
+    for (int i = 0; i < 1000; ++i) {
+      const std::string id = "site-" + std::to_string(i);
+      auto j = parse_json(R"({"resourceType":"Location","id":")" + id +
+                          R"(","partOf":{"reference":"Location/region"}})");
+      auto r = w.put("Location", id, std::move(*j));
+      if (!r) return r.error();
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  auto r = db.run("Location", "partof:below=Location/region");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status(), 400);
+  EXPECT_NE(r.error().message().find("more than 1000"), std::string::npos) << r.error().message();
+  // Above a site: the site and the region, a walk of two.
+  EXPECT_EQ(db.ids("Location", "_id=site-7,region&partof:above=Location/site-7"), Ids{"site-7"});
+}
+
 // Observation.patient is subject.where(resolve() is Patient): the subject
 // rows that target a Patient stand for it (ParamDef::narrows), and only
 // its other rows are written (a contained Patient, an absolute URL).
@@ -567,7 +678,7 @@ TEST(SearchNarrowedReference, ReadsTheWiderParametersRowsOfItsType) {
 }
 
 // A chain without a type qualifier searches every target type that has the
-// chained parameter (R4 §3.1.1.4.13): Observation.subject may be a Patient,
+// chained parameter (R4 §3.1.1.4.15): Observation.subject may be a Patient,
 // a Group, a Device or a Location.
 TEST(SearchChains, UntypedChainSearchesEveryTargetType) {
   testing::SearchStore db;

@@ -427,6 +427,7 @@ bool Oracle::value_matches(Kind kind, const std::string& m, const std::string& v
     }
     case Kind::kReference: {
       if (m == "identifier") return token_matches(value, v.ref_identifiers);
+      if (m == "above" || m == "below") return reference_in_hierarchy(m, value, v, def);
       std::string raw = search::unescape(value);
       if (fhir::is_resource_type(m))
         return std::any_of(v.refs.begin(), v.refs.end(),
@@ -449,6 +450,47 @@ bool Oracle::value_matches(Kind kind, const std::string& m, const std::string& v
       (void)def;
       return false;
   }
+}
+
+bool Oracle::reference_in_hierarchy(const std::string& m, const std::string& value, const Values& v,
+                                    const search::ParamDef& def) {
+  std::string raw = search::unescape(value);
+  const std::string base = "http://test/fhir/";
+  if (raw.starts_with(base)) raw = raw.substr(base.size());
+  Ref want = read_reference(raw);
+  if (want.type.empty() && raw.find(':') != std::string::npos)  // a canonical: its versions
+    return std::any_of(v.refs.begin(), v.refs.end(), [&](const Ref& r) {
+      return r.type.empty() && r.id == want.id &&
+             (want.version.empty() || r.version == want.version || r.version.starts_with(want.version + "."));
+    });
+  std::vector<std::string> types = want.type.empty() ? def.targets : std::vector<std::string>{want.type};
+  for (const auto& type : types) {
+    // The members of the hierarchy: every resource of the type whose
+    // partOf reaches the root (below) or that the root's partOf reaches
+    // (above), found again and again until nothing is added.
+    const search::ParamDef* part_of = nullptr;
+    for (const auto* p : search::Registry::current()->for_type(type))
+      if ((p->code == "partof" || p->code == "part-of") && p->targets == std::vector<std::string>{type})
+        part_of = p;
+    if (!part_of) continue;
+    std::set<std::string> members{want.id};
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (std::size_t j = 0; j < all_.size(); ++j) {
+        if (all_[j].type != type || all_[j].container != kTopLevel) continue;
+        for (const Ref& up : values(j, *part_of).refs) {
+          if (up.type != type) continue;
+          const std::string& add = m == "below" ? all_[j].id : up.id;
+          const std::string& from = m == "below" ? up.id : all_[j].id;
+          if (members.count(from) && members.insert(add).second) grew = true;
+        }
+      }
+    }
+    if (std::any_of(v.refs.begin(), v.refs.end(),
+                    [&](const Ref& r) { return r.type == type && members.count(r.id); }))
+      return true;
+  }
+  return false;
 }
 
 bool Oracle::param_matches(const search::Clause& c, std::size_t i) {

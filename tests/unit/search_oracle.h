@@ -103,6 +103,10 @@ class Oracle {
   bool param_matches(const search::Clause& c, std::size_t i);
   bool value_matches(fhir::SearchParamType kind, const std::string& modifier, const std::string& value,
                      const Values& v, const search::ParamDef& def);
+  // Reference :above/:below: canonical versions, or the members of a
+  // resource's partOf hierarchy (R4 §3.1.1.4.13-14).
+  bool reference_in_hierarchy(const std::string& modifier, const std::string& value, const Values& v,
+                              const search::ParamDef& def);
 
   std::vector<Resource> all_;
   std::map<std::pair<std::string, std::string>, std::size_t> by_key_;
