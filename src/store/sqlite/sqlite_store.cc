@@ -1254,13 +1254,19 @@ Status SqliteStore::begin_bulk_load() {
   });
 }
 
+// One transaction per index: the WAL then holds one index at a time and is
+// checkpointed and reused in between, where one transaction for all of them
+// grew it by every index's pages before the first checkpoint (the ten
+// builds on the 100k store: 47-49 s against 54-77 s, docs/performance.md).
+// An interruption in between leaves indexes that the next open builds.
 Status SqliteStore::end_bulk_load() {
-  return write([&](Writer& w) -> Status {
-    auto& c = static_cast<WriterImpl&>(w).connection();
-    for (const auto& ix : sqlite::kSearchIndexes)
-      if (auto s = c.exec(ix.create, "building a search index after a bulk load"); !s) return s;
-    return c.exec(kFullTextMergeAll, "merging the full-text segments after a bulk load");
-  });
+  auto unit = [&](const char* sql, std::string_view what) {
+    return write(
+        [&](Writer& w) -> Status { return static_cast<WriterImpl&>(w).connection().exec(sql, what); });
+  };
+  for (const auto& ix : sqlite::kSearchIndexes)
+    if (auto s = unit(ix.create, "building a search index after a bulk load"); !s) return s;
+  return unit(kFullTextMergeAll, "merging the full-text segments after a bulk load");
 }
 
 Result<std::int64_t> SqliteStore::reindex(const std::function<void(std::int64_t)>& progress, int batch) {
