@@ -159,8 +159,6 @@ RowCond quantity_cond(std::string_view value) {
       {cmp(Column::CanonUnit, CmpOp::Eq, cu.code), number_cond(prefix, *r, Column::CanonValue, cu.factor)});
 }
 
-// Reference value: "Type/id", "Type/id/_history/v", "id", an absolute URL
-// (to this server: made relative), a canonical "url|version".
 // A reference value without this server's base URL: an absolute URL to
 // this server is the relative reference (R4 §3.1.1.4.12).
 std::string local_reference(std::string value, const std::string& base_url) {
@@ -170,6 +168,8 @@ std::string local_reference(std::string value, const std::string& base_url) {
   return value;
 }
 
+// Reference value: "Type/id", "Type/id/_history/v", "id", an absolute URL
+// (to this server: made relative), a canonical "url|version".
 RowCond reference_cond(std::string_view raw, std::string_view type_modifier, const ParamDef& def,
                        const std::string& base_url) {
   std::string value = unescape(raw);
