@@ -45,13 +45,13 @@ constexpr int kCheckpointPages = 4000;
 constexpr const char* kWriterPragmas =
     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
 // Full text during a bulk load (FTS5, https://sqlite.org/fts5.html, the
-// automerge, crisismerge and optimize commands):
-// each commit adds a segment, which FTS5 merges four at a time by default,
-// so a row is rewritten once per level (four levels for the 313 commits
-// of the 100 000-patient territory). A bulk
-// load turns incremental merging off and merges only when 200 segments
-// pile up on a level, then merges everything once at the end and restores
-// the defaults (automerge 4, crisismerge 16). 100k import: 217.8 s against
+// automerge, crisismerge and optimize commands): each commit adds a
+// segment, which FTS5 merges four at a time by default, so a row is
+// rewritten once per level (four levels for the 313 commits of the
+// 100 000-patient territory). A bulk load turns incremental merging off
+// and merges only when 200 segments pile up on a level, then merges
+// everything once at the end and restores the defaults (automerge 4,
+// crisismerge 16). 100k import: 217.8 s against
 // 222.5 s, queries unchanged (docs/performance.md). Should the load be
 // interrupted, the next open finds automerge at 0 and finishes the job.
 constexpr const char* kFullTextBulkMerging =
