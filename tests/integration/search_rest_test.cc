@@ -517,6 +517,42 @@ TEST_F(SearchRest, TransactionsResolveConditionsWithSearch) {
   EXPECT_EQ(amb.status, 412) << amb.body;
 }
 
+// Reference :below over HTTP (R4 §3.1.1.4.14): the encounters of a legal
+// entity's sites; a parameter that has no hierarchy is a 400 naming it in
+// strict mode, and in lenient mode is left out and reported.
+TEST_F(SearchRest, ReferenceBelowWalksAHierarchy) {
+  ASSERT_EQ(
+      call("PUT", "/fhir/Organization/h-ej",
+           R"({"resourceType":"Organization","id":"h-ej","name":"Centre hospitalier, entite juridique"})")
+          .status,
+      201);
+  ASSERT_EQ(call("PUT", "/fhir/Organization/h-et1",
+                 R"({"resourceType":"Organization","id":"h-et1","name":"Site de Roubaix",
+                     "partOf":{"reference":"Organization/h-ej"}})")
+                .status,
+            201);
+  ASSERT_EQ(call("PUT", "/fhir/Encounter/h-e1",
+                 R"({"resourceType":"Encounter","id":"h-e1","status":"finished","class":{"code":"AMB"},
+                     "serviceProvider":{"reference":"Organization/h-et1"}})")
+                .status,
+            201);
+  auto r = call("GET", "/fhir/Encounter?service-provider:below=Organization/h-ej");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(match_ids(json(r)), std::vector<std::string>{"h-e1"});
+  EXPECT_TRUE(match_ids(json(call("GET", "/fhir/Encounter?service-provider=Organization/h-ej"))).empty());
+
+  auto strict = call("GET", "/fhir/Encounter?subject:below=Patient/p1", "", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(strict.status, 400) << strict.body;
+  Json oo = json(strict);
+  EXPECT_EQ(oo.get_string("resourceType"), "OperationOutcome");
+  EXPECT_NE(strict.body.find("subject:below"), std::string::npos) << strict.body;
+  auto lenient = call("GET", "/fhir/Encounter?subject:below=Patient/p1&_id=h-e1");
+  ASSERT_EQ(lenient.status, 200) << lenient.body;
+  Json b = json(lenient);
+  EXPECT_EQ(match_ids(b), std::vector<std::string>{"h-e1"});
+  EXPECT_EQ(link(b, "self").find("subject"), std::string::npos);  // only what was applied
+}
+
 }  // namespace
 }  // namespace parcours
 
