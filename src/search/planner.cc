@@ -352,13 +352,15 @@ Result<std::vector<PlanValue>> hierarchy_members(Ctx& ctx, const ParamDef& hiera
     std::string query = below ? hierarchy.code + "=" : "_has:" + type + ":" + hierarchy.code + ":_id=";
     for (std::size_t i = 0; i < frontier.size(); ++i)
       query += (i ? "," : "") + (below ? type + "/" : std::string()) + percent_encode(frontier[i]);
-    auto found = ctx.options.find(type, query, static_cast<int>(kMaxHierarchy) + 1);
+    auto found = ctx.options.find(type, query, static_cast<int>(kMaxHierarchy));
     if (!found) return std::move(found).error();
     frontier.clear();
     for (auto& id : *found)
       if (seen.insert(id).second) frontier.push_back(id);
     members.insert(members.end(), frontier.begin(), frontier.end());
-    if (found->size() > kMaxHierarchy || members.size() > kMaxHierarchy)
+    // A level of kMaxHierarchy ids may have been cut at find's limit (a
+    // search page is at most 1 000): refused, never walked on truncated.
+    if (found->size() >= kMaxHierarchy || members.size() > kMaxHierarchy)
       return bad_request("'" + c.source.name + "=" + c.source.value + "': the hierarchy " +
                              (below ? "below " : "above ") + type + "/" + root + " has more than " +
                              std::to_string(kMaxHierarchy) + " members; search a smaller part of it",
