@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
     rows.security = p->derive(type, resource, rows.patients);
     return rows;
   };
+  o.text_indexer = search::index_text;
   auto opened = store::open_sqlite(o);
   if (!opened) {
     std::fprintf(stderr, "search_bench: %s\n", opened.error().message().c_str());

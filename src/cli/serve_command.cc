@@ -34,6 +34,7 @@ Result<std::unique_ptr<store::Store>> open_store(const std::string& dir, bool re
     rows.security = p->derive(type, resource, rows.patients);
     return rows;
   };
+  opt.text_indexer = search::index_text;
   auto opened = store::open_sqlite(opt);
   if (!opened) return opened;
   // Search index: register the row names of every search parameter; rebuild

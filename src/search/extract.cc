@@ -495,13 +495,18 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
       if (complete) append_rows(group, out);
     }
   }
-  if (!text) return;
-  if (const Json* div = resource.find("text"); div && div->is_object())
-    out.narrative = narrative_text(div->get_string("div"));
-  collect_content(resource, "", out.content);  // _content also reads the narrative column
+  if (text) out.text = extract_text(resource);
 }
 
 }  // namespace
+
+store::FullText extract_text(const Json& resource) {
+  store::FullText out;
+  if (const Json* div = resource.find("text"); div && div->is_object())
+    out.narrative = narrative_text(div->get_string("div"));
+  collect_content(resource, "", out.content);  // _content also reads the narrative column
+  return out;
+}
 
 void extract_rows(const Registry& registry, std::string_view type, const Json& resource,
                   store::SearchRows& out) {

@@ -21,6 +21,11 @@ namespace parcours::search {
 void extract_rows(const Registry& registry, std::string_view type, const Json& resource,
                   store::SearchRows& out);
 
+// The full text of a resource (_text, _content). A pure function of the
+// resource: the store computes it again from a stored body to take a row
+// out of its full-text index (store::TextIndexer).
+store::FullText extract_text(const Json& resource);
+
 // Rows of one parameter's values (`items`, evaluated by the caller), named
 // `name`, in component group `grp` (0 outside composites).
 void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_view name, std::int32_t grp,

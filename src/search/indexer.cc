@@ -23,6 +23,11 @@ store::IndexRows index_resource(std::string_view type, const Json& resource) {
   return rows;
 }
 
+store::FullText index_text(std::string_view type, const Json& resource) {
+  (void)type;  // every resource type has the same full text
+  return extract_text(resource);
+}
+
 namespace {
 
 // Every SearchParameter resource stored, for the registry.

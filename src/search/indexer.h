@@ -16,6 +16,9 @@ namespace parcours::search {
 
 store::IndexRows index_resource(std::string_view type, const Json& resource);
 
+// The full text index_resource gives a resource (store::TextIndexer).
+store::FullText index_text(std::string_view type, const Json& resource);
+
 // Makes `store` ready for index_resource and search: loads the custom
 // SearchParameter resources it holds into the registry, and registers every
 // row name with it. Returns true when the stored index was built from other

@@ -96,6 +96,15 @@ struct PositionRow {
 
 struct ContainedRows;
 
+// A resource's full text (_text, _content: R4 §3.1.1.5.6), one row of the
+// full-text index.
+struct FullText {
+  std::string narrative;  // _text: the text of Resource.text.div
+  std::string content;    // _content: the resource's text values
+  bool empty() const { return narrative.empty() && content.empty(); }
+  bool operator==(const FullText&) const = default;
+};
+
 struct SearchRows {
   std::vector<TokenRow> tokens;
   std::vector<StringRow> strings;
@@ -106,8 +115,7 @@ struct SearchRows {
   std::vector<UriRow> uris;
   std::vector<PositionRow> positions;
   std::vector<StringRow> token_texts;  // the :text rows of tokens (TokenRow::text_begin)
-  std::string narrative;               // _text: the text of Resource.text.div
-  std::string content;                 // _content: the resource's text values
+  FullText text;                       // none for a contained resource
   // The resources in Resource.contained, each indexed as its own row set
   // so that a chain evaluates inside them (R4 §3.1.1.5.9: "a chained
   // condition will be evaluated inside contained resources").

@@ -223,9 +223,17 @@ inline std::optional<IndexRows> Store::index_rows(std::string_view type, const J
 // store itself knows no FHIR rules). Must be thread-safe and pure.
 using Indexer = std::function<IndexRows(std::string_view type, const Json& resource)>;
 
+// The full text the Indexer gives a resource (IndexRows::search.text),
+// alone. The SQLite store keeps no copy of the texts it indexes (a
+// contentless FTS5 table, sqlite/search_schema.h): to take a resource's row
+// out it computes that text again from the stored body. Must agree with the
+// Indexer; when empty, the store calls the Indexer instead (slower).
+using TextIndexer = std::function<FullText(std::string_view type, const Json& resource)>;
+
 struct SqliteOptions {
   std::string directory;         // created if absent; holds parcours.db
   Indexer indexer;               // required
+  TextIndexer text_indexer;      // optional (above)
   int reader_connections = 8;    // pooled read connections
   bool synchronous_full = true;  // fsync the WAL at each commit (durability)
 };

@@ -1129,6 +1129,110 @@ TEST(SearchCustomParameters, UsableAfterReindex) {
   ASSERT_TRUE(search::Registry::install_custom({}).ok());  // back to the built-ins for the other tests
 }
 
+// How many resources the full-text index holds `word` for, read from FTS5's
+// own vocabulary (https://sqlite.org/fts5.html, "The fts5vocab Virtual
+// Table Module"): what a search cannot show, such as a word left behind
+// under a rowid that has other words now.
+std::string documents_with(const std::string& directory, const std::string& word) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2((directory + "/parcours.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, sp_text, row)", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT doc FROM temp.vocab WHERE term = ?1", -1, &st, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(st, 1, word.c_str(), -1, SQLITE_TRANSIENT);
+  std::string out = "0";
+  if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// The full-text index keeps no copy of the texts (search_schema.h): an
+// update or a delete takes a resource's old words out with the text of its
+// stored version, and a reindex starts the index again.
+TEST(SearchFullText, UpdatesAndDeletesTakeTheOldWordsOut) {
+  testing::SearchStore db;
+  auto patient = [](const std::string& family, const std::string& narrative, bool active) {
+    return R"({"resourceType":"Patient","id":"p1","active":)" + std::string(active ? "true" : "false") +
+           R"(,"name":[{"family":")" + family +
+           R"("}],"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+           narrative + R"(</div>"}})";
+  };
+  using Ids = std::vector<std::string>;
+  const Ids p1{"p1"}, none;
+  db.put(patient("Lefèvre", "Diabète de type 2", true));
+  db.put(R"({"resourceType":"Patient","id":"p2","name":[{"family":"Martin"}]})");
+  EXPECT_EQ(db.ids("Patient", "_text=diabete"), p1);
+  EXPECT_EQ(db.ids("Patient", "_content=lefevre"), p1);
+
+  db.put(patient("Dupont", "Insuffisance cardiaque", true));  // another name and narrative
+  EXPECT_EQ(db.ids("Patient", "_text=diabete"), none);
+  EXPECT_EQ(db.ids("Patient", "_content=lefevre"), none);
+  EXPECT_EQ(db.ids("Patient", "_text=cardiaque"), p1);
+  EXPECT_EQ(db.ids("Patient", "_content=dupont"), p1);
+  EXPECT_EQ(documents_with(db.directory(), "diabete"), "0");
+  EXPECT_EQ(documents_with(db.directory(), "lefevre"), "0");
+  EXPECT_EQ(documents_with(db.directory(), "dupont"), "1");
+
+  db.put(patient("Dupont", "Insuffisance cardiaque", false));  // a new version, the same text
+  EXPECT_EQ(db.ids("Patient", "_content=dupont"), p1);
+  EXPECT_EQ(documents_with(db.directory(), "dupont"), "1");
+
+  db.remove("Patient", "p1");
+  EXPECT_EQ(db.ids("Patient", "_content=dupont"), none);
+  EXPECT_EQ(documents_with(db.directory(), "dupont"), "0");
+  EXPECT_EQ(documents_with(db.directory(), "martin"), "1");
+
+  db.put(patient("Dupont", "Insuffisance cardiaque", true));  // created again after its delete
+  EXPECT_EQ(db.ids("Patient", "_text=insuffisance"), p1);
+
+  auto n = db.store().reindex(nullptr);
+  ASSERT_TRUE(n.ok()) << n.error().message();
+  EXPECT_EQ(documents_with(db.directory(), "dupont"), "1");  // indexed once, not twice
+  EXPECT_EQ(documents_with(db.directory(), "martin"), "1");
+  EXPECT_EQ(db.ids("Patient", "_content=martin"), (Ids{"p2"}));
+  db.put(patient("Bernard", "Asthme", true));  // after the reindex, the old words still go
+  EXPECT_EQ(db.ids("Patient", "_content=dupont"), none);
+  EXPECT_EQ(documents_with(db.directory(), "dupont"), "0");
+  EXPECT_EQ(db.ids("Patient", "_text=asthme"), p1);
+}
+
+// A text computed again that is not the one indexed (which should never
+// happen: it is a pure function of the stored body) is not used to take
+// the row out; the index is marked stale, and the reindex the next open
+// runs rebuilds the full text.
+TEST(SearchFullText, ATextOutOfStepMarksTheIndexStale) {
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefèvre"}]})");
+  auto current = search::prepare_store(db.store());
+  ASSERT_TRUE(current.ok());
+  EXPECT_FALSE(*current);
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(
+        sqlite3_open_v2((db.directory() + "/parcours.db").c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr),
+        SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(raw, "UPDATE search_resource SET text = 12345 WHERE id = 'p1'", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  db.put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Dupont"}]})");
+  EXPECT_EQ(sql_value(db.directory(), "SELECT value FROM search_meta WHERE key = 'fingerprint'"), "");
+  auto stale = search::prepare_store(db.store());
+  ASSERT_TRUE(stale.ok());
+  EXPECT_TRUE(*stale);
+  ASSERT_TRUE(db.store().reindex(nullptr).ok());
+  EXPECT_EQ(documents_with(db.directory(), "lefevre"), "0");
+  EXPECT_EQ(documents_with(db.directory(), "dupont"), "1");
+  EXPECT_EQ(db.ids("Patient", "_content=dupont"), (std::vector<std::string>{"p1"}));
+}
+
 }  // namespace
 }  // namespace parcours
 

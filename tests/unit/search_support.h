@@ -38,6 +38,7 @@ class SearchStore {
     store::SqliteOptions o;
     o.directory = dir_.path();
     o.indexer = search::index_resource;
+    o.text_indexer = search::index_text;
     o.synchronous_full = false;
     auto s = store::open_sqlite(o);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());

@@ -34,7 +34,7 @@ IndexRows test_indexer(std::string_view type, const Json& r) {
     for (const auto& i : ids->as_array())
       rows.identifiers.push_back({std::string(i.get_string("system")), std::string(i.get_string("value"))});
   }
-  rows.search.content = std::string(type) + " " + std::string(r.get_string("id"));  // full-text rows
+  rows.search.text.content = std::string(type) + " " + std::string(r.get_string("id"));  // full-text rows
   return rows;
 }
 
@@ -208,7 +208,7 @@ TEST_F(StoreTest, CreatesDirectoryAndDatabase) {
   EXPECT_TRUE(fs::is_directory(dir_));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db"));
   EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
 }
 
 TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {
@@ -822,15 +822,57 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
 }
 
-// Undoes migration 12 (authorship) and marks the store version 11.
-constexpr const char* kAsVersion11 = "DROP TABLE resource_author; PRAGMA user_version=11;";
+// Undoes migration 13 (a full text without a copy): the texts are stored
+// again, and none is indexed.
+const std::string kUndo13 =
+    "ALTER TABLE search_resource DROP COLUMN text; DROP TABLE sp_text;"
+    "CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2', "
+    "detail = column, columnsize = 0);";
 
-// Undoes migrations 12 and 10 (token texts) and marks the store version 9;
-// migration 11 then rebuilds the full-text table again, as it would.
-constexpr const char* kAsVersion9 =
+// Undoes migration 13 and marks the store version 12.
+const std::string kAsVersion12 = kUndo13 + "PRAGMA user_version=12;";
+
+// Undoes migrations 13 and 12 (authorship) and marks the store version 11.
+const std::string kAsVersion11 = kUndo13 + "DROP TABLE resource_author; PRAGMA user_version=11;";
+
+// Undoes migrations 13, 12 and 10 (token texts) and marks the store version
+// 9; migration 11 then rebuilds the full-text table again, as it would.
+const std::string kAsVersion9 =
+    kUndo13 +
     "DROP TABLE resource_author; DROP INDEX sp_token_by_code; DROP TABLE sp_token_text;"
     "ALTER TABLE sp_token DROP COLUMN implied;"
     "CREATE INDEX sp_token_by_code ON sp_token(param, code); PRAGMA user_version=9;";
+
+// Migration 13 indexes the stored texts again without keeping them, and
+// marks the resources that have one: an update then takes the old words out
+// with the text computed again from the stored body.
+TEST_F(StoreTest, FullTextWithoutACopyMigrationKeepsTheTexts) {
+  ASSERT_TRUE(put(patient("p1", "A")).ok());
+  ASSERT_TRUE(put(patient("p2", "B")).ok());
+  // As a store of version 12 has them: p1's text (test_indexer's) stored,
+  // p2 without one.
+  rewrite_closed(std::string(kAsVersion12) +
+                 "INSERT INTO sp_text(rowid, narrative, content) SELECT rid, '', 'Patient p1' FROM "
+                 "search_resource WHERE id = 'p1';");
+  open();
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
+  auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
+  ASSERT_EQ(create.size(), 1u);
+  EXPECT_NE(create[0].find("content = ''"), std::string::npos) << create[0];
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sp_text_stored%' OR name = "
+                       "'sp_text_content'"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(sql_column("SELECT id || ' ' || text FROM search_resource ORDER BY id"),
+            (std::vector<std::string>{"p1 -1", "p2 0"}));  // -1: no fingerprint to check
+  const std::string p1_rows =
+      "SELECT s.id FROM sp_text t JOIN search_resource s ON s.rid = t.rowid WHERE sp_text MATCH 'p1'";
+  EXPECT_EQ(sql_column(p1_rows), std::vector<std::string>{"p1"});
+  ASSERT_TRUE(remove("Patient", "p1").ok());  // its text, computed again, takes the row out
+  EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH 'p1'"), std::vector<std::string>{});
+  ASSERT_TRUE(put(patient("p2", "C")).ok());  // no row to take out: one is added
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sp_text WHERE sp_text MATCH 'p2'"),
+            std::vector<std::string>{"1"});
+}
 
 // Migration 12 moves the authorship facts to resource_author, and leaves
 // the other facts where they were.
@@ -842,7 +884,7 @@ TEST_F(StoreTest, AuthorshipMigrationMovesTheAuthorFacts) {
       "  ('Observation', 'o1', 'author', 'p1', 'PractitionerRole/r', '', 0, 9),"
       "  ('CareTeam', 'ct1', 'team', 'p1', 'Practitioner/a', '', 0, 9);");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
   EXPECT_EQ(sql_column("SELECT type || '/' || id || ' ' || principal FROM resource_author ORDER BY 1"),
             (std::vector<std::string>{"Observation/o1 Practitioner/a", "Observation/o1 PractitionerRole/r"}));
   EXPECT_EQ(sql_column("SELECT src_type || ' ' || kind FROM access_fact"),
@@ -863,7 +905,7 @@ TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
                  "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, 'http://loinc.org', "
                  "'4548-4');");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
   EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || implied FROM sp_token"),
             std::vector<std::string>{"3 4548-4 0"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_token_by_code'");
@@ -885,7 +927,7 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
       "PRAGMA user_version=8;";
   rewrite_closed(std::string(kAsVersion9) + as_version_8);
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"12"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
   ASSERT_EQ(create.size(), 1u);
   EXPECT_NE(create[0].find("detail = column"), std::string::npos) << create[0];

@@ -143,6 +143,25 @@ INSERT INTO sp_text(rowid, narrative, content) SELECT rowid, narrative, content 
 DROP TABLE sp_text_sized;
 )sql";
 
+// The full-text index keeps no copy of the texts (FTS5 content='', a
+// contentless table): the copy was 8% of the store and of what a load
+// writes (docs/performance.md). Taking a row out of a contentless table
+// needs the text it was indexed with: the writer computes it again from the
+// stored body of the version search_resource.seq names (store::TextIndexer).
+// search_resource.text is 0 when that version has no row, else a
+// fingerprint of its text, checked before the text is used (sqlite_search.cc;
+// -1 for the rows indexed here, from the old table's copy). A reindex starts
+// by emptying the table ('delete-all'), so a text indexed under another
+// extraction version is never asked for.
+inline constexpr const char* kSearchMigration7 = R"sql(
+ALTER TABLE search_resource ADD COLUMN text INTEGER NOT NULL DEFAULT 0;
+UPDATE search_resource SET text = -1 WHERE rid IN (SELECT rowid FROM sp_text);
+ALTER TABLE sp_text RENAME TO sp_text_stored;
+CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2', detail = column, columnsize = 0, content = '');
+INSERT INTO sp_text(rowid, narrative, content) SELECT rowid, narrative, content FROM sp_text_stored;
+DROP TABLE sp_text_stored;
+)sql";
+
 // The value indexes of the search tables (as the migrations leave them):
 // dropped during bulk loads and rebuilt at their end, or at the next open
 // after an interrupted one.

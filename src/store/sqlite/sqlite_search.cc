@@ -11,6 +11,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "store/content.h"
+
 namespace parcours::store::sqlite {
 namespace {
 
@@ -82,20 +84,22 @@ const TableSql& table_sql(IndexTable t) {
   return all[static_cast<int>(t)];
 }
 
-constexpr const char* kFindRid = "SELECT rid FROM search_resource WHERE type=?1 AND id=?2";
+constexpr const char* kFindRid = "SELECT rid, seq, text FROM search_resource WHERE type=?1 AND id=?2";
 constexpr const char* kInsertResource =
-    "INSERT INTO search_resource(type, id, seq, last_updated, patient) VALUES(?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO search_resource(type, id, seq, last_updated, patient, text) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr const char* kUpdateResource =
-    "UPDATE search_resource SET seq=?2, last_updated=?3, patient=?4 WHERE rid=?1";
+    "UPDATE search_resource SET seq=?2, last_updated=?3, patient=?4, text=?5 WHERE rid=?1";
 constexpr const char* kDeleteResource = "DELETE FROM search_resource WHERE rid=?1";
 constexpr const char* kInsertContained =
     "INSERT INTO search_resource(type, id, seq, last_updated, patient, container) VALUES(?1, ?2, ?3, ?4, ?5, "
     "?6)";
 constexpr const char* kSelectContained = "SELECT rid FROM search_resource WHERE container=?1";
 constexpr const char* kAnyOfType = "SELECT 1 FROM search_resource WHERE type=?1 LIMIT 1";
-constexpr const char* kSelectText = "SELECT narrative, content FROM sp_text WHERE rowid=?1";
 constexpr const char* kInsertText = "INSERT INTO sp_text(rowid, narrative, content) VALUES(?1, ?2, ?3)";
-constexpr const char* kDeleteText = "DELETE FROM sp_text WHERE rowid=?1";
+// A contentless FTS5 table forgets a row given the text it was indexed with
+// (https://sqlite.org/fts5.html, "Contentless Tables"; search_schema.h).
+constexpr const char* kDeleteText =
+    "INSERT INTO sp_text(sp_text, rowid, narrative, content) VALUES('delete', ?1, ?2, ?3)";
 constexpr const char* kSelectTokenTexts =
     "SELECT exact FROM sp_token_text WHERE param=?1 AND system=?2 AND code=?3";
 constexpr const char* kInsertTokenText =
@@ -419,44 +423,50 @@ class RowBuilder {
   const SearchParamIds& ids_;
 };
 
-Status delete_all(Connection& c, std::int64_t rid) {
+Status text_row(Connection& c, const char* sql, std::int64_t rid, const FullText& text) {
+  auto q = c.query(sql);
+  if (!q) return std::move(q).error();
+  q->bind(1, rid).bind(2, std::string_view(text.narrative)).bind(3, std::string_view(text.content));
+  return q->run();
+}
+
+// Drops every row of `rid`; `text`: the full text it was indexed with, if
+// it has a row there.
+Status delete_all(Connection& c, std::int64_t rid, const FullText* text) {
   for (IndexTable t : kAllTables) {
     auto q = c.query(table_sql(t).remove_all.c_str());
     if (!q) return std::move(q).error();
     q->bind(1, rid);
     if (auto s = q->run(); !s) return s;
   }
-  for (const char* sql : {kDeleteText, kDeleteResource}) {
-    auto q = c.query(sql);
-    if (!q) return std::move(q).error();
-    q->bind(1, rid);
-    if (auto s = q->run(); !s) return s;
-  }
-  return Status::Ok();
+  if (text)
+    if (auto s = text_row(c, kDeleteText, rid, *text); !s) return s;
+  auto q = c.query(kDeleteResource);
+  if (!q) return std::move(q).error();
+  q->bind(1, rid);
+  return q->run();
 }
 
-Status write_text(Connection& c, std::int64_t rid, const SearchRows& rows, bool existed) {
-  bool had = false;
-  if (existed) {
-    auto q = c.query(kSelectText);
-    if (!q) return std::move(q).error();
-    q->bind(1, rid);
-    auto row = q->step();
-    if (!row) return std::move(row).error();
-    had = *row;
-    if (had && q->text(0) == rows.narrative && q->text(1) == rows.content) return Status::Ok();
-  }
-  if (had) {
-    auto d = c.query(kDeleteText);
-    if (!d) return std::move(d).error();
-    d->bind(1, rid);
-    if (auto s = d->run(); !s) return s;
-  }
-  if (rows.narrative.empty() && rows.content.empty()) return Status::Ok();
-  auto q = c.query(kInsertText);
-  if (!q) return std::move(q).error();
-  q->bind(1, rid).bind(2, std::string_view(rows.narrative)).bind(3, std::string_view(rows.content));
-  return q->run();
+// search_resource.text: 0 when the resource has no full-text row, else a
+// fingerprint of the text it was indexed with, checked when that text is
+// computed again to take the row out (search_schema.h). Rows indexed before
+// the fingerprints (migration 13) hold kUncheckedText.
+constexpr std::int64_t kUncheckedText = -1;
+
+std::int64_t text_fingerprint(const FullText& text) {
+  if (text.empty()) return 0;
+  std::uint64_t h = hash64(text.narrative) * 0x9E3779B97F4A7C15ull ^ hash64(text.content);
+  h |= 1;                                                // never 0
+  return h == ~0ull ? 1 : static_cast<std::int64_t>(h);  // never kUncheckedText
+}
+
+// Brings the full-text row of `rid` from `old` (null: none) to `text`.
+Status write_text(Connection& c, std::int64_t rid, const FullText* old, const FullText& text) {
+  if (old && *old == text) return Status::Ok();
+  if (old)
+    if (auto s = text_row(c, kDeleteText, rid, *old); !s) return s;
+  if (text.empty()) return Status::Ok();
+  return text_row(c, kInsertText, rid, text);
 }
 
 // The rows of the resources contained in resource `container`
@@ -477,7 +487,7 @@ Status write_contained(Connection& c, const SearchParamIds& ids, TokenTexts& dic
       old.push_back(q->int64(0));
     }
     for (std::int64_t rid : old)
-      if (auto s = delete_all(c, rid); !s) return s;
+      if (auto s = delete_all(c, rid, nullptr); !s) return s;  // contained: no text of their own
   }
   if (!rows) return Status::Ok();
   for (const auto& one : rows->contained) {
@@ -636,41 +646,69 @@ void TokenTexts::undo(std::size_t mark) {
 
 // --- row maintenance ------------------------------------------------------------------
 
-Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& dict, std::string_view type,
-                         std::string_view id, std::int64_t seq, std::int64_t last_updated,
-                         std::string_view patient, const SearchRows* rows) {
+Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& dict,
+                         const PreviousText& previous_text, std::string_view type, std::string_view id,
+                         std::int64_t seq, std::int64_t last_updated, std::string_view patient,
+                         const SearchRows* rows) {
   std::optional<std::int64_t> rid;
+  std::optional<std::int64_t> text_seq;  // the version whose text is indexed, if any
+  std::int64_t indexed = 0;              // search_resource.text
   {
     auto q = c.query(kFindRid);
     if (!q) return std::move(q).error();
     q->bind(1, type).bind(2, id);
     auto row = q->step();
     if (!row) return std::move(row).error();
-    if (*row) rid = q->int64(0);
+    if (*row) {
+      rid = q->int64(0);
+      indexed = q->int64(2);
+      if (indexed != 0) text_seq = q->int64(1);
+    }
   }
+  std::optional<FullText> old_text;
+  if (text_seq) {
+    auto text = previous_text(*text_seq);
+    if (!text) return std::move(text).error();
+    if (indexed != kUncheckedText && text_fingerprint(*text) != indexed) {
+      // Not the text the row was indexed with: taking it out would leave
+      // the real words behind. Should never happen (the text is a pure
+      // function of the body, and a new extraction reindexes); if it does,
+      // the index is marked stale so that the next open rebuilds it.
+      if (auto s = write_meta(c, kFingerprintKey, ""); !s) return s;
+    } else {
+      old_text = std::move(*text);
+    }
+  }
+  const FullText* old = old_text ? &*old_text : nullptr;
   if (!rows) {
     if (!rid) return Status::Ok();
     if (auto s = write_contained(c, ids, dict, *rid, true, seq, last_updated, patient, nullptr); !s) return s;
-    return delete_all(c, *rid);
+    return delete_all(c, *rid, old);
   }
 
   const bool existed = rid.has_value();
+  const std::int64_t has_text = text_fingerprint(rows->text);
   if (existed) {
     auto q = c.query(kUpdateResource);
     if (!q) return std::move(q).error();
-    q->bind(1, *rid).bind(2, seq).bind(3, last_updated).bind_or_null(4, patient);
+    q->bind(1, *rid).bind(2, seq).bind(3, last_updated).bind_or_null(4, patient).bind(5, has_text);
     if (auto s = q->run(); !s) return s;
   } else {
     auto q = c.query(kInsertResource);
     if (!q) return std::move(q).error();
-    q->bind(1, type).bind(2, id).bind(3, seq).bind(4, last_updated).bind_or_null(5, patient);
+    q->bind(1, type)
+        .bind(2, id)
+        .bind(3, seq)
+        .bind(4, last_updated)
+        .bind_or_null(5, patient)
+        .bind(6, has_text);
     if (auto s = q->run(); !s) return s;
     rid = static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
   }
 
   if (!existed) {
     if (auto s = insert_all(c, ids, dict, *rid, *rows); !s) return s;
-    if (auto s = write_text(c, *rid, *rows, false); !s) return s;
+    if (auto s = write_text(c, *rid, nullptr, rows->text); !s) return s;
     return write_contained(c, ids, dict, *rid, false, seq, last_updated, patient, rows);
   }
   auto split = split_texts(c, ids, dict, *rows);
@@ -680,18 +718,27 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& d
     auto fresh = rb.tuples(t, *rows, *split);
     if (!fresh) return std::move(fresh).error();
     const TableSql& sql = table_sql(t);
-    auto old = select_tuples(c, t, *rid);
-    if (!old) return std::move(old).error();
+    auto old_rows = select_tuples(c, t, *rid);
+    if (!old_rows) return std::move(old_rows).error();
     std::vector<Tuple> gone, added;
-    std::set_difference(old->begin(), old->end(), fresh->begin(), fresh->end(), std::back_inserter(gone));
-    std::set_difference(fresh->begin(), fresh->end(), old->begin(), old->end(), std::back_inserter(added));
+    std::set_difference(old_rows->begin(), old_rows->end(), fresh->begin(), fresh->end(),
+                        std::back_inserter(gone));
+    std::set_difference(fresh->begin(), fresh->end(), old_rows->begin(), old_rows->end(),
+                        std::back_inserter(added));
     for (const auto& tu : gone)
       if (auto s = run_tuple(c, sql.remove_one, *rid, tu); !s) return s;
     for (const auto& tu : added)
       if (auto s = run_tuple(c, sql.insert, *rid, tu); !s) return s;
   }
-  if (auto s = write_text(c, *rid, *rows, existed); !s) return s;
+  if (auto s = write_text(c, *rid, old, rows->text); !s) return s;
   return write_contained(c, ids, dict, *rid, true, seq, last_updated, patient, rows);
+}
+
+Status forget_full_text(Connection& c) {
+  return c.exec(
+      "INSERT INTO sp_text(sp_text) VALUES('delete-all');"
+      "UPDATE search_resource SET text = 0 WHERE text <> 0;",
+      "emptying the full-text index");
 }
 
 Result<std::string> read_meta(Connection& c, std::string_view key) {

@@ -108,12 +108,24 @@ class TokenTexts {
   std::vector<Key> added_;  // in this transaction, in order
 };
 
+// The full text of the stored version `seq` (resource_version.seq), as the
+// indexer gives it (store::TextIndexer).
+using PreviousText = std::function<Result<FullText>(std::int64_t seq)>;
+
 // Brings the index rows of type/id to `rows` (nullptr: the resource was
 // deleted, drop everything). `seq`, `last_updated` and `patient` describe the
-// current version. Writes only what changed.
-Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& texts, std::string_view type,
-                         std::string_view id, std::int64_t seq, std::int64_t last_updated,
-                         std::string_view patient, const SearchRows* rows);
+// current version. Writes only what changed. The full-text index keeps no
+// copy of the texts (search_schema.h): `previous_text` gives the text the
+// indexed version has, to take its row out.
+Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& texts,
+                         const PreviousText& previous_text, std::string_view type, std::string_view id,
+                         std::int64_t seq, std::int64_t last_updated, std::string_view patient,
+                         const SearchRows* rows);
+
+// Empties the full-text index; the next write of each resource indexes its
+// text again (the start of a reindex: the texts may come from another
+// extraction).
+Status forget_full_text(Connection& c);
 
 // Runs `plan`; `fetch_bodies` false leaves SearchHit::body empty.
 Result<SearchPage> run_search(Connection& c, const SearchParamIds& ids, const SearchPlan& plan);
@@ -121,6 +133,7 @@ Result<std::int64_t> estimate(Connection& c, const SearchParamIds& ids, const Se
                               const Predicate& p, std::int64_t cap);
 
 // search_meta key/value (the index fingerprint).
+inline constexpr std::string_view kFingerprintKey = "fingerprint";
 Result<std::string> read_meta(Connection& c, std::string_view key);
 Status write_meta(Connection& c, std::string_view key, std::string_view value);
 

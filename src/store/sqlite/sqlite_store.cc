@@ -137,6 +137,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSearchMigration6,
     // 12: authorship out of access_fact (security_schema.h).
     sqlite::kSecurityMigration5,
+    // 13: full text without a copy of the texts (search_schema.h).
+    sqlite::kSearchMigration7,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -573,6 +575,9 @@ class WriterImpl final : public Writer {
                      bool deleted, std::optional<std::int64_t> hash, std::string_view patient);
   Status add_live(std::string_view type, std::int64_t delta);
   Result<bool> same_content(std::int64_t seq, std::string_view canonical_text);
+  // Brings the search index of type/id to `rows` (write_search_rows).
+  Status write_search_rows(std::string_view type, std::string_view id, std::int64_t seq,
+                           std::int64_t last_updated, std::string_view patient, const SearchRows* rows);
   // The one place index rows are written: replaces the resource's previous
   // rows (when it had any) by `rows` (nullptr for a delete), in the caller's
   // transaction. Typed search-index tables join here.
@@ -663,6 +668,10 @@ class SqliteStore final : public Store {
   Status end_bulk_load() override;
   const sqlite::SearchParamIds& search_ids() const { return *search_ids_; }
   sqlite::TokenTexts& token_texts() { return token_texts_; }  // writer thread only
+  FullText full_text(std::string_view type, const Json& resource) const {
+    if (options_.text_indexer) return options_.text_indexer(type, resource);
+    return options_.indexer(type, resource).search.text;
+  }
 
  private:
   Status migrate();
@@ -941,6 +950,28 @@ Result<bool> WriterImpl::same_content(std::int64_t seq, std::string_view canonic
   return text == canonical_text;
 }
 
+Status WriterImpl::write_search_rows(std::string_view type, std::string_view id, std::int64_t seq,
+                                     std::int64_t last_updated, std::string_view patient,
+                                     const SearchRows* rows) {
+  // The text a stored version was indexed with, computed again from its
+  // body: the full-text index keeps no copy (search_schema.h).
+  auto previous_text = [&](std::int64_t indexed_seq) -> Result<FullText> {
+    auto q = c_.query(kBySeq);
+    if (!q) return std::move(q).error();
+    q->bind(1, indexed_seq);
+    auto row = q->step();
+    if (!row) return std::move(row).error();
+    if (!*row || q->int64(2) != 0)
+      return internal_error("indexed version seq " + std::to_string(indexed_seq) + " of " + ref(type, id) +
+                            " is missing");
+    auto body = parse_json(q->text(4));
+    if (!body) return internal_error("stored body of " + ref(type, id) + " is not valid JSON");
+    return store_.full_text(type, *body);
+  };
+  return sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), previous_text, type, id,
+                                   seq, last_updated, patient, rows);
+}
+
 // Rows of one index table for one resource, as sorted unique tuples.
 using Tuple = std::vector<std::string>;
 using Tuples = std::vector<Tuple>;
@@ -1111,9 +1142,7 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
     if (auto s = add_live(type, 1); !s) return std::move(s).error();
   }
   if (auto s = write_index_rows(type, id, &rows, live); !s) return std::move(s).error();
-  if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), type, id, *seq,
-                                         v.last_updated, patient, &rows.search);
-      !s)
+  if (auto s = write_search_rows(type, id, *seq, v.last_updated, patient, &rows.search); !s)
     return std::move(s).error();
   return out;
 }
@@ -1141,9 +1170,7 @@ Result<std::optional<ResourceVersion>> WriterImpl::remove(std::string_view type,
     return std::move(s).error();
   if (auto s = add_live(type, -1); !s) return std::move(s).error();
   if (auto s = write_index_rows(type, id, nullptr, true); !s) return std::move(s).error();
-  if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), type, id, *seq,
-                                         v.last_updated, {}, nullptr);
-      !s)
+  if (auto s = write_search_rows(type, id, *seq, v.last_updated, {}, nullptr); !s)
     return std::move(s).error();
   return std::optional<ResourceVersion>(std::move(v));
 }
@@ -1163,7 +1190,6 @@ constexpr const char* kReindexNext =
     "ON v.seq = c.seq WHERE c.deleted = 0 AND (c.type, c.id) > (?1, ?2) ORDER BY c.type, c.id LIMIT ?3";
 constexpr const char* kSetPatient = "UPDATE resource_current SET patient=?3 WHERE type=?1 AND id=?2";
 constexpr const char* kLiveResources = "SELECT 1 FROM resource_current WHERE deleted = 0 LIMIT 1";
-constexpr const char* kFingerprintKey = "fingerprint";
 
 Result<std::int64_t> WriterImpl::reindex_batch(std::pair<std::string, std::string>& last, int limit) {
   struct Item {
@@ -1201,9 +1227,7 @@ Result<std::int64_t> WriterImpl::reindex_batch(std::pair<std::string, std::strin
       if (auto s = q->run(); !s) return s.error();
     }
     if (auto s = write_index_rows(it.type, it.id, &rows, true); !s) return s.error();
-    if (auto s = sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), it.type, it.id,
-                                           it.seq, it.last_updated, patient, &rows.search);
-        !s)
+    if (auto s = write_search_rows(it.type, it.id, it.seq, it.last_updated, patient, &rows.search); !s)
       return s.error();
   }
   if (!items.empty()) last = {items.back().type, items.back().id};
@@ -1220,7 +1244,7 @@ Result<bool> SqliteStore::register_search_params(const std::vector<std::string>&
     auto ids = search_ids_->insert(c, names);
     if (!ids) return std::move(ids).error();
     added = std::move(*ids);
-    auto stored = sqlite::read_meta(c, kFingerprintKey);
+    auto stored = sqlite::read_meta(c, sqlite::kFingerprintKey);
     if (!stored) return std::move(stored).error();
     if (*stored != fingerprint) {
       auto q = c.query(kLiveResources);
@@ -1229,7 +1253,7 @@ Result<bool> SqliteStore::register_search_params(const std::vector<std::string>&
       if (!row) return std::move(row).error();
       if (*row) {
         stale = true;  // built from other definitions: reindex() records the new fingerprint
-      } else if (auto s = sqlite::write_meta(c, kFingerprintKey, fingerprint); !s) {
+      } else if (auto s = sqlite::write_meta(c, sqlite::kFingerprintKey, fingerprint); !s) {
         return s;  // nothing indexed yet: the index is current by definition
       }
     }
@@ -1272,6 +1296,14 @@ Status SqliteStore::end_bulk_load() {
 }
 
 Result<std::int64_t> SqliteStore::reindex(const std::function<void(std::int64_t)>& progress, int batch) {
+  // The full text starts empty: the texts it holds may come from another
+  // extraction, which the body's text now would not take out
+  // (search_schema.h). A reindex cut short leaves the old fingerprint, so
+  // the next one starts here again.
+  Status cleared = write([&](Writer& w) -> Status {
+    return sqlite::forget_full_text(static_cast<WriterImpl&>(w).connection());
+  });
+  if (!cleared) return cleared.error();
   std::pair<std::string, std::string> last;
   std::int64_t done = 0;
   for (;;) {
@@ -1293,7 +1325,7 @@ Result<std::int64_t> SqliteStore::reindex(const std::function<void(std::int64_t)
     fp = fingerprint_;
   }
   Status st = write([&](Writer& w) -> Status {
-    return sqlite::write_meta(static_cast<WriterImpl&>(w).connection(), kFingerprintKey, fp);
+    return sqlite::write_meta(static_cast<WriterImpl&>(w).connection(), sqlite::kFingerprintKey, fp);
   });
   if (!st) return st.error();
   return done;
