@@ -127,7 +127,7 @@ start_server() {
 }
 
 # wrk_run ARGS... : runs wrk, prints its output, and sets WRK_RPS (requests/s),
-# WRK_ERRORS (non-2xx/3xx responses + socket errors), WRK_P50, WRK_P99 and
+# WRK_REQUESTS, WRK_ERRORS (non-2xx/3xx responses + socket errors), WRK_P50, WRK_P99 and
 # WRK_CORES (the client's own CPU seconds per second: it shares the machine).
 wrk_run() {
   local out tf
@@ -137,6 +137,7 @@ wrk_run() {
   rm -f "$tf"
   echo "$out" | sed 's/^/    /'
   WRK_RPS=$(echo "$out" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+  WRK_REQUESTS=$(echo "$out" | awk '/ requests in / { print $1 }')
   WRK_ERRORS=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ { n += $5 }
                                    /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
                                    END { print n + 0 }')

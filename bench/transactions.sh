@@ -14,7 +14,9 @@
 # request creates 4 new resources and commits once). The server acknowledges
 # a transaction only once it is durable; its group commit lets concurrent
 # transactions share one fsync, so commits/s may exceed the fsync rate only
-# when several clients wait at once.
+# when several clients wait at once. Then one client updates one Patient
+# (PUT, another name and narrative each time): commits/s, and the server's
+# CPU per update, which the fsync does not hide.
 source "$(dirname "$0")/lib.sh"
 need wrk curl "$BENCH_BIN/fsync_rate" "$BENCH_BIN/sqlite_commit_baseline"
 
@@ -50,6 +52,24 @@ print('wrk.headers["Content-Type"] = "application/fhir+json"')
 print('wrk.headers["Authorization"] = "Bearer %s"' % sys.argv[2])
 print('wrk.headers["Prefer"] = "return=minimal"')
 PY
+# Updates: one client PUTs the same Patient again and again, each time with
+# another name and narrative, so every commit replaces index rows and takes
+# the old full-text row out (computed again from the stored body).
+cat >"$work/update.lua" <<LUA
+wrk.method = "PUT"
+wrk.headers["Content-Type"] = "application/fhir+json"
+wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
+wrk.headers["Prefer"] = "return=minimal"
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format([[{"resourceType":"Patient","id":"bench-update","name":[{"family":"Bench%d",]]
+    .. [["given":["Camille"]}],"gender":"female","birthDate":"1948-03-12","address":[{"city":"Lille",]]
+    .. [["postalCode":"59000","country":"FR"}],"text":{"status":"generated","div":"<div ]]
+    .. [[xmlns='http://www.w3.org/1999/xhtml'>Camille Bench%d, diabète de type 2, suivie à Lille</div>"}}]], n, n)
+  return wrk.format(nil, "/fhir/Patient/bench-update", nil, body)
+end
+LUA
 
 # The disk is shared (other processes, a virtual disk): its fsync rate is
 # measured before and after the server runs, and the ratios use the mean.
@@ -84,6 +104,14 @@ for c in "${clients[@]}"; do
     "server $cpu cores, wrk $WRK_CORES cores"
   results+=("$c $WRK_RPS $WRK_P99")
 done
+echo "-- 1 client: wrk -t1 -c1 -d${seconds}s PUT /fhir/Patient/bench-update (an update each time)"
+c0=$(cpu_seconds "$SERVER_PID")
+wrk_run -t1 -c1 -d"${seconds}s" -s "$work/update.lua" "$SERVER_URL"
+c1=$(cpu_seconds "$SERVER_PID")
+((WRK_ERRORS == 0)) || die "$WRK_ERRORS updates failed"
+update_rps=$WRK_RPS
+update_cpu=$(awk -v a="$c0" -v b="$c1" -v n="$WRK_REQUESTS" 'BEGIN { printf "%.0f", (n > 0 ? 1e6 * (b - a) / n : 0) }')
+echo "   updates: $(fmt "$update_rps") commits/s, p50 $WRK_P50, p99 $WRK_P99; server CPU $update_cpu µs per update"
 stop_server
 fsync_after=$(fsync_once after)
 fsync_rate=$(((fsync_before + fsync_after) / 2))
@@ -95,3 +123,6 @@ for r in "${results[@]}"; do
     "$(ratio "$rps" "$sqlite_rate") x SQLite single commits"
   summary "| transactions (1 Patient + 3 Observations), $c client(s) | $(fmt "$rps") commits/s (p99 $p99) | fsync $(fmt "$fsync_rate")/s; SQLite single-row commits $(fmt "$sqlite_rate")/s | $(ratio "$rps" "$fsync_rate") × fsync | — |"
 done
+echo "   RESULT updates, 1 client: $(fmt "$update_rps") commits/s = $(ratio "$update_rps" "$fsync_rate") x the fsync rate;" \
+  "server CPU $update_cpu µs per update"
+summary "| updates (PUT of one Patient, new name and narrative), 1 client | $(fmt "$update_rps") commits/s, server CPU $update_cpu µs/update | fsync $(fmt "$fsync_rate")/s | $(ratio "$update_rps" "$fsync_rate") × fsync | — |"
