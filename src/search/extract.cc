@@ -500,11 +500,17 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
 
 }  // namespace
 
+// Folded (search/text.h) before FTS5 sees it, as the words of a query are:
+// FTS5's own folding (unicode61, remove_diacritics 2) drops accents but
+// keeps ligatures and a few letters whole, so "cœur", "Œdème" or "Straße"
+// would never match the "coeur", "oedeme" or "strasse" a query folds to.
 store::FullText extract_text(const Json& resource) {
   store::FullText out;
   if (const Json* div = resource.find("text"); div && div->is_object())
-    out.narrative = narrative_text(div->get_string("div"));
-  collect_content(resource, "", out.content);  // _content also reads the narrative column
+    out.narrative = fold(narrative_text(div->get_string("div")));
+  std::string content;
+  collect_content(resource, "", content);  // _content also reads the narrative column
+  out.content = fold(content);
   return out;
 }
 

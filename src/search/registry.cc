@@ -16,8 +16,8 @@ namespace parcours::search {
 // 2: contained resources; 3: unions (union_of); 4: _content without the stamps;
 // 5: token texts implied by codes; 6: composites reading plain rows (same_rows),
 // narrowed references (narrows); 7: plain rows grouped by a composite's
-// element (grouped_by)
-constexpr std::string_view kExtractionVersion = "extract-7";
+// element (grouped_by); 8: the full text folded as queries are (extract_text)
+constexpr std::string_view kExtractionVersion = "extract-8";
 
 namespace {
 

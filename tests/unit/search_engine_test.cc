@@ -1202,6 +1202,26 @@ TEST(SearchFullText, UpdatesAndDeletesTakeTheOldWordsOut) {
   EXPECT_EQ(db.ids("Patient", "_text=asthme"), p1);
 }
 
+// The full text is folded as the words of a query are: a ligature or a
+// letter FTS5 would keep whole (œ, æ, ß, ø) matches what a keyboard types.
+TEST(SearchFullText, LigaturesMatchWhatIsTyped) {
+  testing::SearchStore db;
+  db.put(R"({"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},
+    "code":{"text":"Œdème des membres inférieurs"},"note":[{"text":"Suivi par sa sœur, Straße 5, Ærø"}],
+    "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Insuffisance du cœur</div>"}})");
+  const std::vector<std::string> c1{"c1"};
+  EXPECT_EQ(db.ids("Condition", "_content=oedeme"), c1);
+  EXPECT_EQ(db.ids("Condition", "_content=%C5%93d%C3%A8me"), c1);  // œdème
+  EXPECT_EQ(db.ids("Condition", "_content=OEDEME"), c1);
+  EXPECT_EQ(db.ids("Condition", "_content=soeur"), c1);
+  EXPECT_EQ(db.ids("Condition", "_content=strasse"), c1);
+  EXPECT_EQ(db.ids("Condition", "_content=aero"), c1);
+  EXPECT_EQ(db.ids("Condition", "_text=coeur"), c1);
+  EXPECT_EQ(db.ids("Condition", "_text=c%C5%93ur"), c1);                      // cœur
+  EXPECT_EQ(db.ids("Condition", "_text=oede*"), std::vector<std::string>{});  // not in the narrative
+  EXPECT_EQ(db.ids("Condition", "_content=oede*"), c1);
+}
+
 // A text computed again that is not the one indexed (which should never
 // happen: it is a pure function of the stored body) is not used to take
 // the row out; the index is marked stale, and the reindex the next open
