@@ -1,8 +1,9 @@
 // Differential test of the search engine (docs/decisions/search.md): on a
-// generated territory loaded into a real store, random queries built from
-// the data (every parameter type, prefixes, modifiers, OR lists, AND
-// repetition, chains, _has, sorts on one or two keys, page sizes) run
-// through the index engine — paging through every page — and through the
+// generated territory loaded into a real store, then partly rewritten and
+// deleted (the update path), random queries built from the data (every
+// parameter type, prefixes, modifiers, OR lists, AND repetition, chains,
+// _has, _text/_content, sorts on one or two keys, page sizes) run through
+// the index engine — paging through every page — and through the
 // brute-force oracle (search_oracle.h); the results must be identical, in
 // order (an unsorted search walked by chain target: the same set).
 //
@@ -16,11 +17,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
 
 #include "base/text.h"
+#include "search/extract.h"
 #include "search/registry.h"
 #include "search/text.h"
 #include "search/values.h"
@@ -209,8 +212,10 @@ std::string filter_word(const std::string& v) {
 
 class Generator {
  public:
-  Generator(Oracle& oracle, std::uint64_t seed, std::vector<std::string> value_sets)
-      : o_(oracle), rng_(seed), value_sets_(std::move(value_sets)) {
+  // `older`: versions that were replaced or deleted, whose words _text and
+  // _content queries sometimes ask for (they must not match any more).
+  Generator(Oracle& oracle, std::uint64_t seed, std::vector<std::string> value_sets, std::vector<Json> older)
+      : o_(oracle), rng_(seed), value_sets_(std::move(value_sets)), older_(std::move(older)) {
     for (std::size_t i = 0; i < o_.resources().size(); ++i)
       if (o_.resources()[i].container == Oracle::kTopLevel)
         by_type_[o_.resources()[i].type].push_back(i);
@@ -263,6 +268,10 @@ class Generator {
     if (chance(0.3)) {
       std::string f = filter(type, r, 0);
       if (!f.empty()) parts.push_back("_filter=" + enc(f));
+    }
+    if (chance(0.15)) {
+      std::string t = full_text(r);
+      if (!t.empty()) parts.push_back(t);
     }
     if (chance(0.5)) parts.push_back("_sort=" + sort(type));
     static const int kCounts[] = {1, 2, 3, 5, 10, 50};
@@ -651,9 +660,64 @@ class Generator {
     return s;
   }
 
+  // _text or _content with words of resource r (or of an older version
+  // of some resource): one or two words, some cut to a prefix, some in
+  // capitals, sometimes ORed with another value.
+  std::string full_text(std::size_t r) {
+    const bool narrative = chance(0.4);
+    // The words as written (the narrative without its tags: accents,
+    // ligatures, capitals), then as the extraction folded them; often one
+    // that is not plain ASCII, where folding matters.
+    auto words_of = [&](const Json& j) {
+      store::FullText t = search::extract_text(j);
+      std::string raw;
+      if (const Json* text = j.find("text")) {
+        bool tag = false;
+        for (char ch : text->get_string("div")) {
+          if (ch == '<' || ch == '>') raw.push_back(' ');
+          if (ch == '<') tag = true;
+          if (!tag) raw.push_back(ch);
+          if (ch == '>') tag = false;
+        }
+      }
+      std::vector<std::string> words = testing::full_text_words(raw);
+      for (auto& w : testing::full_text_words(narrative ? t.narrative : t.narrative + " " + t.content))
+        words.push_back(std::move(w));
+      std::vector<std::string> accented;
+      for (const auto& w : words)
+        if (std::any_of(w.begin(), w.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }))
+          accented.push_back(w);
+      return !accented.empty() && chance(0.4) ? accented : words;
+    };
+    std::string values;
+    for (int v = 0; v < (chance(0.2) ? 2 : 1); ++v) {
+      const Json& source =
+          !older_.empty() && chance(0.3) ? older_[pick(older_.size())] : o_.resources()[r].json;
+      std::vector<std::string> words = words_of(source);
+      if (words.empty()) continue;
+      std::string value;
+      for (int k = 0; k < (chance(0.3) ? 2 : 1); ++k) {
+        std::string w = words[pick(words.size())];
+        if (w.size() > 3 && chance(0.3)) w = w.substr(0, 2 + pick(w.size() - 2)) + "*";
+        if (chance(0.3)) w = to_upper_ascii(w);
+        value += (value.empty() ? "" : " ") + w;
+      }
+      values += (values.empty() ? "" : ",") + esc(value);
+    }
+    if (values.empty()) return "";
+    return std::string(narrative ? "_text=" : "_content=") + enc(values);
+  }
+
+  static std::string to_upper_ascii(std::string s) {
+    for (char& ch : s)
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    return s;
+  }
+
   Oracle& o_;
   std::mt19937_64 rng_;
   std::vector<std::string> value_sets_;
+  std::vector<Json> older_;
   // An instant of one of the date values (its start, or its end when open
   // below), sometimes moved by up to 100 days; nullopt when there is none.
   std::optional<std::int64_t> instant_near(const Oracle::Values& v) {
@@ -678,6 +742,33 @@ class Generator {
   std::map<std::string, std::vector<std::size_t>> by_type_;
   std::vector<std::size_t> contained_;  // the contained resources' entries
 };
+
+// Every fourth Patient, Condition or Observation gets a narrative (the
+// territory writes none), in French with accents, ligatures and markup:
+// words for _text, which the oracle finds through its own tokenizer.
+void narrate_some(std::vector<Json>& resources) {
+  static const char* kPhrases[] = {
+      "Œdème des membres inférieurs, <b>bilatéral</b>",
+      "Insuffisance cardiaque à fraction d'éjection préservée",
+      "Suivie par sa sœur ; aide à domicile deux fois par semaine",
+      "Bilan à l'hôpital de jour (HbA1c à 8,2 %)",
+      "Diabète de type 2 déséquilibré, <i>rétinopathie</i> débutante",
+      "Cœur : souffle systolique 2/6, pas d'œdème",
+      "BPCO stade III — oxygénothérapie 2 L/min",
+  };
+  int n = 0;
+  for (Json& r : resources) {
+    std::string_view type = r.get_string("resourceType");
+    if ((type != "Patient" && type != "Condition" && type != "Observation") || ++n % 4) continue;
+    std::string div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>" +
+                      std::string(kPhrases[(n / 4) % std::size(kPhrases)]) + "</p><p>" + std::string(type) +
+                      " " + std::string(r.get_string("id")) + "</p></div>";
+    Json text = Json::object();
+    text.set("status", Json("generated"));
+    text.set("div", Json(div));
+    r.set("text", std::move(text));
+  }
+}
 
 // Every third coded Observation or Condition says its code in its own words:
 // another display, none, another text, or one more coding. :text then reads
@@ -796,6 +887,60 @@ void nest_some_places(std::vector<Json>& resources) {
   }
 }
 
+// Everyday writes over the loaded store: one resource in eight takes the
+// content of another of its type (its rows change in every table, its old
+// full text is taken out with the text of its stored version), one in sixty
+// is deleted. Terminology and resources with contained ones are left alone:
+// a container's contained rows would take new rids, which the oracle's
+// insertion order does not follow. Returns the versions replaced.
+std::vector<Json> rewrite_some(testing::SearchStore& db, const std::vector<Json>& resources,
+                               std::uint64_t seed) {
+  static const std::set<std::string_view> kLeft = {"ValueSet", "CodeSystem", "ConceptMap", "SearchParameter"};
+  auto eligible = [&](const Json& j) {
+    return !kLeft.contains(j.get_string("resourceType")) && !j.find("contained");
+  };
+  std::map<std::string, std::vector<std::size_t>, std::less<>> by_type;
+  for (std::size_t i = 0; i < resources.size(); ++i)
+    if (eligible(resources[i])) by_type[std::string(resources[i].get_string("resourceType"))].push_back(i);
+  std::mt19937_64 rng(seed ^ 0x9E3779B97F4A7C15ull);
+  auto uniform = [&] { return std::uniform_real_distribution<double>(0, 1)(rng); };
+  std::vector<std::pair<std::size_t, std::optional<Json>>> writes;  // nullopt: a delete
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    if (!eligible(resources[i])) continue;
+    const double u = uniform();
+    if (u < 1.0 / 60) {
+      writes.emplace_back(i, std::nullopt);
+    } else if (u < 1.0 / 60 + 1.0 / 8) {
+      const auto& same = by_type.find(resources[i].get_string("resourceType"))->second;
+      std::size_t j = same[std::uniform_int_distribution<std::size_t>(0, same.size() - 1)(rng)];
+      if (j == i) continue;
+      Json next = resources[j];
+      next.set("id", Json(std::string(resources[i].get_string("id"))));
+      writes.emplace_back(i, std::move(next));
+    }
+  }
+  std::vector<Json> older;
+  for (std::size_t b = 0; b < writes.size(); b += 200) {
+    Status st = db.store().write([&](store::Writer& w) -> Status {
+      for (std::size_t k = b; k < std::min(writes.size(), b + 200); ++k) {
+        const Json& was = resources[writes[k].first];
+        std::string type(was.get_string("resourceType")), id(was.get_string("id"));
+        if (writes[k].second) {
+          auto r = w.put(type, id, *writes[k].second);
+          if (!r) return r.error();
+        } else {
+          auto r = w.remove(type, id);
+          if (!r) return r.error();
+        }
+      }
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.error().message();
+  }
+  for (const auto& [i, next] : writes) older.push_back(resources[i]);
+  return older;
+}
+
 TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   const long patients = env_or("PARCOURS_DIFF_PATIENTS", 120);
   const long queries = env_or("PARCOURS_DIFF_QUERIES", 400);
@@ -811,6 +956,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   const std::vector<std::string> value_sets = add_terminology(resources);
   contain_some_drugs(resources);
   vary_some_texts(resources);
+  narrate_some(resources);
   vary_some_subjects(resources);
   nest_some_places(resources);
   ASSERT_FALSE(value_sets.empty()) << "the territory has ICD-10 conditions";
@@ -826,19 +972,21 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
     });
     ASSERT_TRUE(st.ok()) << st.error().message();
   }
+  std::vector<Json> older = rewrite_some(db, resources, seed);
   {
     auto reader = db.store().reader();
     for (const Json& j : resources) {
       std::string type(j.get_string("resourceType")), id(j.get_string("id"));
       auto v = reader->read(type, id);
-      ASSERT_TRUE(v.ok() && *v);
+      ASSERT_TRUE(v.ok());
+      if (!*v || (*v)->deleted) continue;  // deleted by rewrite_some
       auto body = parse_json((*v)->body);
       ASSERT_TRUE(body.ok());
       oracle.add({type, id, std::move(*body), (*v)->last_updated});
     }
   }
 
-  Generator gen(oracle, seed, value_sets);
+  Generator gen(oracle, seed, value_sets, std::move(older));
   std::size_t nonempty = 0, compared = 0, failures = 0, target_ordered = 0;
   for (long n = 0; n < queries && failures < 10; ++n) {
     auto [type, query] = gen.next();

@@ -100,6 +100,7 @@ class Oracle {
   bool code_filter(const std::string& system, const Json& filter, const std::string& code);
   bool filter_matches(const search::FilterExpr& f, std::size_t i);
   bool matches(const search::Clause& c, std::size_t i);
+  bool text_matches(const search::Clause& c, std::size_t i);
   bool param_matches(const search::Clause& c, std::size_t i);
   bool value_matches(fhir::SearchParamType kind, const std::string& modifier, const std::string& value,
                      const Values& v, const search::ParamDef& def);
@@ -116,5 +117,12 @@ class Oracle {
   std::map<std::string, Hierarchy> hierarchies_;
   std::int64_t now_ = 0;
 };
+
+// The words of `text` for _text/_content, as FTS5's unicode61 tokenizer
+// splits a text the extraction folded (search::extract_text): letters and
+// digits make words, punctuation, symbols and spaces separate. Written
+// apart from search::fold_words, which builds the engine's queries: close
+// enough to Unicode's categories for Latin text and French punctuation.
+std::vector<std::string> full_text_words(std::string_view text);
 
 }  // namespace parcours::testing
