@@ -96,8 +96,8 @@ struct PositionRow {
 
 struct ContainedRows;
 
-// A resource's full text (_text, _content: R4 §3.1.1.5.6), one row of the
-// full-text index.
+// A resource's full text (_text, _content: FHIR R4 search, parameters for
+// all resources), one row of the full-text index.
 struct FullText {
   std::string narrative;  // _text: the text of Resource.text.div
   std::string content;    // _content: the resource's text values

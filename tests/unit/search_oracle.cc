@@ -621,7 +621,7 @@ std::vector<std::string> full_text_words(std::string_view text) {
   return out;
 }
 
-// R4 §3.1.1.5.6 (_text, _content): each comma-separated value is a set of
+// _text and _content (FHIR R4 search): each comma-separated value is a set of
 // words, all of which must be in the text (a word ending with '*' is a
 // prefix); the narrative for _text, the narrative and the other text values
 // for _content. A contained resource has no text of its own.
