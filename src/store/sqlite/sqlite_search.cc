@@ -649,11 +649,11 @@ void TokenTexts::undo(std::size_t mark) {
 Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& dict,
                          const PreviousText& previous_text, std::string_view type, std::string_view id,
                          std::int64_t seq, std::int64_t last_updated, std::string_view patient,
-                         const SearchRows* rows) {
+                         const SearchRows* rows, bool may_exist) {
   std::optional<std::int64_t> rid;
   std::optional<std::int64_t> text_seq;  // the version whose text is indexed, if any
   std::int64_t indexed = 0;              // search_resource.text
-  {
+  if (may_exist) {
     auto q = c.query(kFindRid);
     if (!q) return std::move(q).error();
     q->bind(1, type).bind(2, id);

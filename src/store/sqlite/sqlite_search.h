@@ -116,11 +116,12 @@ using PreviousText = std::function<Result<FullText>(std::int64_t seq)>;
 // deleted, drop everything). `seq`, `last_updated` and `patient` describe the
 // current version. Writes only what changed. The full-text index keeps no
 // copy of the texts (search_schema.h): `previous_text` gives the text the
-// indexed version has, to take its row out.
+// indexed version has, to take its row out. `may_exist` false: the caller
+// knows the resource has no rows (a create), which saves looking for them.
 Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& texts,
                          const PreviousText& previous_text, std::string_view type, std::string_view id,
                          std::int64_t seq, std::int64_t last_updated, std::string_view patient,
-                         const SearchRows* rows);
+                         const SearchRows* rows, bool may_exist = true);
 
 // Empties the full-text index; the next write of each resource indexes its
 // text again (the start of a reindex: the texts may come from another

@@ -577,7 +577,8 @@ class WriterImpl final : public Writer {
   Result<bool> same_content(std::int64_t seq, std::string_view canonical_text);
   // Brings the search index of type/id to `rows` (write_search_rows).
   Status write_search_rows(std::string_view type, std::string_view id, std::int64_t seq,
-                           std::int64_t last_updated, std::string_view patient, const SearchRows* rows);
+                           std::int64_t last_updated, std::string_view patient, const SearchRows* rows,
+                           bool may_exist = true);
   // The one place index rows are written: replaces the resource's previous
   // rows (when it had any) by `rows` (nullptr for a delete), in the caller's
   // transaction. Typed search-index tables join here.
@@ -952,7 +953,7 @@ Result<bool> WriterImpl::same_content(std::int64_t seq, std::string_view canonic
 
 Status WriterImpl::write_search_rows(std::string_view type, std::string_view id, std::int64_t seq,
                                      std::int64_t last_updated, std::string_view patient,
-                                     const SearchRows* rows) {
+                                     const SearchRows* rows, bool may_exist) {
   // The text a stored version was indexed with, computed again from its
   // body: the full-text index keeps no copy (search_schema.h).
   auto previous_text = [&](std::int64_t indexed_seq) -> Result<FullText> {
@@ -969,7 +970,7 @@ Status WriterImpl::write_search_rows(std::string_view type, std::string_view id,
     return store_.full_text(type, *body);
   };
   return sqlite::write_search_rows(c_, store_.search_ids(), store_.token_texts(), previous_text, type, id,
-                                   seq, last_updated, patient, rows);
+                                   seq, last_updated, patient, rows, may_exist);
 }
 
 // Rows of one index table for one resource, as sorted unique tuples.
@@ -1142,7 +1143,8 @@ Result<WriteOutcome> WriterImpl::put(std::string_view type, std::string_view id,
     if (auto s = add_live(type, 1); !s) return std::move(s).error();
   }
   if (auto s = write_index_rows(type, id, &rows, live); !s) return std::move(s).error();
-  if (auto s = write_search_rows(type, id, *seq, v.last_updated, patient, &rows.search); !s)
+  // A resource not live has no search rows (a delete takes them out).
+  if (auto s = write_search_rows(type, id, *seq, v.last_updated, patient, &rows.search, live); !s)
     return std::move(s).error();
   return out;
 }
