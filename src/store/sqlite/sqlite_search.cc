@@ -687,11 +687,11 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& d
   }
 
   const bool existed = rid.has_value();
-  const std::int64_t has_text = text_fingerprint(rows->text);
+  const std::int64_t text_print = text_fingerprint(rows->text);  // search_resource.text
   if (existed) {
     auto q = c.query(kUpdateResource);
     if (!q) return std::move(q).error();
-    q->bind(1, *rid).bind(2, seq).bind(3, last_updated).bind_or_null(4, patient).bind(5, has_text);
+    q->bind(1, *rid).bind(2, seq).bind(3, last_updated).bind_or_null(4, patient).bind(5, text_print);
     if (auto s = q->run(); !s) return s;
   } else {
     auto q = c.query(kInsertResource);
@@ -701,7 +701,7 @@ Status write_search_rows(Connection& c, const SearchParamIds& ids, TokenTexts& d
         .bind(3, seq)
         .bind(4, last_updated)
         .bind_or_null(5, patient)
-        .bind(6, has_text);
+        .bind(6, text_print);
     if (auto s = q->run(); !s) return s;
     rid = static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
   }
