@@ -1163,7 +1163,6 @@ TEST(SearchFullText, UpdatesAndDeletesTakeTheOldWordsOut) {
            R"("}],"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
            narrative + R"(</div>"}})";
   };
-  using Ids = std::vector<std::string>;
   const Ids p1{"p1"}, none;
   db.put(patient("Lefèvre", "Diabète de type 2", true));
   db.put(R"({"resourceType":"Patient","id":"p2","name":[{"family":"Martin"}]})");
@@ -1259,13 +1258,6 @@ TEST(SearchFullText, ATextOutOfStepMarksTheIndexStale) {
 namespace parcours {
 namespace {
 
-using Ids = std::vector<std::string>;
-
-Ids sorted_ids(Ids v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 // The special parameters and the rarer modifiers, hand-checked.
 class SearchSpecials : public ::testing::Test {
  protected:
@@ -1310,7 +1302,7 @@ class SearchSpecials : public ::testing::Test {
     delete db_;
     db_ = nullptr;
   }
-  Ids ids(const std::string& type, const std::string& q) { return sorted_ids(db_->ids(type, q)); }
+  Ids ids(const std::string& type, const std::string& q) { return sorted(db_->ids(type, q)); }
   static testing::SearchStore* db_;
 };
 testing::SearchStore* SearchSpecials::db_ = nullptr;
