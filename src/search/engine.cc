@@ -106,6 +106,7 @@ Result<SearchResult> execute(store::Reader& reader, const SearchRequest& req) {
     if (out.query.total != TotalMode::Accurate) plan.count_total = false;
   }
   out.target_order = plan.target_order;
+  out.latest_walk = plan.sort_driven && plan.latest_walk >= 0;
   auto page = reader.search(plan);
   if (!page) return std::move(page).error();
   out.page = std::move(*page);

@@ -33,6 +33,7 @@ struct SearchResult {
   std::string next_cursor;           // '' when there is no next page
   std::string prev_cursor;           // '' when there is no previous page
   bool target_order = false;         // unsorted, in a chain's target order (store::SearchPlan)
+  bool latest_walk = false;          // a code's rows walked by their latest date (store::SearchPlan)
   std::vector<std::string> explain;  // planner notes and backend SQL (when _explain=true)
 };
 

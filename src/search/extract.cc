@@ -68,13 +68,13 @@ struct Out {
     if (system.empty() && code.empty()) return false;
     std::size_t n = rows.token_texts.size();
     rows.tokens.push_back({name, grp, clip(system), clip(code),
-                           static_cast<std::uint32_t>(std::min(texts_from, n)),
-                           static_cast<std::uint32_t>(n)});
+                           static_cast<std::uint32_t>(std::min(texts_from, n)), static_cast<std::uint32_t>(n),
+                           std::nullopt});
     return true;
   }
   void token_as(std::string_view row_name, std::string_view system, std::string_view code) {
     if (system.empty() && code.empty()) return;
-    rows.tokens.push_back({row_name, grp, clip(system), clip(code)});
+    rows.tokens.push_back({row_name, grp, clip(system), clip(code), 0, 0, std::nullopt});
   }
   // A string row in `to`: the value as written (clipped), and folded.
   static void string_to(std::vector<store::StringRow>& to, std::string_view row_name, std::int32_t g,
@@ -439,6 +439,21 @@ void add_values(const ParamDef& param, fhir::SearchParamType kind, std::string_v
 
 namespace {
 
+// The token rows of a parameter kept with its resource's latest date
+// (ParamDef::latest_by) get it: the largest end of that parameter's ranges,
+// the value a descending _sort on it orders by.
+void set_latest(const Registry& registry, std::string_view type, store::SearchRows& out) {
+  for (const ParamDef* p : registry.for_type(type)) {
+    if (!p->latest_by) continue;
+    std::optional<std::int64_t> latest;
+    for (const auto& d : out.dates)
+      if (d.param == p->latest_by->name && (!latest || d.high > *latest)) latest = d.high;
+    if (!latest) continue;
+    for (auto& t : out.tokens)
+      if (t.param == p->name) t.latest = latest;
+  }
+}
+
 // `text`: also the full-text columns (a contained resource has none of its
 // own: _text and _content search its container, which holds its text).
 void extract_one(const Registry& registry, std::string_view type, const Json& resource,
@@ -495,6 +510,7 @@ void extract_one(const Registry& registry, std::string_view type, const Json& re
       if (complete) append_rows(group, out);
     }
   }
+  set_latest(registry, type, out);
   if (text) out.text = extract_text(resource);
 }
 

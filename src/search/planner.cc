@@ -823,6 +823,29 @@ double test_weight(const Predicate& p) {
   }
 }
 
+// Whether every row satisfying `c` has one given code.
+bool pins_code(const store::RowCond& c) {
+  if (c.kind == store::RowCond::Kind::Cmp) return c.column == Column::Code && c.op == store::CmpOp::Eq;
+  if (c.kind == store::RowCond::Kind::And) return std::any_of(c.kids.begin(), c.kids.end(), pins_code);
+  return false;
+}
+
+// A predicate of one code on a parameter whose rows carry the date the
+// search is sorted on, latest first (ParamDef::latest_by): its rows walked
+// by that date give the results in order (SearchPlan::latest_walk). -1: none.
+int latest_candidate(const Query& q, const store::SearchPlan& plan) {
+  if (q.sort.size() != 1 || !q.sort[0].descending || !q.sort[0].param) return -1;
+  for (std::size_t i = 0; i < plan.where.size(); ++i) {
+    const Predicate& p = plan.where[i];
+    if (p.kind != Predicate::Kind::Match || p.table != store::IndexTable::Token || p.clause < 0) continue;
+    const Clause& c = q.clauses.at(static_cast<std::size_t>(p.clause));
+    if (c.kind != Clause::Kind::Param || !c.param || p.param != c.param->name) continue;
+    if (c.param->latest_by && c.param->latest_by->name == q.sort[0].param->name && pins_code(p.cond))
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
 store::SortKey sort_key(const SortSpec& s) {
   store::SortKey k;
   k.descending = s.descending;
@@ -1039,7 +1062,14 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
   std::int64_t matches = out.driver_estimate;
   auto counts = reader.count_by_type();
   if (!counts) return std::move(counts).error();
-  const std::int64_t population = resources_of(*counts, q.types);
+  // A latest walk (SearchPlan::latest_walk) reads only the rows of its
+  // code: when that predicate drives, its matches are the walked set. When
+  // another drives, the walk still reads N / M rows per result (with
+  // independent predicates, as a walk of the type would), so N stays.
+  const int latest = latest_candidate(q, plan);
+  const std::int64_t population = latest >= 0 && latest == plan.driver && matches >= 0
+                                      ? std::max<std::int64_t>(1, matches)
+                                      : resources_of(*counts, q.types);
   const std::int64_t page = std::max(1, q.count);
   // Relative costs: a walked row runs every test (plus the extreme-value
   // check of a sort key); an enumerated one runs the others and is sorted.
@@ -1067,8 +1097,10 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
   const bool enumerate = plan.driver >= 0 && matches >= 0 && static_cast<double>(matches) <= threshold;
   const bool ordered_sort = plan.sort.size() == 1;
   out.notes.push_back("statistics: driver ~" + std::to_string(matches) + " rows, " +
-                      std::to_string(population) + " resources of the searched types, page " +
-                      std::to_string(page));
+                      std::to_string(population) +
+                      (latest >= 0 && latest == plan.driver ? " rows of its code to walk"
+                                                            : " resources of the searched types") +
+                      ", page " + std::to_string(page));
   auto target = target_strategy(plan, reader, *counts, page, matches, enumerate, walk_weight, enum_weight,
                                 cap, options.estimate_cap2, out.notes);
   if (!target) return std::move(target).error();
@@ -1083,8 +1115,15 @@ Result<Planned> make_plan(const Query& q, store::Reader& reader, const PlanOptio
   } else if (!enumerate && ordered_sort && plan.sort[0].source == store::SortKey::Source::Rows &&
              !q.types.empty()) {
     plan.sort_driven = true;
-    out.notes.push_back("strategy: walk the index of _sort=" + q.sort[0].code +
-                        " in order, test every predicate, stop after the page");
+    if (latest >= 0) {
+      plan.latest_walk = latest;
+      out.notes.push_back(
+          "strategy: walk the rows of [" + describe(plan.where[static_cast<std::size_t>(latest)]) +
+          "] by their resource's latest " + q.sort[0].code + ", test the others, stop after the page");
+    } else {
+      out.notes.push_back("strategy: walk the index of _sort=" + q.sort[0].code +
+                          " in order, test every predicate, stop after the page");
+    }
   } else if (!enumerate && (plan.sort.empty() || ordered_sort)) {
     plan.driver = -1;  // rid order, or the (type, _lastUpdated) / (type, id) index
     out.notes.push_back("strategy: walk the resources of the searched types in " +

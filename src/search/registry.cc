@@ -16,8 +16,9 @@ namespace parcours::search {
 // 2: contained resources; 3: unions (union_of); 4: _content without the stamps;
 // 5: token texts implied by codes; 6: composites reading plain rows (same_rows),
 // narrowed references (narrows); 7: plain rows grouped by a composite's
-// element (grouped_by); 8: the full text folded as queries are (extract_text)
-constexpr std::string_view kExtractionVersion = "extract-8";
+// element (grouped_by); 8: the full text folded as queries are (extract_text);
+// 9: token rows with their resource's latest date (latest_by, kLatestPairs)
+constexpr std::string_view kExtractionVersion = "extract-9";
 
 namespace {
 
@@ -306,6 +307,37 @@ void derive_narrowing(const std::vector<ParamDef*>& params, const BranchSets& br
   }
 }
 
+// The token parameters kept with their resource's latest date
+// (ParamDef::latest_by): the "last results of a code" of the coordination
+// screens (last HbA1c, eGFR or weight; last report, procedure or
+// vaccination of a kind). Each costs one index entry per token row of the
+// parameter; a change here changes extraction (kExtractionVersion).
+struct LatestPair {
+  std::string_view type, token, date;
+};
+constexpr LatestPair kLatestPairs[] = {
+    {"Observation", "code", "date"},
+    {"DiagnosticReport", "code", "date"},
+    {"Procedure", "code", "date"},
+    {"Immunization", "vaccine-code", "date"},
+};
+
+void derive_latest(std::string_view type, const std::vector<ParamDef*>& params) {
+  auto own = [&](std::string_view code, fhir::SearchParamType kind) -> ParamDef* {
+    for (ParamDef* p : params)
+      if (p->type == type && p->code == code && p->kind == kind && p->union_of.empty() &&
+          p->components.empty() && !p->expression.empty())
+        return p;
+    return nullptr;
+  };
+  for (const auto& pair : kLatestPairs) {
+    if (pair.type != type) continue;
+    ParamDef* token = own(pair.token, fhir::SearchParamType::kToken);
+    const ParamDef* date = own(pair.date, fhir::SearchParamType::kDate);
+    if (token && date) token->latest_by = date;
+  }
+}
+
 }  // namespace
 
 std::string branches_for(std::string_view expression, std::string_view type) {
@@ -396,6 +428,7 @@ std::unique_ptr<Registry::Impl> builtins() {
     derive_unions(mine, branches);
     derive_component_rows(type, mine, branches);
     derive_narrowing(mine, branches);
+    derive_latest(type, mine);
   }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));

@@ -83,6 +83,13 @@ struct ParamDef {
   const ParamDef* grouped_by = nullptr;
   const ParamComponent* grouped_as = nullptr;  // the component of `grouped_by` it is
 
+  // A token parameter whose rows carry the resource's latest value of this
+  // date parameter (store::TokenRow::latest), so that "the last N of a
+  // code" (Observation?code=X&_sort=-date) walks one index in order:
+  // Observation.code with Observation.date and a few others
+  // (registry.cc, kLatestPairs). Null otherwise.
+  const ParamDef* latest_by = nullptr;
+
   // A composite every component of which reads a plain parameter's rows.
   bool reads_plain_rows() const {
     return !components.empty() && std::all_of(components.begin(), components.end(),

@@ -37,6 +37,11 @@ struct ResourceVersion;
 // string rows of the ":text" name, or leaves them implied by the code when
 // they are the texts it first saw with it (docs/decisions/search.md,
 // "Token texts").
+//
+// `latest`: on the rows of a parameter that asks for it (search::ParamDef::
+// latest_by), the resource's latest value of that date parameter (the
+// largest DateRow::high), the key its "last N of a code" searches walk;
+// none when the resource has no such date.
 struct TokenRow {
   std::string_view param;
   std::int32_t grp = 0;
@@ -44,6 +49,7 @@ struct TokenRow {
   std::string code;
   std::uint32_t text_begin = 0;
   std::uint32_t text_end = 0;
+  std::optional<std::int64_t> latest;
 };
 struct StringRow {
   std::string_view param;
@@ -314,6 +320,10 @@ struct SearchPlan {
   int driver = -1;                 // index in `where` of the predicate that enumerates; -1: by type
   std::vector<SortKey> sort;       // empty: by rid (insertion order), ascending
   bool sort_driven = false;        // walk sort[0]'s index and test every predicate
+  // Sort-driven on a descending date key: walk instead the token rows of
+  // where[latest_walk] (a Match of one code on a parameter whose rows carry
+  // that date, TokenRow::latest) by that date. -1: not so.
+  int latest_walk = -1;
   // No _sort and a Chain driver: the results come in (chain target's rid,
   // rid) order, so a page stops after `count` referrers of the first targets
   // instead of collecting the referrers of every target to sort them. R4

@@ -273,7 +273,22 @@ class Generator {
       std::string t = full_text(r);
       if (!t.empty()) parts.push_back(t);
     }
-    if (chance(0.5)) parts.push_back("_sort=" + sort(type));
+    // The last results of a code (search::ParamDef::latest_by): one of r's
+    // codes, latest first. A code more common than the page makes the
+    // planner walk its rows by their latest date (SearchPlan::latest_walk).
+    std::string latest_first;
+    for (const auto* p : search::Registry::current()->for_type(type)) {
+      if (!p->latest_by || !latest_first.empty() || !chance(0.25)) continue;
+      std::string mod;
+      std::string v = value(Kind::kToken, o_.values(r, *p), mod, false);
+      if (v.empty()) continue;
+      parts.push_back(p->code + "=" + enc(v));
+      latest_first = "-" + p->latest_by->code;
+    }
+    if (!latest_first.empty())
+      parts.push_back("_sort=" + latest_first);
+    else if (chance(0.5))
+      parts.push_back("_sort=" + sort(type));
     static const int kCounts[] = {1, 2, 3, 5, 10, 50};
     parts.push_back("_count=" + std::to_string(kCounts[pick(std::size(kCounts))]));
     std::string q;
@@ -987,7 +1002,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
   }
 
   Generator gen(oracle, seed, value_sets, std::move(older));
-  std::size_t nonempty = 0, compared = 0, failures = 0, target_ordered = 0;
+  std::size_t nonempty = 0, compared = 0, failures = 0, target_ordered = 0, latest_walks = 0;
   for (long n = 0; n < queries && failures < 10; ++n) {
     auto [type, query] = gen.next();
     auto params = search::parse_form(query);
@@ -1019,6 +1034,7 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
       }
       if (page == 0) total = r->page.total;
       target_order = r->target_order;
+      if (page == 0 && r->latest_walk) ++latest_walks;
       for (const auto& h : r->page.hits) got.push_back(h.id);
       if (r->next_cursor.empty()) break;
       // Sometimes step back once: the previous page must be this one.
@@ -1066,10 +1082,13 @@ TEST(SearchDifferential, IndexEngineAgreesWithBruteForce) {
     }
   }
   std::printf(
-      "differential: %zu queries compared (%zu with results, %zu in a chain's target order) on %zu "
-      "resources\n",
-      compared, nonempty, target_ordered, resources.size());
+      "differential: %zu queries compared (%zu with results, %zu in a chain's target order, %zu walking a "
+      "code by its latest date) on %zu resources\n",
+      compared, nonempty, target_ordered, latest_walks, resources.size());
   EXPECT_GT(nonempty, compared / 3) << "the generator should mostly build queries that match something";
+  if (compared >= 200) {
+    EXPECT_GT(latest_walks, 0u) << "the generator should draw the last results of a code";
+  }
 }
 
 }  // namespace

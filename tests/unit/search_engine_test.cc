@@ -1152,6 +1152,97 @@ std::string documents_with(const std::string& directory, const std::string& word
   return out;
 }
 
+// The last results of a code (Observation?code=X&_sort=-date): the code's
+// token rows carry their resource's latest date (TokenRow::latest), and the
+// planner walks them by it (SearchPlan::latest_walk) when the code is more
+// common than the page. The walk must give what sorting the matches gives:
+// periods by their end, partial dates by their last instant, ties by the
+// resource key, resources without a date last, a resource with the code
+// twice once, and every page forward and back.
+TEST(SearchLatestOfACode, WalksTheCodeByItsLatestDate) {
+  auto registry = search::Registry::current();
+  EXPECT_EQ(registry->find("Observation", "code")->latest_by, registry->find("Observation", "date"));
+  EXPECT_EQ(registry->find("Immunization", "vaccine-code")->latest_by,
+            registry->find("Immunization", "date"));
+  EXPECT_EQ(registry->find("Observation", "category")->latest_by, nullptr);
+
+  testing::SearchStore db;
+  auto obs = [&](const std::string& id, const std::string& codings, const std::string& when,
+                 const std::string& status = "final") {
+    db.put(R"({"resourceType":"Observation","id":")" + id + R"(","status":")" + status +
+           R"(","code":{"coding":[)" + codings + "]}" + (when.empty() ? "" : "," + when) + "}");
+  };
+  const std::string loinc = R"({"system":"http://loinc.org","code":"4548-4"})";
+  const std::string local = R"({"system":"urn:oid:1.2.250.1.999","code":"4548-4"})";
+  obs("a1", loinc, R"("effectiveDateTime":"2024-01-10T08:00:00+01:00")");
+  obs("a2", loinc, R"("effectiveDateTime":"2024-03-05")");
+  obs("a3", loinc, R"("effectiveDateTime":"2024-02")", "preliminary");  // ends 2024-02-29T23:59:59.999999
+  obs("a4", loinc, R"("effectivePeriod":{"start":"2023-12-01","end":"2024-04-01"})");
+  obs("a5", loinc, "");
+  obs("a6", loinc + "," + local, R"("effectiveDateTime":"2024-01-20")");
+  obs("a7", local, R"("effectiveDateTime":"2024-05-01")");
+  obs("a8", loinc, R"("effectiveDateTime":"2024-03-05")");  // a2's day: after it, by the resource key
+  obs("b1", R"({"system":"http://loinc.org","code":"2345-7"})", R"("effectiveDateTime":"2024-06-01")");
+
+  const Ids all{"a7", "a4", "a8", "a2", "a3", "a6", "a1", "a5"};
+  const std::string q = "code=4548-4&_sort=-date";
+  auto walked = db.run("Observation", q + "&_count=2&_explain=true");
+  ASSERT_TRUE(walked.ok()) << walked.error().message();
+  std::string plan;
+  for (const auto& line : walked->explain) plan += line + "\n";
+  EXPECT_TRUE(walked->latest_walk) << plan;
+  EXPECT_NE(plan.find("by their resource's latest date"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("sp_token_by_latest"), std::string::npos) << plan;
+  // Eight matches for a page of fifty: the planner enumerates and sorts.
+  auto sorted_plan = db.run("Observation", q + "&_count=50");
+  ASSERT_TRUE(sorted_plan.ok());
+  EXPECT_FALSE(sorted_plan->latest_walk);
+  EXPECT_EQ(db.ids("Observation", q + "&_count=50"), all);
+  for (const char* count : {"1", "2", "3"})
+    EXPECT_EQ(db.all_ids("Observation", q + "&_count=" + count), all) << count;
+
+  // Back from the last page through previous links.
+  auto page = db.run("Observation", q + "&_count=3");
+  while (page.ok() && !page->next_cursor.empty())
+    page = db.run("Observation", q + "&_count=3&_cursor=" + page->next_cursor);
+  ASSERT_TRUE(page.ok()) << page.error().message();
+  Ids back;
+  for (const auto& h : page->page.hits) back.push_back(h.id);
+  while (!page->prev_cursor.empty()) {
+    page = db.run("Observation", q + "&_count=3&_cursor=" + page->prev_cursor);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    Ids ids;
+    for (const auto& h : page->page.hits) ids.push_back(h.id);
+    back.insert(back.begin(), ids.begin(), ids.end());
+  }
+  EXPECT_EQ(back, all);
+
+  // The system and the other predicates still apply.
+  EXPECT_EQ(db.all_ids("Observation", "code=http://loinc.org|4548-4&_sort=-date&_count=2"),
+            (Ids{"a4", "a8", "a2", "a3", "a6", "a1", "a5"}));
+  EXPECT_EQ(db.all_ids("Observation", q + "&status=final&_count=2"),
+            (Ids{"a7", "a4", "a8", "a2", "a6", "a1", "a5"}));
+  // a4's period starts before March (lt: the range below the value
+  // overlaps the resource's: R4 search, date prefixes), and sorts by its end.
+  EXPECT_EQ(db.all_ids("Observation", q + "&date=lt2024-03&_count=2"), (Ids{"a4", "a3", "a6", "a1"}));
+
+  // Writes move the rows: a new date, a new code, a deletion, a date added.
+  obs("a1", loinc, R"("effectiveDateTime":"2025-01-01")");
+  obs("a4", R"({"system":"http://loinc.org","code":"2345-7"})", R"("effectiveDateTime":"2024-04-01")");
+  db.remove("Observation", "a7");
+  obs("a5", loinc, R"("effectiveDateTime":"2024-02-15")");
+  const Ids now{"a1", "a8", "a2", "a3", "a5", "a6"};
+  EXPECT_EQ(db.ids("Observation", q + "&_count=50"), now);
+  EXPECT_EQ(db.all_ids("Observation", q + "&_count=2"), now);
+  EXPECT_EQ(sql_value(db.directory(),
+                      "SELECT count(*) FROM sp_token t JOIN search_param p ON p.pid = t.param WHERE p.name = "
+                      "'Observation.code' AND t.code = '4548-4' AND t.latest IS NOT NULL"),
+            "7");  // a1 a2 a3 a5 a8, and a6 twice
+  // Dates that are no longer the resource's are gone from the walk.
+  obs("a2", loinc, "");
+  EXPECT_EQ(db.all_ids("Observation", q + "&_count=2"), (Ids{"a1", "a8", "a3", "a5", "a6", "a2"}));
+}
+
 // The full-text index keeps no copy of the texts (search_schema.h): an
 // update or a delete takes a resource's old words out with the text of its
 // stored version, and a reindex starts the index again.

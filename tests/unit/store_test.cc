@@ -208,7 +208,7 @@ TEST_F(StoreTest, CreatesDirectoryAndDatabase) {
   EXPECT_TRUE(fs::is_directory(dir_));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db"));
   EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"14"});
 }
 
 TEST_F(StoreTest, UncreatableDirectoryIsAClearError) {
@@ -822,9 +822,13 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(s.error().message().find("newer"), std::string::npos) << s.error().message();
 }
 
-// Undoes migration 13 (a full text without a copy): the texts are stored
-// again, and none is indexed.
+// Undoes migration 14 (token rows with their resource's latest date).
+const std::string kUndo14 = "DROP INDEX sp_token_by_latest; ALTER TABLE sp_token DROP COLUMN latest;";
+
+// Undoes migrations 14 and 13 (a full text without a copy): the texts are
+// stored again, and none is indexed.
 const std::string kUndo13 =
+    kUndo14 +
     "ALTER TABLE search_resource DROP COLUMN text; DROP TABLE sp_text;"
     "CREATE VIRTUAL TABLE sp_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2', "
     "detail = column, columnsize = 0);";
@@ -855,7 +859,7 @@ TEST_F(StoreTest, FullTextWithoutACopyMigrationKeepsTheTexts) {
                  "INSERT INTO sp_text(rowid, narrative, content) SELECT rid, '', 'Patient p1' FROM "
                  "search_resource WHERE id = 'p1';");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"14"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
   ASSERT_EQ(create.size(), 1u);
   EXPECT_NE(create[0].find("content = ''"), std::string::npos) << create[0];
@@ -884,7 +888,7 @@ TEST_F(StoreTest, AuthorshipMigrationMovesTheAuthorFacts) {
       "  ('Observation', 'o1', 'author', 'p1', 'PractitionerRole/r', '', 0, 9),"
       "  ('CareTeam', 'ct1', 'team', 'p1', 'Practitioner/a', '', 0, 9);");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"14"});
   EXPECT_EQ(sql_column("SELECT type || '/' || id || ' ' || principal FROM resource_author ORDER BY 1"),
             (std::vector<std::string>{"Observation/o1 Practitioner/a", "Observation/o1 PractitionerRole/r"}));
   EXPECT_EQ(sql_column("SELECT src_type || ' ' || kind FROM access_fact"),
@@ -897,6 +901,26 @@ TEST_F(StoreTest, AuthorshipMigrationMovesTheAuthorFacts) {
   EXPECT_EQ((*facts)[0].source, "Observation/o1");
 }
 
+// Migration 14 gives the token rows their resource's latest date, indexed
+// where there is one: the rows a store of version 13 has are kept without
+// one (until the reindex), and the writer's diff still takes them out.
+TEST_F(StoreTest, LatestDateMigrationKeepsTheTokens) {
+  rewrite_closed(kUndo14 +
+                 "INSERT INTO sp_token(rid, param, grp, system, code, implied) VALUES (3, 4, 0, "
+                 "'http://loinc.org', '4548-4', 0); PRAGMA user_version=13;");
+  open();
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"14"});
+  EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || coalesce(latest, 'none') FROM sp_token"),
+            std::vector<std::string>{"3 4548-4 none"});
+  auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_token_by_latest'");
+  ASSERT_EQ(create.size(), 1u);
+  EXPECT_NE(create[0].find("WHERE latest IS NOT NULL"), std::string::npos) << create[0];
+  EXPECT_EQ(
+      sql_column("SELECT count(*) FROM sp_token INDEXED BY sp_token_by_latest WHERE param = 4 AND code = "
+                 "'4548-4' AND latest IS NOT NULL"),
+      std::vector<std::string>{"0"});
+}
+
 // Migration 10 adds the token texts: the token rows a store of version 9
 // has are kept, implying nothing (their :text rows are still there), and
 // the code index carries the new column.
@@ -905,7 +929,7 @@ TEST_F(StoreTest, TokenTextMigrationKeepsTheTokens) {
                  "INSERT INTO sp_token(rid, param, grp, system, code) VALUES (3, 4, 0, 'http://loinc.org', "
                  "'4548-4');");
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"14"});
   EXPECT_EQ(sql_column("SELECT rid || ' ' || code || ' ' || implied FROM sp_token"),
             std::vector<std::string>{"3 4548-4 0"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_token_by_code'");
@@ -927,7 +951,7 @@ TEST_F(StoreTest, FullTextMigrationKeepsTheTexts) {
       "PRAGMA user_version=8;";
   rewrite_closed(std::string(kAsVersion9) + as_version_8);
   open();
-  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"13"});
+  EXPECT_EQ(sql_column("PRAGMA user_version"), std::vector<std::string>{"14"});
   auto create = sql_column("SELECT sql FROM sqlite_master WHERE name = 'sp_text'");
   ASSERT_EQ(create.size(), 1u);
   EXPECT_NE(create[0].find("detail = column"), std::string::npos) << create[0];

@@ -162,6 +162,20 @@ INSERT INTO sp_text(rowid, narrative, content) SELECT rowid, narrative, content 
 DROP TABLE sp_text_stored;
 )sql";
 
+// Token rows carry their resource's latest date (TokenRow::latest) for the
+// parameters that ask for it (search::ParamDef::latest_by: Observation.code
+// with Observation.date...), indexed by (param, code, latest): the last N
+// results of a code are then the first N entries of one index walk, instead
+// of a walk of every date of the type testing each for the code
+// (docs/decisions/search.md, "The latest of a code"). Partial: the other
+// token rows have no entry. Rows indexed before keep NULL until the reindex
+// the extraction version asks for, which runs at the next start before the
+// server listens.
+inline constexpr const char* kSearchMigration8 = R"sql(
+ALTER TABLE sp_token ADD COLUMN latest INTEGER;
+CREATE INDEX sp_token_by_latest ON sp_token(param, code, latest) WHERE latest IS NOT NULL;
+)sql";
+
 // The value indexes of the search tables (as the migrations leave them):
 // dropped during bulk loads and rebuilt at their end, or at the next open
 // after an interrupted one.
@@ -172,6 +186,9 @@ struct SearchIndex {
 inline constexpr SearchIndex kSearchIndexes[] = {
     {"sp_token_by_code",
      "CREATE INDEX IF NOT EXISTS sp_token_by_code ON sp_token(param, code, rid, grp, system, implied)"},
+    {"sp_token_by_latest",
+     "CREATE INDEX IF NOT EXISTS sp_token_by_latest ON sp_token(param, code, latest) WHERE latest IS NOT "
+     "NULL"},
     {"sp_string_by_norm", "CREATE INDEX IF NOT EXISTS sp_string_by_norm ON sp_string(param, norm)"},
     {"sp_date_by_low", "CREATE INDEX IF NOT EXISTS sp_date_by_low ON sp_date(param, low)"},
     {"sp_date_by_high", "CREATE INDEX IF NOT EXISTS sp_date_by_high ON sp_date(param, high)"},

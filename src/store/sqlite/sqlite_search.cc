@@ -33,7 +33,7 @@ struct TableInfo {
 
 const TableInfo& info(IndexTable t) {
   static const TableInfo kTables[] = {
-      {"sp_token", {"system", "code", "implied"}},
+      {"sp_token", {"system", "code", "implied", "latest"}},
       {"sp_string", {"norm", "exact"}},
       {"sp_date", {"low", "high"}},
       {"sp_number", {"value"}},
@@ -75,7 +75,9 @@ const TableSql& table_sql(IndexTable t) {
       s.remove_one = "DELETE FROM " + std::string(ti.name) + " WHERE rid=?1 AND param=?2";
       int i = 3;
       if (ti.grp) s.remove_one += " AND grp=?" + std::to_string(i++);
-      for (const char* c : ti.columns) s.remove_one += std::string(" AND ") + c + "=?" + std::to_string(i++);
+      // IS: a value column may hold NULL (sp_token.latest), which = never matches.
+      for (const char* c : ti.columns)
+        s.remove_one += std::string(" AND ") + c + " IS ?" + std::to_string(i++);
       s.remove_all = "DELETE FROM " + std::string(ti.name) + " WHERE rid=?1";
       out.push_back(std::move(s));
     }
@@ -301,6 +303,10 @@ Status insert_all(Connection& c, const SearchParamIds& ids, TokenTexts& dict, st
         q.bind(++i, sv(r.code));
         q.bind(++i,
                static_cast<std::int64_t>(split->implied[static_cast<std::size_t>(&r - rows.tokens.data())]));
+        if (r.latest)
+          q.bind(++i, *r.latest);
+        else
+          q.bind_null(++i);
       });
   auto bind_string = [&](Query& q, int& i, const StringRow& r) {
     q.bind(++i, r.grp);
@@ -386,7 +392,9 @@ class RowBuilder {
       case IndexTable::Token:
         for (std::size_t i = 0; i < rows.tokens.size(); ++i) {
           const TokenRow& r = rows.tokens[i];
-          add(r.param, r.grp, {r.system, r.code, static_cast<std::int64_t>(split.implied[i])});
+          add(r.param, r.grp,
+              {r.system, r.code, static_cast<std::int64_t>(split.implied[i]),
+               r.latest ? PlanValue(*r.latest) : PlanValue()});
         }
         break;
       case IndexTable::String:
@@ -1497,14 +1505,36 @@ Status run_filtered(Connection& c, const SearchParamIds& ids, const SearchPlan& 
   return Status::Ok();
 }
 
+// The predicate whose token rows a sort-driven walk takes by their latest
+// date (SearchPlan::latest_walk), if the plan names one this store can walk:
+// a Match on one parameter's own rows (not an alias of others').
+const Predicate* latest_walk_of(const SearchParamIds& ids, const SearchPlan& plan) {
+  if (plan.latest_walk < 0 || static_cast<std::size_t>(plan.latest_walk) >= plan.where.size()) return nullptr;
+  const Predicate& p = plan.where[static_cast<std::size_t>(plan.latest_walk)];
+  if (p.kind != Predicate::Kind::Match || p.table != IndexTable::Token || !plan.sort.front().descending)
+    return nullptr;
+  auto keys = ids.keys(p.param);
+  return keys.size() == 1 && keys.front() >= 0 ? &p : nullptr;
+}
+
 // Sort-driven: walk the first sort key's (param, value) index in order and
-// test every predicate; resources without a value follow, by rid.
+// test every predicate; resources without a value follow, by rid. With a
+// latest walk, the index walked is sp_token_by_latest on the one code's
+// rows, whose latest date is the sort key (TokenRow::latest), and those
+// without one follow by sp_token_by_code: only the resources with the
+// code are read, and no extreme-value check is needed.
 Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPlan& plan, SearchPage& page,
                        std::size_t limit) {
   const SortKey& k = plan.sort.front();
+  const Predicate* latest = latest_walk_of(ids, plan);
   const bool backward = plan.cursor && plan.cursor->backward;
   const bool walk_desc = k.descending != backward;
   const bool cursor_missing = plan.cursor && std::holds_alternative<std::monostate>(plan.cursor->keys.at(0));
+  // Tested on the walked index row's rid, before the resource row is read.
+  auto on_rid = [&](const Predicate& w) {
+    return w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
+           w.kind == Predicate::Kind::Composite;
+  };
   // Phases in paging order: valued rows, then those without a value.
   std::vector<int> phases = backward ? std::vector<int>{2, 1} : std::vector<int>{1, 2};
   for (int phase : phases) {
@@ -1516,47 +1546,54 @@ Status run_sort_driven(Connection& c, const SearchParamIds& ids, const SearchPla
       if (backward && !cursor_missing && phase == 2) continue;
     }
     Sql sql(ids, plan);
-    std::string col = Sql::column(k.table, k.column);
-    std::string text;
-    if (phase == 1) {
-      // Predicates that need only the rid are tested on the index entry,
-      // before the resource row is read and before the extreme-value check.
-      text = std::string("SELECT ") + kHitColumns + ", s." + col + " AS k0 FROM " + info(k.table).name +
-             " s CROSS JOIN search_resource r ON r.rid = s.rid CROSS JOIN resource_version v ON v.seq = "
-             "r.seq WHERE " +
-             sql.param_is("s.param", k.param);
-      for (const auto& w : plan.where)
-        if (w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
-            w.kind == Predicate::Kind::Composite)
-          text += " AND " + sql.test(w, "s");
-      text += " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
-              info(k.table).name + " s2 WHERE s2.rid = s.rid AND +" + sql.param_is("s2.param", k.param) + ")";
-      text += " AND " + sql.listed("r", plan.types, true);
+    // The walked index row `s` (none in phase 2 of a plain walk), its sort
+    // key and its rid.
+    const bool has_s = phase == 1 || latest;
+    std::string key = phase == 2 ? "" : latest ? "s.latest" : "s." + Sql::column(k.table, k.column);
+    std::string text = std::string("SELECT ") + kHitColumns + ", " +
+                       (key.empty() ? sentinel(k.descending) : key) + " AS k0 FROM ";
+    if (latest) {
+      text +=
+          "sp_token s CROSS JOIN search_resource r ON r.rid = s.rid CROSS JOIN resource_version v ON v.seq = "
+          "r.seq WHERE " +
+          sql.param_is("s.param", latest->param);
+      std::string cond = sql.row_cond(latest->cond, IndexTable::Token, "s");
+      if (cond != "1") text += " AND " + cond;
+      text += phase == 1 ? " AND s.latest IS NOT NULL" : " AND s.latest IS NULL";
+    } else if (phase == 1) {
+      text += std::string(info(k.table).name) +
+              " s CROSS JOIN search_resource r ON r.rid = s.rid CROSS JOIN resource_version v ON v.seq = "
+              "r.seq WHERE " +
+              sql.param_is("s.param", k.param);
     } else {
-      text = std::string("SELECT ") + kHitColumns + ", " + sentinel(k.descending) +
-             " AS k0 FROM search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
-             sql.listed("r", plan.types) + " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
-             " s2 WHERE s2.rid = r.rid AND +" + sql.param_is("s2.param", k.param) + ")";
+      text += "search_resource r CROSS JOIN resource_version v ON v.seq = r.seq WHERE " +
+              sql.listed("r", plan.types) + " AND NOT EXISTS (SELECT 1 FROM " + info(k.table).name +
+              " s2 WHERE s2.rid = r.rid AND +" + sql.param_is("s2.param", k.param) + ")";
+    }
+    if (has_s) {
+      for (const auto& w : plan.where)
+        if (on_rid(w) && &w != latest) text += " AND " + sql.test(w, "s");
+      if (!latest) {
+        std::string col = Sql::column(k.table, k.column);
+        text += " AND s." + col + " = (SELECT " + (k.descending ? "max" : "min") + "(s2." + col + ") FROM " +
+                info(k.table).name + " s2 WHERE s2.rid = s.rid AND +" + sql.param_is("s2.param", k.param) +
+                ")";
+      }
+      text += " AND " + sql.listed("r", plan.types, true);
     }
     for (const auto& w : plan.where)
-      if (phase == 2 || !(w.kind == Predicate::Kind::Match || w.kind == Predicate::Kind::NoMatch ||
-                          w.kind == Predicate::Kind::Composite))
-        text += " AND " + sql.test(w, "r");
+      if (!(has_s && on_rid(w)) && &w != latest) text += " AND " + sql.test(w, "r");
     text += " AND " + sql.policy("r");
-    if (plan.cursor) {
-      bool in_cursor_phase = (phase == 2) == cursor_missing;
-      if (in_cursor_phase) {
-        if (phase == 1)
-          text += " AND (s." + col + ", s.rid) " + (walk_desc ? "< (" : "> (") +
-                  sql.bind(plan.cursor->keys.at(0)) + ", " + sql.bind(plan.cursor->rid) + ")";
-        else
-          text += std::string(" AND r.rid ") + (walk_desc ? "< " : "> ") + sql.bind(plan.cursor->rid);
-      }
+    const std::string rid = has_s ? "s.rid" : "r.rid";
+    if (plan.cursor && (phase == 2) == cursor_missing) {
+      if (phase == 1)
+        text += " AND (" + key + ", s.rid) " + (walk_desc ? "< (" : "> (") +
+                sql.bind(plan.cursor->keys.at(0)) + ", " + sql.bind(plan.cursor->rid) + ")";
+      else
+        text += " AND " + rid + (walk_desc ? " < " : " > ") + sql.bind(plan.cursor->rid);
     }
-    if (phase == 1)
-      text += " ORDER BY s." + col + (walk_desc ? " DESC" : "") + ", s.rid" + (walk_desc ? " DESC" : "");
-    else
-      text += std::string(" ORDER BY r.rid") + (walk_desc ? " DESC" : "");
+    const char* dir = walk_desc ? " DESC" : "";
+    text += " ORDER BY " + (phase == 1 ? key + dir + ", " : std::string()) + rid + dir;
     Runner run{c, sql, plan, page};
     auto q = run.prepare(text);
     if (!q) return std::move(q).error();

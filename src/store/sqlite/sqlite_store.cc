@@ -139,6 +139,8 @@ CREATE INDEX resource_identifier_by_value ON resource_identifier(type, value, sy
     sqlite::kSecurityMigration5,
     // 13: full text without a copy of the texts (search_schema.h).
     sqlite::kSearchMigration7,
+    // 14: token rows with their resource's latest date (search_schema.h).
+    sqlite::kSearchMigration8,
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
