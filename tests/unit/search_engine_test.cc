@@ -218,6 +218,15 @@ std::string sql_value(const std::string& directory, const char* sql) {
   return out;
 }
 
+// Runs `sql` on the store in `directory` from a connection of its own, as
+// another process would.
+void sql_exec(const std::string& directory, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((directory + "/parcours.db").c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
 // Rows of Observation.code: ":text" string rows, and token rows standing for their texts.
 std::pair<std::string, std::string> text_rows(const std::string& directory) {
   return {sql_value(directory,
@@ -1241,6 +1250,20 @@ TEST(SearchLatestOfACode, WalksTheCodeByItsLatestDate) {
   // Dates that are no longer the resource's are gone from the walk.
   obs("a2", loinc, "");
   EXPECT_EQ(db.all_ids("Observation", q + "&_count=2"), (Ids{"a1", "a8", "a3", "a5", "a6", "a2"}));
+
+  // A row written before migration 14 has no latest date (NULL): an update
+  // takes it out (the diff compares with IS) and writes the new one.
+  sql_exec(db.directory(),
+           "UPDATE sp_token SET latest = NULL WHERE rid = (SELECT rid FROM search_resource WHERE type = "
+           "'Observation' AND id = 'a8')");
+  obs("a8", loinc, R"("effectiveDateTime":"2026-01-01")");
+  EXPECT_EQ(
+      sql_value(db.directory(),
+                "SELECT count(*) || ' ' || count(latest) FROM sp_token t JOIN search_param p ON p.pid = "
+                "t.param WHERE p.name = 'Observation.code' AND t.rid = (SELECT rid FROM search_resource "
+                "WHERE type = 'Observation' AND id = 'a8')"),
+      "1 1");
+  EXPECT_EQ(db.all_ids("Observation", q + "&_count=2"), (Ids{"a8", "a1", "a3", "a5", "a6", "a2"}));
 }
 
 // The full-text index keeps no copy of the texts (search_schema.h): an

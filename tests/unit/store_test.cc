@@ -903,7 +903,8 @@ TEST_F(StoreTest, AuthorshipMigrationMovesTheAuthorFacts) {
 
 // Migration 14 gives the token rows their resource's latest date, indexed
 // where there is one: the rows a store of version 13 has are kept without
-// one (until the reindex), and the writer's diff still takes them out.
+// one, until the reindex (an update still replaces such a row:
+// SearchLatestOfACode.WalksTheCodeByItsLatestDate).
 TEST_F(StoreTest, LatestDateMigrationKeepsTheTokens) {
   rewrite_closed(kUndo14 +
                  "INSERT INTO sp_token(rid, param, grp, system, code, implied) VALUES (3, 4, 0, "
