@@ -167,10 +167,10 @@ DROP TABLE sp_text_stored;
 // with Observation.date...), indexed by (param, code, latest): the last N
 // results of a code are then the first N entries of one index walk, instead
 // of a walk of every date of the type testing each for the code
-// (docs/decisions/search.md, "The latest of a code"). Partial: the other
-// token rows have no entry. Rows indexed before keep NULL until the reindex
-// the extraction version asks for, which runs at the next start before the
-// server listens.
+// (docs/decisions/search.md, "The latest date of a resource on its code
+// rows"). Partial: the other token rows have no entry. Rows indexed before
+// keep NULL until the reindex the extraction version asks for, which runs
+// at the next start before the server listens.
 inline constexpr const char* kSearchMigration8 = R"sql(
 ALTER TABLE sp_token ADD COLUMN latest INTEGER;
 CREATE INDEX sp_token_by_latest ON sp_token(param, code, latest) WHERE latest IS NOT NULL;
