@@ -138,6 +138,9 @@ PlanValue column_value(const Query& q, int col) {
   }
 }
 
+// A token row's latest date as a column value: NULL when it has none.
+PlanValue latest_of(const TokenRow& r) { return r.latest ? PlanValue(*r.latest) : PlanValue(); }
+
 // One index row as (param, grp, values...), comparable for diffs.
 using Tuple = std::vector<PlanValue>;
 
@@ -303,10 +306,7 @@ Status insert_all(Connection& c, const SearchParamIds& ids, TokenTexts& dict, st
         q.bind(++i, sv(r.code));
         q.bind(++i,
                static_cast<std::int64_t>(split->implied[static_cast<std::size_t>(&r - rows.tokens.data())]));
-        if (r.latest)
-          q.bind(++i, *r.latest);
-        else
-          q.bind_null(++i);
+        bind_value(q, ++i, latest_of(r));
       });
   auto bind_string = [&](Query& q, int& i, const StringRow& r) {
     q.bind(++i, r.grp);
@@ -392,9 +392,7 @@ class RowBuilder {
       case IndexTable::Token:
         for (std::size_t i = 0; i < rows.tokens.size(); ++i) {
           const TokenRow& r = rows.tokens[i];
-          add(r.param, r.grp,
-              {r.system, r.code, static_cast<std::int64_t>(split.implied[i]),
-               r.latest ? PlanValue(*r.latest) : PlanValue()});
+          add(r.param, r.grp, {r.system, r.code, static_cast<std::int64_t>(split.implied[i]), latest_of(r)});
         }
         break;
       case IndexTable::String:
