@@ -39,6 +39,7 @@ for n in "${sizes[@]}"; do
   cpu_us=$(awk -v n="$lines" -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f", (u + s) * 1e6 / n }')
   echo "   import with the search index: $(fmt "$lines") resources in $wall s = $(fmt "$rate") resources/s;" \
     "CPU $cpu_us µs/resource (user $user s, sys $sys s); max RSS $((rss / 1024)) MB; store $(du -sm "$store" | cut -f1) MB"
+  sed -n 's/^of which/   of which/p' "$BENCH_DATA/search-import-out"
   summary "| import with the search index, $(fmt "$n") patients | $(fmt "$rate") resources/s ($cpu_us µs CPU/resource) | — | — | ≥ 15 000 resources/s |"
   "$BENCH_BIN/search_bench" --data "$store" --iterations "$iterations" --threads "$threads" | tee "$BENCH_DATA/search-$n.txt"
   base=$(awk '/^baseline/ { print $(NF-4) }' "$BENCH_DATA/search-$n.txt")

@@ -45,6 +45,8 @@ int run_import(const ImportArgs& args) {
     return 1;
   }
   print_load_summary(report->counts, report->lines, report->seconds, report->errors);
+  if (report->index_seconds > 0)
+    std::printf("of which %.1f s building the search indexes after the load\n", report->index_seconds);
   (*store)->close();
   // Exit 0 even with rejected lines: the good lines are loaded and the
   // report says what was rejected; 3 tells scripts that some were.

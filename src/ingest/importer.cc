@@ -218,7 +218,9 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
   for (auto& f : inflight) f.wait();
   if (!failure.ok()) return std::move(failure).error();
   if (auto s = loader.finish(); !s) return std::move(s).error();
+  const double loaded_at = elapsed();
   if (auto s = end_bulk.end(); !s) return std::move(s).error();
+  if (bulk) report.index_seconds = elapsed() - loaded_at;
 
   report.counts = loader.counts();
   report.counts.failed += parse_failed;

@@ -23,6 +23,9 @@ struct ImportReport {
   LoadCounts counts;
   std::vector<LoadError> errors;  // first errors (all are counted)
   double seconds = 0;
+  // Of `seconds`, building the search indexes at the end of a bulk load
+  // (0 when the store was not empty enough for one).
+  double index_seconds = 0;
 };
 
 struct ImportOptions {
