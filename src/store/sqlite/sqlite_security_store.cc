@@ -516,7 +516,10 @@ int reach_init(sqlite3* db, char**, const sqlite3_api_routines*) {
 
 void enable_reach_function() {
   static std::once_flag once;
-  std::call_once(once, [] { sqlite3_auto_extension(reinterpret_cast<void (*)()>(&reach_init)); });
+  std::call_once(once, [] {
+    configure_library();  // before auto_extension, which initialises SQLite
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(&reach_init));
+  });
 }
 
 namespace {
