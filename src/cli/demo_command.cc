@@ -14,9 +14,6 @@
 
 namespace parcours::cli {
 
-void print_load_summary(const ingest::LoadCounts& c, std::int64_t lines, double seconds,
-                        const std::vector<ingest::LoadError>& errors);
-
 namespace {
 
 // A random token for the demo when PARCOURS_ADMIN_TOKEN is not set.

@@ -8,11 +8,13 @@
 namespace parcours::cli {
 
 void print_load_summary(const ingest::LoadCounts& c, std::int64_t lines, double seconds,
-                        const std::vector<ingest::LoadError>& errors) {
+                        const std::vector<ingest::LoadError>& errors, double index_seconds) {
   double rate = seconds > 0 ? static_cast<double>(c.loaded) / seconds : 0;
   std::printf("loaded %s resources (%s lines) in %.1f s: %s resources/s; %s rejected\n",
               with_thousands(c.loaded).c_str(), with_thousands(lines).c_str(), seconds,
               with_thousands(static_cast<std::int64_t>(rate)).c_str(), with_thousands(c.failed).c_str());
+  if (index_seconds > 0)
+    std::printf("of which %.1f s building the search indexes after the load\n", index_seconds);
   std::size_t shown = 0;
   for (const auto& e : errors) {
     if (++shown > 50) {
@@ -44,9 +46,7 @@ int run_import(const ImportArgs& args) {
     std::fprintf(stderr, "parcours import: %s\n", report.error().message().c_str());
     return 1;
   }
-  print_load_summary(report->counts, report->lines, report->seconds, report->errors);
-  if (report->index_seconds > 0)
-    std::printf("of which %.1f s building the search indexes after the load\n", report->index_seconds);
+  print_load_summary(report->counts, report->lines, report->seconds, report->errors, report->index_seconds);
   (*store)->close();
   // Exit 0 even with rejected lines: the good lines are loaded and the
   // report says what was rejected; 3 tells scripts that some were.

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "ingest/bulk_loader.h"
 
 namespace parcours::cli {
 
@@ -23,5 +26,11 @@ class ProgressLine {
 };
 
 std::string with_thousands(std::int64_t n);
+
+// The summary at the end of a load: counts, rate, the time spent building
+// the search indexes after a bulk load (when index_seconds > 0), then the
+// first rejected lines.
+void print_load_summary(const ingest::LoadCounts& c, std::int64_t lines, double seconds,
+                        const std::vector<ingest::LoadError>& errors, double index_seconds = 0);
 
 }  // namespace parcours::cli
