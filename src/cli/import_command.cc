@@ -40,6 +40,10 @@ int run_import(const ImportArgs& args) {
         p.bytes_total > 0 ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : -1;
     line.update(p.counts.loaded, p.seconds, fraction, p.counts.failed);
   };
+  opt.on_indexing = [&] {
+    line.done();  // the line would otherwise sit at 100% while the indexes build
+    std::fprintf(stderr, "import: building the search indexes...\n");
+  };
   auto report = ingest::import_ndjson(**store, args.paths, opt);
   line.done();
   if (!report) {

@@ -219,6 +219,7 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
   if (!failure.ok()) return std::move(failure).error();
   if (auto s = loader.finish(); !s) return std::move(s).error();
   const double loaded_at = elapsed();
+  if (bulk && options.on_indexing) options.on_indexing();
   if (auto s = end_bulk.end(); !s) return std::move(s).error();
   if (bulk) report.index_seconds = elapsed() - loaded_at;
 

@@ -33,6 +33,9 @@ struct ImportOptions {
   // into an (almost) empty store, BulkLoader's default otherwise.
   BulkLoader::Options loader;
   std::function<void(const ImportProgress&)> on_progress;  // called ~5 times a second
+  // Called once when a bulk load's resources are in and its search indexes
+  // start building (a minute at 100 000 patients, with no progress to show).
+  std::function<void()> on_indexing;
 };
 
 // Expands folders to their *.ndjson files (sorted), reads and loads every

@@ -75,10 +75,14 @@ TEST(Cli, ImportReportsBadLinesAndLoadsGoodOnes) {
   EXPECT_NE(r.output.find("Encounter.ndjson:2:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Encounter.ndjson:4: Malformed JSON"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Patient.ndjson:2:"), std::string::npos) << r.output;
-  // A first load into an empty store builds the search indexes at its end,
-  // and the summary says how long it took before listing the rejected lines.
+  // A first load into an empty store builds the search indexes at its end:
+  // it says so when they start, and the summary says how long they took
+  // before it lists the rejected lines.
+  auto building = r.output.find("import: building the search indexes...");
   auto indexes = r.output.find(" s building the search indexes after the load");
+  EXPECT_NE(building, std::string::npos) << r.output;
   EXPECT_NE(indexes, std::string::npos) << r.output;
+  EXPECT_LT(building, indexes) << r.output;
   EXPECT_LT(indexes, r.output.find("Encounter.ndjson:2:")) << r.output;
 
   // What was loaded is served, with the conditional reference resolved.
