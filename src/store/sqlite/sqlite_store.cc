@@ -723,7 +723,8 @@ Status build_search_indexes(const std::function<Status(const char*, std::string_
   if (auto s = exec(kIndexBuildPragmas, "configuring the sorter for the index builds"); !s) return s;
   Status built = Status::Ok();
   for (const auto& ix : sqlite::kSearchIndexes) {
-    built = exec(ix.create, "building a search index");
+    // Should the temporary directory be full, the error says which one it is.
+    built = exec(ix.create, "building a search index (sorted in SQLITE_TMPDIR, else /var/tmp)");
     if (!built) break;
   }
   Status restored = exec(kEverydayPragmas, "restoring the write connection's settings");
