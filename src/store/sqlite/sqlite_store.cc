@@ -42,8 +42,7 @@ constexpr int kCheckpointPages = 4000;
 // error stays an error code (mmap would turn it into SIGBUS) and measured no
 // faster for writes; readers use mmap, which cut their CPU per read-by-id by
 // about 15% (docs/decisions/storage.md).
-constexpr const char* kWriterPragmas =
-    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
+constexpr const char* kWriterPragmas = "PRAGMA cache_size=-65536; PRAGMA journal_size_limit=67108864;";
 // Full text during a bulk load (FTS5, https://sqlite.org/fts5.html, the
 // automerge, crisismerge and optimize commands): each commit adds a
 // segment, which FTS5 merges four at a time by default, so a row is
@@ -70,7 +69,8 @@ constexpr const char* kFullTextAutomerge = "SELECT v FROM sp_text_config WHERE k
 // took 50-51 s instead of 75-84 s (docs/performance.md). The runs go to
 // SQLite's temporary directory (SQLITE_TMPDIR, else /var/tmp), in files
 // unlinked as soon as they are opened. Everyday statements keep their small
-// temporary tables in memory.
+// temporary tables in memory: the write connection takes kEverydayPragmas at
+// open and again after the builds.
 constexpr const char* kIndexBuildPragmas = "PRAGMA temp_store=FILE; PRAGMA threads=2;";
 constexpr const char* kEverydayPragmas = "PRAGMA temp_store=MEMORY; PRAGMA threads=0;";
 constexpr const char* kReaderPragmas =
@@ -773,6 +773,7 @@ Status SqliteStore::open() {
   const char* sync = options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
   if (auto s = wconn_->exec(sync, "setting synchronous"); !s) return s;
   if (auto s = wconn_->exec(kWriterPragmas, "configuring the write connection"); !s) return s;
+  if (auto s = wconn_->exec(kEverydayPragmas, "configuring the write connection"); !s) return s;
   // Checkpoints run after a batch is acknowledged, not inside its COMMIT.
   sqlite3_wal_hook(wconn_->db(), &SqliteStore::on_wal_commit, this);
   if (auto s = migrate(); !s) return s;
