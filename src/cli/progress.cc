@@ -48,4 +48,22 @@ void ProgressLine::done() {
   drawn_ = false;
 }
 
+void print_load_summary(const ingest::LoadCounts& c, std::int64_t lines, double seconds,
+                        const std::vector<ingest::LoadError>& errors, double index_seconds) {
+  double rate = seconds > 0 ? static_cast<double>(c.loaded) / seconds : 0;
+  std::printf("loaded %s resources (%s lines) in %.1f s: %s resources/s; %s rejected\n",
+              with_thousands(c.loaded).c_str(), with_thousands(lines).c_str(), seconds,
+              with_thousands(static_cast<std::int64_t>(rate)).c_str(), with_thousands(c.failed).c_str());
+  if (index_seconds > 0)
+    std::printf("of which %.1f s building the search indexes after the load\n", index_seconds);
+  std::size_t shown = 0;
+  for (const auto& e : errors) {
+    if (++shown > 50) {
+      std::printf("  ... %zu more\n", errors.size() - 50);
+      break;
+    }
+    std::printf("  %s:%zu: %s\n", e.source.file.c_str(), e.source.line, e.reason.c_str());
+  }
+}
+
 }  // namespace parcours::cli
