@@ -271,13 +271,20 @@ class World {
     std::string code;
     if (with_totp && !a.totp_secret.empty()) {
       // A code is accepted once: wait for the next 30-second step if needed.
-      std::int64_t step_no = now() / 30;
-      if (!replay && last_step_[a.username] >= step_no) {
-        advance(30);
-        step_no = now() / 30;
+      // A replay sends the very code of the last login, whatever the clock
+      // says now: reading the clock again could cross into the next step and
+      // make a fresh, valid code.
+      if (replay) {
+        code = totp(a.totp_secret, last_step_[a.username] * 30);
+      } else {
+        std::int64_t step_no = now() / 30;
+        if (last_step_[a.username] >= step_no) {
+          advance(30);
+          step_no = now() / 30;
+        }
+        last_step_[a.username] = step_no;
+        code = totp(a.totp_secret, step_no * 30);
       }
-      last_step_[a.username] = step_no;
-      code = totp(a.totp_secret, now());
     }
     step.response = client_->request(
         "POST", "/auth/authorize",
