@@ -236,6 +236,12 @@ struct SqliteOptions {
   TextIndexer text_indexer;      // optional (above)
   int reader_connections = 8;    // pooled read connections
   bool synchronous_full = true;  // fsync the WAL at each commit (durability)
+  // WAL pages before a checkpoint (run beside the writer during a bulk
+  // load), and, during a bulk load, before the writer copies the log itself
+  // so that it starts over; 0 takes the store's own values
+  // (sqlite_store.cc). Tests make them small.
+  int checkpoint_pages = 0;
+  int wal_restart_pages = 0;
 };
 
 Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options);

@@ -122,11 +122,13 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(root_, ec);
   }
 
-  void open(int readers = 4) {
+  void open(int readers = 4, int checkpoint_pages = 0, int wal_restart_pages = 0) {
     SqliteOptions o;
     o.directory = dir_;
     o.indexer = test_indexer;
     o.reader_connections = readers;
+    o.checkpoint_pages = checkpoint_pages;
+    o.wal_restart_pages = wal_restart_pages;
     auto s = open_sqlite(o);
     ASSERT_TRUE(s.ok()) << s.error().message();
     store_ = std::move(s).value();
@@ -1070,6 +1072,56 @@ TEST_F(StoreTest, CountByType) {
   EXPECT_EQ(counts(), (C{{"Patient", 2}}));
   ASSERT_TRUE(put(observation("o1", "p1", "2")).ok());
   EXPECT_EQ(counts(), (C{{"Observation", 1}, {"Patient", 2}}));
+}
+
+// Checkpoints: by the writer once the log holds checkpoint_pages; during a
+// bulk load beside it, until the log holds wal_restart_pages and the writer
+// copies the rest itself so that the log starts over. The log file keeps its
+// largest size (journal_size_limit trims it only past 64 MiB), so its size
+// at the end bounds every size it had. No reader runs here: a reader that
+// holds a snapshot may hold a restart back, whoever checkpoints.
+TEST_F(StoreTest, CheckpointsKeepTheLogBounded) {
+  constexpr int kRestartPages = 40, kPerUnit = 10;
+  store_->close();
+  store_.reset();
+  open(4, /*checkpoint_pages=*/4, kRestartPages);
+  const fs::path db = fs::path(dir_) / "parcours.db", wal = fs::path(dir_) / "parcours.db-wal";
+  const auto db_before = fs::file_size(db);
+  const auto wal_before = fs::exists(wal) ? fs::file_size(wal) : 0;
+  std::uintmax_t first_unit = 0;  // the log's growth for the first unit
+  int units = 0;
+  auto write_units = [&](int n) {
+    for (int end = units + n; units < end; ++units) {
+      Status s = store_->write([&](Writer& w) -> Status {
+        for (int k = 0; k < kPerUnit; ++k) {
+          std::string id = "u" + std::to_string(units) + "-" + std::to_string(k);
+          auto o = w.put("Observation", id, observation(id, "p" + std::to_string(k), std::to_string(units)));
+          if (!o.ok()) return o.error();
+        }
+        return Status::Ok();
+      });
+      ASSERT_TRUE(s.ok()) << s.error().message();
+      if (units == 0) first_unit = fs::file_size(wal) - wal_before;
+    }
+  };
+  write_units(100);
+  ASSERT_TRUE(store_->begin_bulk_load().ok());
+  write_units(300);
+  ASSERT_TRUE(store_->end_bulk_load().ok());
+  // Checkpoints ran while the store was open: the pages reached the file.
+  EXPECT_GT(fs::file_size(db), db_before + 100 * 4096);
+  // The restart threshold plus the unit that crossed it (0.39 MB here;
+  // units grow to twice the first one as the tables deepen). Without the
+  // writer's own copy past the threshold, the bulk load grew the log to
+  // 21-30 MB: the next unit always began before the checkpoint beside it
+  // had ended.
+  const std::uintmax_t frame = 4096 + 24;
+  EXPECT_LE(fs::file_size(wal), kRestartPages * frame + 8 * first_unit) << "first unit " << first_unit;
+  reopen();
+  auto counts = store_->reader()->count_by_type().value();
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].second, 400 * kPerUnit);
+  EXPECT_EQ(read("Observation", "u399-9")->version, 1);
 }
 
 TEST_F(StoreTest, ReaderSeesASnapshot) {

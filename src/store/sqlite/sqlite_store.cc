@@ -20,6 +20,7 @@
 #include "store/sqlite/security_schema.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_search.h"
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 namespace parcours::store {
@@ -37,6 +38,15 @@ constexpr std::size_t kMaxBatch = 256;  // bounds the latency one commit adds
 // WAL pages (4 KiB) before a passive checkpoint. Larger than SQLite's 1000
 // so pages dirtied by consecutive batches reach the database file once.
 constexpr int kCheckpointPages = 4000;
+// During a bulk load, checkpoints run beside the writer (wal_checkpointer.h),
+// so the log grows while one copies it. Past this many pages the writer
+// waits for the running checkpoint and copies the rest itself (its last
+// batch or so), so that the next transaction starts the log over
+// (docs/decisions/storage.md, "Checkpoints"). With 64 000 pages (250 MiB),
+// a bulk load's 10 000-resource batches (about 12 000 pages each) leave the
+// writer one batch in five or six to copy; with 16 000 it copied every
+// other one, and the import gained nothing (docs/performance.md).
+constexpr int kWalRestartPages = 64000;
 // The writer gets the big cache: index pages of the current and identifier
 // tables are touched at random by every put. It reads without mmap so an I/O
 // error stays an error code (mmap would turn it into SIGBUS) and measured no
@@ -613,7 +623,10 @@ thread_local const void* tl_writer_of = nullptr;
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {
+    if (options_.checkpoint_pages > 0) checkpoint_pages_ = options_.checkpoint_pages;
+    if (options_.wal_restart_pages > 0) wal_restart_pages_ = options_.wal_restart_pages;
+  }
   ~SqliteStore() override { close(); }
 
   Status open();
@@ -661,6 +674,7 @@ class SqliteStore final : public Store {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    checkpointer_.reset();  // after the writer, its only client
     if (wconn_) {
       // Fold the WAL into the database file; never wait for a reader left open.
       sqlite3_busy_timeout(wconn_->db(), 0);
@@ -690,6 +704,9 @@ class SqliteStore final : public Store {
  private:
   Status migrate();
   void writer_loop();
+  // After a batch: copies the log into the database file once it holds
+  // checkpoint_pages_, or asks the checkpointer to during a bulk load.
+  void checkpoint();
   void run_batch(std::vector<Pending*>& batch);
   std::size_t run_transaction(std::vector<Pending*>& batch, std::size_t start, std::vector<Status>& results);
 
@@ -706,7 +723,16 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> wconn_;  // owned by the writer thread once started
   std::shared_ptr<ReaderPool> pool_;
   std::atomic<Micros> last_now_{0};
-  int wal_pages_ = 0;  // writer thread only
+  int wal_pages_ = 0;        // frames in the WAL after the last commit; writer thread only
+  int wal_pages_asked_ = 0;  // wal_pages_ when a background checkpoint was last asked for
+  // Between begin_bulk_load and the end of end_bulk_load: checkpoints run
+  // beside the writer. Not otherwise: everyday commits are small, and a
+  // checkpoint's fsyncs beside theirs made them slower (p99 of one client's
+  // transactions 73-78 ms against 8.5 ms, docs/performance.md).
+  std::atomic<bool> checkpoints_beside_{false};
+  int checkpoint_pages_ = kCheckpointPages;
+  int wal_restart_pages_ = kWalRestartPages;
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 
   std::mutex close_mu_;
   std::mutex mu_;
@@ -793,6 +819,9 @@ Status SqliteStore::open() {
   if (*merging == "0")
     if (auto s = wconn_->exec(kFullTextMergeAll, "merging the full-text segments"); !s) return s;
   pool_->search_ids = search_ids_;
+  auto checkpointer = sqlite::WalCheckpointer::start(path, sync);
+  if (!checkpointer) return std::move(checkpointer).error();
+  checkpointer_ = std::move(*checkpointer);
   writer_ = std::thread([this] { writer_loop(); });
   return Status::Ok();
 }
@@ -812,11 +841,23 @@ void SqliteStore::writer_loop() {
       }
     }
     run_batch(batch);
-    if (wal_pages_ >= kCheckpointPages) {
-      sqlite3_wal_checkpoint_v2(wconn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      wal_pages_ = 0;
-    }
+    checkpoint();
   }
+}
+
+void SqliteStore::checkpoint() {
+  if (wal_pages_ < wal_pages_asked_) wal_pages_asked_ = 0;  // the log started over
+  if (checkpoints_beside_ && wal_pages_ < wal_restart_pages_) {
+    if (wal_pages_ - wal_pages_asked_ >= checkpoint_pages_ && checkpointer_->request())
+      wal_pages_asked_ = wal_pages_;
+    return;
+  }
+  if (wal_pages_ < checkpoint_pages_) return;
+  // Every frame copied before the next transaction begins: it then writes
+  // the log from its start (and trims it to journal_size_limit).
+  checkpointer_->wait_idle();
+  sqlite3_wal_checkpoint_v2(wconn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal_pages_ = wal_pages_asked_ = 0;
 }
 
 void SqliteStore::run_batch(std::vector<Pending*>& batch) {
@@ -1299,6 +1340,7 @@ Result<bool> SqliteStore::register_search_params(const std::vector<std::string>&
 }
 
 Status SqliteStore::begin_bulk_load() {
+  checkpoints_beside_ = true;
   return write([&](Writer& w) -> Status {
     auto& c = static_cast<WriterImpl&>(w).connection();
     if (auto s = c.exec(kFullTextBulkMerging, "letting the full-text segments pile up for a bulk load"); !s)
@@ -1321,6 +1363,10 @@ Status SqliteStore::end_bulk_load() {
     return write(
         [&](Writer& w) -> Status { return static_cast<WriterImpl&>(w).connection().exec(sql, what); });
   };
+  struct Everyday {  // whatever happens below
+    std::atomic<bool>& beside;
+    ~Everyday() { beside = false; }
+  } everyday{checkpoints_beside_};
   if (auto s = build_search_indexes(unit); !s) return s;
   return unit(kFullTextMergeAll, "merging the full-text segments after a bulk load");
 }
