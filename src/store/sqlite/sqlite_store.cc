@@ -1341,7 +1341,7 @@ Result<bool> SqliteStore::register_search_params(const std::vector<std::string>&
 
 Status SqliteStore::begin_bulk_load() {
   checkpoints_beside_ = true;
-  return write([&](Writer& w) -> Status {
+  Status st = write([&](Writer& w) -> Status {
     auto& c = static_cast<WriterImpl&>(w).connection();
     if (auto s = c.exec(kFullTextBulkMerging, "letting the full-text segments pile up for a bulk load"); !s)
       return s;
@@ -1351,6 +1351,8 @@ Status SqliteStore::begin_bulk_load() {
     }
     return Status::Ok();
   });
+  if (!st) checkpoints_beside_ = false;  // no bulk load: no end_bulk_load either
+  return st;
 }
 
 // One transaction per index: the WAL then holds one index at a time and is

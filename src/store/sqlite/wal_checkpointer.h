@@ -64,14 +64,9 @@ class WalCheckpointer {
     cv_.wait(lock, [&] { return !busy_; });
   }
 
-  // Checkpoints run so far (for tests and measurements).
-  long completed() const {
-    std::lock_guard lock(mu_);
-    return completed_;
-  }
-
  private:
-  explicit WalCheckpointer(std::unique_ptr<Connection> c) : conn_(std::move(c)), thread_([this] { loop(); }) {}
+  explicit WalCheckpointer(std::unique_ptr<Connection> c)
+      : conn_(std::move(c)), thread_([this] { loop(); }) {}
 
   void loop() {
     std::unique_lock lock(mu_);
@@ -84,17 +79,15 @@ class WalCheckpointer {
       sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       lock.lock();
       busy_ = false;
-      ++completed_;
       cv_.notify_all();
     }
   }
 
   std::unique_ptr<Connection> conn_;  // this thread's only
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool busy_ = false;
   bool stop_ = false;
-  long completed_ = 0;
   std::thread thread_;  // last: starts once the members above exist
 };
 
