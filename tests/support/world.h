@@ -229,12 +229,12 @@ class World {
         method, target, body,
         {{"Authorization", std::string("Bearer ") + kAdmin}, {"Content-Type", "application/fhir+json"}});
   }
-  // admin("GET", target) once `ready` holds of its body, or after 10 s:
+  // admin("GET", target) once `ready` holds of its body, or after 5 s:
   // read records reach the audit log through a queue, and a loaded machine
   // (the sanitizer build) may take longer than its usual 100 ms.
   Response admin_when(const std::string& target, const std::function<bool(const std::string&)>& ready) {
     Response r = admin("GET", target);
-    for (int attempt = 0; attempt < 100 && !(r.status == 200 && ready(r.body)); ++attempt) {
+    for (int attempt = 1; attempt < 50 && !(r.status == 200 && ready(r.body)); ++attempt) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       r = admin("GET", target);
     }
