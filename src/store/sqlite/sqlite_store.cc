@@ -624,8 +624,8 @@ thread_local const void* tl_writer_of = nullptr;
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {
-    if (options_.checkpoint_pages > 0) checkpoint_pages_ = options_.checkpoint_pages;
-    if (options_.wal_restart_pages > 0) wal_restart_pages_ = options_.wal_restart_pages;
+    if (options_.checkpoint_pages <= 0) options_.checkpoint_pages = kCheckpointPages;
+    if (options_.wal_restart_pages <= 0) options_.wal_restart_pages = kWalRestartPages;
   }
   ~SqliteStore() override { close(); }
 
@@ -705,7 +705,7 @@ class SqliteStore final : public Store {
   Status migrate();
   void writer_loop();
   // After a batch: copies the log into the database file once it holds
-  // checkpoint_pages_, or asks the checkpointer to during a bulk load.
+  // options_.checkpoint_pages, or asks the checkpointer to during a bulk load.
   void checkpoint();
   void run_batch(std::vector<Pending*>& batch);
   std::size_t run_transaction(std::vector<Pending*>& batch, std::size_t start, std::vector<Status>& results);
@@ -730,8 +730,6 @@ class SqliteStore final : public Store {
   // checkpoint's fsyncs beside theirs made them slower (p99 of one client's
   // transactions 73-78 ms against 8.5 ms, docs/performance.md).
   std::atomic<bool> checkpoints_beside_{false};
-  int checkpoint_pages_ = kCheckpointPages;
-  int wal_restart_pages_ = kWalRestartPages;
   std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 
   std::mutex close_mu_;
@@ -847,12 +845,12 @@ void SqliteStore::writer_loop() {
 
 void SqliteStore::checkpoint() {
   if (wal_pages_ < wal_pages_asked_) wal_pages_asked_ = 0;  // the log started over
-  if (checkpoints_beside_ && wal_pages_ < wal_restart_pages_) {
-    if (wal_pages_ - wal_pages_asked_ >= checkpoint_pages_ && checkpointer_->request())
+  if (checkpoints_beside_ && wal_pages_ < options_.wal_restart_pages) {
+    if (wal_pages_ - wal_pages_asked_ >= options_.checkpoint_pages && checkpointer_->request())
       wal_pages_asked_ = wal_pages_;
     return;
   }
-  if (wal_pages_ < checkpoint_pages_) return;
+  if (wal_pages_ < options_.checkpoint_pages) return;
   // Every frame copied before the next transaction begins: it then writes
   // the log from its start (and trims it to journal_size_limit).
   checkpointer_->wait_idle();
