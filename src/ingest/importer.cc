@@ -1,11 +1,16 @@
 #include "ingest/importer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "fhir/reference.h"
@@ -105,6 +110,71 @@ Parsed parse_chunk(Chunk c, store::Store* store) {
   return out;
 }
 
+// Parse threads, fed chunks in file order, that run at the lowest priority.
+// The store's writer thread is the import's bottleneck: parsing ahead of it
+// pays only when it takes the CPU the writer leaves, not the writer's own
+// (docs/performance.md, "Parsing ahead at the lowest priority").
+class ParsePool {
+ public:
+  ParsePool(unsigned threads, store::Store& store) : store_(store) {
+    for (unsigned i = 0; i < threads; ++i)
+      threads_.emplace_back([this] {
+        // Linux applies a nice value to the one thread named (setpriority(2),
+        // "Bugs"); raising one's own needs no privilege, and a failure only
+        // costs speed.
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+        run();
+      });
+  }
+  ParsePool(const ParsePool&) = delete;
+  ParsePool& operator=(const ParsePool&) = delete;
+  ~ParsePool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  std::future<Parsed> submit(Chunk chunk) {
+    std::promise<Parsed> promise;
+    auto parsed = promise.get_future();
+    {
+      std::lock_guard lock(mu_);
+      work_.emplace_back(std::move(chunk), std::move(promise));
+    }
+    cv_.notify_one();
+    return parsed;
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::pair<Chunk, std::promise<Parsed>> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !work_.empty(); });
+        if (work_.empty()) return;  // stopping, and every chunk parsed
+        job = std::move(work_.front());
+        work_.pop_front();
+      }
+      try {
+        job.second.set_value(parse_chunk(std::move(job.first), &store_));
+      } catch (...) {
+        job.second.set_exception(std::current_exception());  // rethrown by get()
+      }
+    }
+  }
+
+  store::Store& store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<Chunk, std::promise<Parsed>>> work_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace
 
 Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::string>& paths,
@@ -165,9 +235,14 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
   };
 
   // Workers parse and validate chunks while this thread feeds the loader,
-  // whose commits run on the store's writer thread: the three overlap.
-  unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  // whose commits run on the store's writer thread: the three overlap. Up to
+  // a batch and a little more is parsed ahead, so that while the writer
+  // commits one batch the next one gets ready.
+  constexpr std::size_t kChunkLines = 512;
+  const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t ahead = lo.batch_size / kChunkLines + 2 * workers;
   std::deque<std::future<Parsed>> inflight;
+  ParsePool pool(workers, store);  // after `inflight`: joined before the futures go
   Status failure;
   auto drain_one = [&]() -> bool {
     Parsed p = inflight.front().get();
@@ -189,7 +264,6 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
     return true;
   };
 
-  constexpr std::size_t kChunkLines = 512;
   for (const auto& f : *files) {
     std::ifstream in(f, std::ios::binary);
     if (!in) return Error(400, "exception", "Cannot open " + f.string());
@@ -198,9 +272,9 @@ Result<ImportReport> import_ndjson(store::Store& store, const std::vector<std::s
     std::string line;
     auto submit = [&] {
       if (chunk.lines.empty()) return true;
-      inflight.push_back(std::async(std::launch::async, parse_chunk, std::move(chunk), &store));
+      inflight.push_back(pool.submit(std::move(chunk)));
       chunk = Chunk{f.filename().string(), line_no + 1, {}, 0};
-      while (inflight.size() > workers * 2)
+      while (inflight.size() > ahead)
         if (!drain_one()) return false;
       return true;
     };
