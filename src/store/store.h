@@ -242,6 +242,10 @@ struct SqliteOptions {
   // (sqlite_store.cc). Tests make them small.
   int checkpoint_pages = 0;
   int wal_restart_pages = 0;
+  // Page cache of the write connection in KiB; 0 takes the store's 64 MiB.
+  // A transaction that outgrows it writes pages into the file before its
+  // commit (tests make it small to see a crash undo them).
+  int writer_cache_kib = 0;
 };
 
 Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options);

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -1005,6 +1007,101 @@ TEST_F(StoreTest, InterruptedBulkLoadIsFinishedAtTheNextOpen) {
   EXPECT_EQ(sql_column("SELECT rowid FROM sp_text WHERE sp_text MATCH 'content : p2'").size(), 1u);
 }
 
+// A bulk load writes its pages once, through a rollback journal, instead of
+// to the WAL and then again into the database file; the store is in WAL mode
+// again once the load ends. Readers still read during the load.
+TEST_F(StoreTest, BulkLoadWritesThroughARollbackJournalAndReturnsToWal) {
+  const fs::path journal = fs::path(dir_) / "parcours.db-journal";
+  ASSERT_TRUE(put(patient("before", "A")).ok());
+  ASSERT_TRUE(store_->begin_bulk_load().ok());
+  EXPECT_EQ(sql_column("PRAGMA journal_mode"),
+            std::vector<std::string>{"delete"});  // as another process sees it
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(put(patient("p" + std::to_string(i), "A")).ok());
+  EXPECT_TRUE(fs::exists(journal));
+  EXPECT_FALSE(fs::exists(fs::path(dir_) / "parcours.db-wal"));
+  EXPECT_TRUE(read("Patient", "p1").has_value());
+  ASSERT_TRUE(store_->end_bulk_load().ok());
+  EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  EXPECT_FALSE(fs::exists(journal));
+  ASSERT_TRUE(put(patient("after", "A")).ok());
+  EXPECT_TRUE(fs::exists(fs::path(dir_) / "parcours.db-wal"));
+  for (const char* id : {"before", "p0", "p2", "after"}) EXPECT_TRUE(read("Patient", id).has_value()) << id;
+}
+
+// Leaving WAL mode needs every other connection closed. A reader still open
+// (a request being served, another process) keeps the load in WAL mode,
+// with the checkpoints beside the writer: slower, never refused.
+TEST_F(StoreTest, BulkLoadStaysInWalModeWhileAReaderIsOpen) {
+  ASSERT_TRUE(put(patient("before", "A")).ok());
+  auto open_reader = store_->reader();
+  ASSERT_TRUE(open_reader->read("Patient", "before").ok());
+  ASSERT_TRUE(store_->begin_bulk_load().ok());
+  EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(put(patient("p" + std::to_string(i), "A")).ok());
+  EXPECT_FALSE(fs::exists(fs::path(dir_) / "parcours.db-journal"));
+  ASSERT_TRUE(open_reader->read("Patient", "before").value().has_value());
+  EXPECT_FALSE(open_reader->read("Patient", "p0").value().has_value());  // its snapshot
+  open_reader.reset();
+  ASSERT_TRUE(store_->end_bulk_load().ok());
+  EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name = 'sp_token_by_code'"),
+            std::vector<std::string>{"1"});
+  EXPECT_TRUE(read("Patient", "p2").has_value());
+}
+
+// A process killed in the middle of a bulk load's transaction, after that
+// transaction outgrew the page cache and wrote pages into the file: at the
+// next open the rollback journal undoes them, the committed transactions
+// stay, the store is in WAL mode and its indexes are built.
+TEST_F(StoreTest, BulkLoadKilledMidTransactionLosesOnlyThatTransaction) {
+  store_.reset();  // no thread of ours left to fork beside
+  const fs::path db = fs::path(dir_) / "parcours.db";
+  const auto db_before = fs::file_size(db);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    SqliteOptions o;
+    o.directory = dir_;
+    o.indexer = test_indexer;
+    o.writer_cache_kib = 64;
+    auto opened = open_sqlite(o);
+    if (!opened.ok()) _exit(1);
+    auto& st = **opened;
+    if (!st.begin_bulk_load().ok()) _exit(2);
+    for (int i = 0; i < 3; ++i) {
+      Status s = st.write([&](Writer& w) -> Status {
+        auto r = w.put("Patient", "p" + std::to_string(i), patient("p" + std::to_string(i), "A"), {});
+        if (!r.ok()) return r.error();
+        return Status::Ok();
+      });
+      if (!s.ok()) _exit(3);
+    }
+    const auto committed = fs::file_size(db);
+    (void)st.write([&](Writer& w) -> Status {
+      for (int i = 3; i < 2000; ++i)
+        if (!w.put("Patient", "p" + std::to_string(i), patient("p" + std::to_string(i), "B"), {}).ok())
+          _exit(4);
+      if (fs::file_size(db) <= committed) _exit(6);  // nothing written ahead of the commit
+      _exit(42);                                     // killed before COMMIT
+    });
+    _exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 42);
+  EXPECT_GT(fs::file_size(db), db_before);
+  open();
+  EXPECT_EQ(sql_column("PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  EXPECT_EQ(sql_column("SELECT count(*) FROM resource_current"), std::vector<std::string>{"3"});
+  EXPECT_TRUE(read("Patient", "p2").has_value());
+  EXPECT_FALSE(read("Patient", "p3").has_value());
+  EXPECT_EQ(sql_column("SELECT count(*) FROM sqlite_master WHERE name = 'sp_token_by_code'"),
+            std::vector<std::string>{"1"});
+  EXPECT_FALSE(fs::exists(fs::path(dir_) / "parcours.db-journal"));
+}
+
 TEST_F(StoreTest, FindByIdentifier) {
   ASSERT_TRUE(put(patient("p1", "A", "111")).ok());
   ASSERT_TRUE(put(patient("p2", "B", "111")).ok());
@@ -1079,7 +1176,9 @@ TEST_F(StoreTest, CountByType) {
 // copies the rest itself so that the log starts over. The log file keeps its
 // largest size (journal_size_limit trims it only past 64 MiB), so its size
 // at the end bounds every size it had. No reader runs here: a reader that
-// holds a snapshot may hold a restart back, whoever checkpoints.
+// holds a snapshot may hold a restart back, whoever checkpoints. Another
+// connection to the file, idle, keeps the bulk load in WAL mode, as another
+// process's would.
 TEST_F(StoreTest, CheckpointsKeepTheLogBounded) {
   constexpr int kRestartPages = 40, kPerUnit = 10;
   store_->close();
@@ -1105,9 +1204,14 @@ TEST_F(StoreTest, CheckpointsKeepTheLogBounded) {
     }
   };
   write_units(100);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_TRUE(store_->begin_bulk_load().ok());
+  EXPECT_EQ(sql_column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
   write_units(300);
   ASSERT_TRUE(store_->end_bulk_load().ok());
+  sqlite3_close(other);
   // Checkpoints ran while the store was open: the pages reached the file.
   EXPECT_GT(fs::file_size(db), db_before + 100 * 4096);
   // The restart threshold plus the unit that crossed it (0.39 MB here;

@@ -281,6 +281,12 @@ class ConnectionPool {
     idle_.clear();
   }
 
+  // Closes the idle connections; the pool opens new ones as needed.
+  void drop_idle() {
+    std::lock_guard lock(mu_);
+    idle_.clear();
+  }
+
  private:
   const std::string path_;
   const int busy_timeout_ms_;

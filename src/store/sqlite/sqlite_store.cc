@@ -614,7 +614,8 @@ class WriterImpl final : public Writer {
 };
 
 struct Pending {
-  const std::function<Status(Writer&)>* unit;
+  const std::function<Status(Writer&)>* unit = nullptr;
+  const std::function<Status()>* bare = nullptr;  // or this, alone, outside any transaction
   std::promise<Status> done;
 };
 
@@ -634,16 +635,9 @@ class SqliteStore final : public Store {
   std::unique_ptr<Reader> reader() override { return std::make_unique<ReaderImpl>(pool_); }
 
   Status write(const std::function<Status(Writer&)>& unit) override {
-    if (tl_writer_of == this) return internal_error("Store::write() called from inside a write unit");
-    Pending p{&unit, {}};
-    auto done = p.done.get_future();
-    {
-      std::lock_guard lock(mu_);
-      if (closed_) return internal_error("the store is closed");
-      queue_.push_back(&p);
-    }
-    cv_.notify_one();
-    return done.get();
+    Pending p;
+    p.unit = &unit;
+    return enqueue(p);
   }
 
   std::string new_id() override { return time_ordered_id(); }
@@ -703,7 +697,36 @@ class SqliteStore final : public Store {
 
  private:
   Status migrate();
+  // The journal's mode for a bulk load, when no other connection is open;
+  // back_to_wal() undoes it (docs/decisions/storage.md).
+  Status leave_wal();
+  Status back_to_wal();
+  Status use_wal();  // WAL mode and the store's synchronous setting
+  Status start_checkpointer();
+  const char* synchronous() const {
+    return options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  }
   void writer_loop();
+  // Runs `work` on the writer thread between transactions.
+  Status on_writer(const std::function<Status()>& work) {
+    Pending p;
+    p.bare = &work;
+    return enqueue(p);
+  }
+
+  // Queues `p` for the writer thread and waits for its outcome.
+  Status enqueue(Pending& p) {
+    if (tl_writer_of == this) return internal_error("Store::write() called from inside a write unit");
+    auto done = p.done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return internal_error("the store is closed");
+      queue_.push_back(&p);
+    }
+    cv_.notify_one();
+    return done.get();
+  }
+
   // After a batch: copies the log into the database file once it holds
   // options_.checkpoint_pages, or asks the checkpointer to during a bulk load.
   void checkpoint();
@@ -716,6 +739,7 @@ class SqliteStore final : public Store {
   }
 
   SqliteOptions options_;
+  std::string path_;  // of the database file
   std::shared_ptr<sqlite::SearchParamIds> search_ids_ = std::make_shared<sqlite::SearchParamIds>();
   sqlite::TokenTexts token_texts_;  // writer thread only, in step with its transactions
   std::mutex fingerprint_mu_;
@@ -786,17 +810,18 @@ Status SqliteStore::open() {
   if (ec || !std::filesystem::is_directory(options_.directory, ec))
     return internal_error("cannot create data directory '" + options_.directory +
                           "': " + (ec ? ec.message() : std::string("not a directory")));
-  std::string path = (std::filesystem::path(options_.directory) / "parcours.db").string();
+  path_ = (std::filesystem::path(options_.directory) / "parcours.db").string();
 
-  auto c = Connection::open(path, kBusyTimeoutMs);
+  auto c = Connection::open(path_, kBusyTimeoutMs);
   if (!c) return std::move(c).error();
   wconn_ = std::move(*c);
-  auto mode = wconn_->scalar("PRAGMA journal_mode=WAL", "enabling WAL mode");
-  if (!mode) return std::move(mode).error();
-  if (*mode != "wal") return internal_error("the database refused WAL mode (journal_mode=" + *mode + ")");
-  const char* sync = options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
-  if (auto s = wconn_->exec(sync, "setting synchronous"); !s) return s;
+  // Also back from a bulk load cut short in its journal's mode (leave_wal).
+  if (auto s = use_wal(); !s) return s;
   if (auto s = wconn_->exec(kWriterPragmas, "configuring the write connection"); !s) return s;
+  if (options_.writer_cache_kib > 0) {
+    std::string cache = "PRAGMA cache_size=-" + std::to_string(options_.writer_cache_kib);
+    if (auto s = wconn_->exec(cache.c_str(), "sizing the write connection's page cache"); !s) return s;
+  }
   if (auto s = wconn_->exec(kEverydayPragmas, "configuring the write connection"); !s) return s;
   // Checkpoints run after a batch is acknowledged, not inside its COMMIT.
   sqlite3_wal_hook(wconn_->db(), &SqliteStore::on_wal_commit, this);
@@ -806,7 +831,7 @@ Status SqliteStore::open() {
   last_now_ = std::atoll(last->c_str());  // now() never goes back, even across restarts
 
   pool_ =
-      std::make_shared<ReaderPool>(path, static_cast<std::size_t>(std::max(1, options_.reader_connections)));
+      std::make_shared<ReaderPool>(path_, static_cast<std::size_t>(std::max(1, options_.reader_connections)));
   if (auto s = search_ids_->load(*wconn_); !s) return s;
   // The value indexes of the search tables, should an interrupted bulk load
   // have left them out (begin_bulk_load).
@@ -817,9 +842,7 @@ Status SqliteStore::open() {
   if (*merging == "0")
     if (auto s = wconn_->exec(kFullTextMergeAll, "merging the full-text segments"); !s) return s;
   pool_->search_ids = search_ids_;
-  auto checkpointer = sqlite::WalCheckpointer::start(path, sync);
-  if (!checkpointer) return std::move(checkpointer).error();
-  checkpointer_ = std::move(*checkpointer);
+  if (auto s = start_checkpointer(); !s) return s;
   writer_ = std::thread([this] { writer_loop(); });
   return Status::Ok();
 }
@@ -829,14 +852,29 @@ void SqliteStore::writer_loop() {
   std::vector<Pending*> batch;
   for (;;) {
     batch.clear();
+    Pending* bare = nullptr;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
       if (queue_.empty()) return;  // closed and drained
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
+      while (!queue_.empty() && batch.size() < kMaxBatch && !queue_.front()->bare) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
+      if (batch.empty()) {
+        bare = queue_.front();
+        queue_.pop_front();
+      }
+    }
+    if (bare) {
+      Status st = Status::Ok();
+      try {
+        st = (*bare->bare)();
+      } catch (const std::exception& e) {
+        st = internal_error(std::string("writer failure: ") + e.what());
+      }
+      bare->done.set_value(std::move(st));
+      continue;
     }
     run_batch(batch);
     checkpoint();
@@ -844,6 +882,7 @@ void SqliteStore::writer_loop() {
 }
 
 void SqliteStore::checkpoint() {
+  if (!checkpointer_) return;                               // not in WAL mode (leave_wal)
   if (wal_pages_ < wal_pages_asked_) wal_pages_asked_ = 0;  // the log started over
   if (checkpoints_beside_ && wal_pages_ < options_.wal_restart_pages) {
     if (wal_pages_ - wal_pages_asked_ >= options_.checkpoint_pages && checkpointer_->request())
@@ -1349,8 +1388,50 @@ Status SqliteStore::begin_bulk_load() {
     }
     return Status::Ok();
   });
-  if (!st) checkpoints_beside_ = false;  // no bulk load: no end_bulk_load either
-  return st;
+  if (!st) {
+    checkpoints_beside_ = false;  // no bulk load: no end_bulk_load either
+    return st;
+  }
+  return on_writer([&] { return leave_wal(); });
+}
+
+// A bulk load commits through a rollback journal, which does not copy the
+// pages a load adds, where WAL mode writes every page twice (into the log,
+// then into the file): docs/decisions/storage.md, "Bulk loads through a
+// rollback journal". SQLite leaves WAL mode only when no other connection
+// has the file open; when one has, the load stays in WAL mode.
+Status SqliteStore::leave_wal() {
+  pool_->connections.drop_idle();
+  checkpointer_.reset();
+  sqlite3* db = wconn_->db();
+  sqlite3_busy_timeout(db, 0);  // another connection: give up at once
+  auto mode = wconn_->scalar("PRAGMA journal_mode=PERSIST", "leaving WAL mode for a bulk load");
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  if (!mode || *mode != "persist") return back_to_wal();
+  // Whatever the store's setting: a commit is synced before it returns, so
+  // a crash undoes at most the batch in progress.
+  return wconn_->exec("PRAGMA synchronous=FULL", "syncing every commit of a bulk load");
+}
+
+Status SqliteStore::back_to_wal() {
+  if (checkpointer_) return Status::Ok();  // never left
+  if (auto s = use_wal(); !s) return s;
+  wal_pages_ = wal_pages_asked_ = 0;
+  return start_checkpointer();
+}
+
+Status SqliteStore::use_wal() {
+  auto mode = wconn_->scalar("PRAGMA journal_mode=WAL", "enabling WAL mode");
+  if (!mode) return std::move(mode).error();
+  if (*mode != "wal") return internal_error("the database refused WAL mode (journal_mode=" + *mode + ")");
+  return wconn_->exec(synchronous(), "setting synchronous");
+}
+
+Status SqliteStore::start_checkpointer() {
+  auto checkpointer = sqlite::WalCheckpointer::start(path_, synchronous());
+  if (!checkpointer) return std::move(checkpointer).error();
+  checkpointer_ = std::move(*checkpointer);
+  return Status::Ok();
 }
 
 // One transaction per index: the WAL then holds one index at a time and is
@@ -1367,8 +1448,10 @@ Status SqliteStore::end_bulk_load() {
     std::atomic<bool>& beside;
     ~Everyday() { beside = false; }
   } everyday{checkpoints_beside_};
-  if (auto s = build_search_indexes(unit); !s) return s;
-  return unit(kFullTextMergeAll, "merging the full-text segments after a bulk load");
+  Status st = build_search_indexes(unit);
+  if (st) st = unit(kFullTextMergeAll, "merging the full-text segments after a bulk load");
+  Status wal = on_writer([&] { return back_to_wal(); });
+  return st ? wal : st;
 }
 
 Result<std::int64_t> SqliteStore::reindex(const std::function<void(std::int64_t)>& progress, int batch) {
