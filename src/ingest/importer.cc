@@ -113,7 +113,8 @@ Parsed parse_chunk(Chunk c, store::Store* store) {
 // Parse threads, fed chunks in file order, that run at the lowest priority.
 // The store's writer thread is the import's bottleneck: parsing ahead of it
 // pays only when it takes the CPU the writer leaves, not the writer's own
-// (docs/performance.md, "Parsing ahead at the lowest priority").
+// (docs/performance.md, "Parsing a batch ahead, and the first load through
+// a rollback journal").
 class ParsePool {
  public:
   ParsePool(unsigned threads, store::Store& store) : store_(store) {

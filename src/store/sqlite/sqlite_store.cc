@@ -1392,7 +1392,9 @@ Status SqliteStore::begin_bulk_load() {
     checkpoints_beside_ = false;  // no bulk load: no end_bulk_load either
     return st;
   }
-  return on_writer([&] { return leave_wal(); });
+  Status left = on_writer([&] { return leave_wal(); });
+  if (!left) (void)end_bulk_load();  // indexes, merge policy and WAL mode back, as far as they go
+  return left;
 }
 
 // A bulk load commits through a rollback journal, which does not copy the
