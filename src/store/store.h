@@ -197,7 +197,9 @@ class Store {
   // without their value indexes, which end_bulk_load() then builds in one
   // sorted pass (much faster than random inserts). Searches stay correct
   // meanwhile, only slower. A store interrupted in between rebuilds them at
-  // its next open. No-ops by default.
+  // its next open. The SQLite store also commits through a rollback journal
+  // in between when no other connection has its file open, so that readers
+  // wait for its commits (docs/decisions/storage.md). No-ops by default.
   virtual Status begin_bulk_load() { return Status::Ok(); }
   virtual Status end_bulk_load() { return Status::Ok(); }
 };
